@@ -1,0 +1,97 @@
+//! The library's top-level error, and the command line's exit code for each kind.
+
+use crate::message::DraftError;
+use crate::message::logic_apps::PayloadError;
+use crate::paths::NoHomeDir;
+use crate::profile::ProfileError;
+use crate::profile::secret::SecretError;
+use crate::transport::SendError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(transparent)]
+    Draft(#[from] DraftError),
+    #[error("{path}: {source}")]
+    Payload {
+        path: String,
+        #[source]
+        source: PayloadError,
+    },
+    #[error(transparent)]
+    Profile(#[from] ProfileError),
+    #[error(transparent)]
+    Secret(#[from] SecretError),
+    #[error(
+        "profile \"{profile}\" has no stored password: run `mailroom profile set-password {profile}` \
+         or set password_command in the profile"
+    )]
+    NoPassword { profile: String },
+    #[error("profile \"{profile}\" uses a password but names no username")]
+    NoUsername { profile: String },
+    #[error(transparent)]
+    Send(#[from] SendError),
+    #[error("{what}: {source}")]
+    Input {
+        what: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{what}: {source}")]
+    Output {
+        what: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Home(#[from] NoHomeDir),
+}
+
+/// What the process exit code says; documented in the README.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExitKind {
+    /// 1: the machine got in the way (keyring, files Mailroom keeps).
+    Environment = 1,
+    /// 2: something the person gave is wrong (message, file, profile, password).
+    BadInput = 2,
+    /// 3: try again later (4xx, network, timeout).
+    Temporary = 3,
+    /// 4: the server said no for good (5xx, login, TLS, size).
+    Permanent = 4,
+}
+
+impl Error {
+    pub fn exit_kind(&self) -> ExitKind {
+        match self {
+            Error::Draft(_)
+            | Error::Payload { .. }
+            | Error::NoPassword { .. }
+            | Error::NoUsername { .. }
+            | Error::Input { .. }
+            | Error::Secret(SecretError::Command { .. }) => ExitKind::BadInput,
+            Error::Profile(
+                ProfileError::Unknown { .. } | ProfileError::Exists(_) | ProfileError::BadId(_),
+            ) => ExitKind::BadInput,
+            Error::Send(e) if e.is_transient() => ExitKind::Temporary,
+            Error::Send(_) => ExitKind::Permanent,
+            Error::Profile(_) | Error::Secret(_) | Error::Output { .. } | Error::Home(_) => {
+                ExitKind::Environment
+            }
+        }
+    }
+}
+
+/// An error and its sources on one line, without repeating a source whose text the
+/// message above it already includes.
+pub fn display_chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(inner) = source {
+        let inner_text = inner.to_string();
+        if !text.contains(&inner_text) {
+            text.push_str(": ");
+            text.push_str(&inner_text);
+        }
+        source = inner.source();
+    }
+    text
+}

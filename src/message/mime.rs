@@ -1,0 +1,202 @@
+//! From [`Draft`] to a `lettre::Message`: the rules a draft must meet to be sent, and
+//! the MIME structure a recipient's client expects.
+//!
+//! Structure, outermost first, each layer only when needed:
+//! - `multipart/mixed`: the body, then the attachments;
+//! - `multipart/alternative`: `text/plain` (given, or derived from the HTML), then the HTML;
+//! - `multipart/related`: the HTML, then the inline images it shows as `cid:`.
+//!
+//! A plain-text body cannot show inline images, so there they travel as attachments.
+//! `Date`, `Message-ID` and `MIME-Version` are always set; Bcc recipients go in the
+//! envelope only, never in the transmitted headers.
+
+use lettre::message::header::{ContentDisposition, ContentId, ContentType};
+use lettre::message::{Body, Mailbox, MessageBuilder, MultiPart, SinglePart};
+use lettre::{Address, Message};
+
+use super::address::{parse_list, parse_single, reject_control_characters};
+use super::draft::{Attachment, AttachmentSource, BodyFormat, Draft};
+use super::error::{DraftError, Field};
+use super::headers::{
+    DispositionNotificationTo, NamedContentType, ReturnReceiptTo, importance_headers,
+};
+
+/// Line width of the plain-text alternative derived from HTML.
+const TEXT_WIDTH: usize = 78;
+
+/// A validated message, ready to transmit or write as `.eml`.
+#[derive(Debug, Clone)]
+pub struct BuiltMessage {
+    pub message: Message,
+}
+
+impl BuiltMessage {
+    /// The exact bytes to transmit (CRLF line endings).
+    pub fn formatted(&self) -> Vec<u8> {
+        self.message.formatted()
+    }
+
+    /// Where the message goes: From and every To, Cc and Bcc address.
+    pub fn envelope(&self) -> &lettre::address::Envelope {
+        self.message.envelope()
+    }
+
+    pub fn recipients(&self) -> &[Address] {
+        self.envelope().to()
+    }
+}
+
+/// Validates `draft` and builds the message. `identity` is the profile's From, used when
+/// the draft's own From is empty.
+pub fn build(draft: &Draft, identity: &str) -> Result<BuiltMessage, DraftError> {
+    let from = match parse_single(Field::From, &draft.from)? {
+        Some(from) => from,
+        None => parse_single(Field::From, identity)?.ok_or(DraftError::NoSender)?,
+    };
+    let to = parse_list(Field::To, &draft.to)?;
+    let cc = parse_list(Field::Cc, &draft.cc)?;
+    let bcc = parse_list(Field::Bcc, &draft.bcc)?;
+    if to.is_empty() && cc.is_empty() && bcc.is_empty() {
+        return Err(DraftError::NoRecipients);
+    }
+    reject_control_characters(Field::Subject, &draft.subject)?;
+
+    let mut builder = Message::builder()
+        .from(from)
+        .subject(draft.subject.clone())
+        .message_id(None);
+    builder = to.into_iter().fold(builder, MessageBuilder::to);
+    builder = cc.into_iter().fold(builder, MessageBuilder::cc);
+    builder = bcc.into_iter().fold(builder, MessageBuilder::bcc);
+    if let Some(reply_to) = parse_single(Field::ReplyTo, &draft.reply_to)? {
+        builder = builder.reply_to(reply_to);
+    }
+    if let Some((importance, priority)) = importance_headers(draft.importance) {
+        builder = builder.header(importance).header(priority);
+    }
+    if let Some(to) = parse_single(Field::ReadReceipt, &draft.read_receipt_to)? {
+        builder = builder.header(DispositionNotificationTo(mailbox_text(&to)));
+    }
+    if let Some(to) = parse_single(Field::DeliveryReceipt, &draft.delivery_receipt_to)? {
+        builder = builder.header(ReturnReceiptTo(mailbox_text(&to)));
+    }
+
+    let message = match body_with_attachments(draft)? {
+        Part::Single(part) => builder.singlepart(part)?,
+        Part::Multi(part) => builder.multipart(part)?,
+    };
+    Ok(BuiltMessage { message })
+}
+
+fn mailbox_text(mailbox: &Mailbox) -> String {
+    mailbox.to_string()
+}
+
+enum Part {
+    Single(SinglePart),
+    Multi(MultiPart),
+}
+
+fn body_with_attachments(draft: &Draft) -> Result<Part, DraftError> {
+    let html = draft.body_format == BodyFormat::Html;
+    let (inline, attached): (Vec<&Attachment>, Vec<&Attachment>) = draft
+        .attachments
+        .iter()
+        .partition(|a| html && a.is_inline());
+    let body = match draft.body_format {
+        BodyFormat::Plain => Part::Single(SinglePart::plain(draft.body.clone())),
+        BodyFormat::Html => Part::Multi(html_body(draft, &inline)?),
+    };
+    if attached.is_empty() {
+        return Ok(body);
+    }
+    let mixed = match body {
+        Part::Single(part) => MultiPart::mixed().singlepart(part),
+        Part::Multi(part) => MultiPart::mixed().multipart(part),
+    };
+    let mixed = attached.into_iter().try_fold(mixed, |mixed, a| {
+        Ok::<_, DraftError>(mixed.singlepart(file_part(a)?))
+    })?;
+    Ok(Part::Multi(mixed))
+}
+
+fn html_body(draft: &Draft, inline: &[&Attachment]) -> Result<MultiPart, DraftError> {
+    let text = match &draft.text_alternative {
+        Some(text) => text.clone(),
+        None => html_to_text(&draft.body),
+    };
+    let html_part = SinglePart::html(draft.body.clone());
+    let alternative = MultiPart::alternative().singlepart(SinglePart::plain(text));
+    if inline.is_empty() {
+        return Ok(alternative.singlepart(html_part));
+    }
+    let related = inline
+        .iter()
+        .try_fold(MultiPart::related().singlepart(html_part), |related, a| {
+            Ok::<_, DraftError>(related.singlepart(file_part(a)?))
+        })?;
+    Ok(alternative.multipart(related))
+}
+
+/// The plain-text rendering of an HTML body; the HTML itself if it cannot be parsed.
+pub fn html_to_text(html: &str) -> String {
+    html2text::from_read(html.as_bytes(), TEXT_WIDTH).unwrap_or_else(|_| html.to_string())
+}
+
+fn file_part(attachment: &Attachment) -> Result<SinglePart, DraftError> {
+    if attachment.file_name.trim().is_empty() {
+        return Err(DraftError::EmptyFileName {
+            file_name: attachment.file_name.clone(),
+        });
+    }
+    reject_control_characters(Field::Attachment, &attachment.file_name)?;
+    let content_type = content_type_of(attachment)?;
+    let bytes = read_source(&attachment.source)?;
+    let mut part =
+        SinglePart::builder().header(NamedContentType::new(&content_type, &attachment.file_name));
+    part = match &attachment.content_id {
+        Some(id) => {
+            reject_control_characters(Field::Attachment, id)?;
+            part.header(ContentId::from(format!("<{id}>")))
+                .header(ContentDisposition::inline_with_name(&attachment.file_name))
+        }
+        None => part.header(ContentDisposition::attachment(&attachment.file_name)),
+    };
+    Ok(part.body(Body::new(bytes)))
+}
+
+/// The attachment's MIME type, given or guessed from its name, checked to be valid.
+fn content_type_of(attachment: &Attachment) -> Result<String, DraftError> {
+    let text = match &attachment.content_type {
+        Some(given) if !given.trim().is_empty() => given.trim().to_string(),
+        _ => mime_guess::from_path(&attachment.file_name)
+            .first_or_octet_stream()
+            .to_string(),
+    };
+    match ContentType::parse(&text) {
+        Ok(_) => Ok(text),
+        Err(_) => Err(DraftError::InvalidContentType {
+            file_name: attachment.file_name.clone(),
+            content_type: text,
+        }),
+    }
+}
+
+fn read_source(source: &AttachmentSource) -> Result<Vec<u8>, DraftError> {
+    match source {
+        AttachmentSource::Bytes(bytes) => Ok(bytes.clone()),
+        AttachmentSource::File(path) if path.is_dir() => {
+            Err(DraftError::AttachmentIsFolder { path: path.clone() })
+        }
+        AttachmentSource::File(path) => {
+            std::fs::read(path).map_err(|source| DraftError::UnreadableAttachment {
+                path: path.clone(),
+                source,
+            })
+        }
+    }
+}
+
+#[cfg(test)]
+#[path = "mime_tests.rs"]
+mod tests;

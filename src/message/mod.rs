@@ -1,0 +1,18 @@
+//! The message a person writes, and how it becomes RFC 5322 bytes.
+//!
+//! - [`Draft`]: what was typed, kept as typed (a half-written address is not an error
+//!   until the message is sent).
+//! - [`address`]: splitting a header field into RFC 5322 mailboxes, naming each bad one.
+//! - [`mime`]: validating a draft and building the `lettre::Message`.
+//! - [`logic_apps`]: the Azure Logic Apps SMTP connector's `Email` JSON as a draft.
+
+pub mod address;
+mod draft;
+mod error;
+mod headers;
+pub mod logic_apps;
+pub mod mime;
+
+pub use draft::{Attachment, AttachmentSource, BodyFormat, Draft, Importance};
+pub use error::{DraftError, Field};
+pub use mime::{BuiltMessage, build};

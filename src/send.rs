@@ -1,0 +1,62 @@
+//! The send core: a profile and a draft in, a delivered message (or a classified error)
+//! out. The CLI calls it today; the GUI's worker and the outbox call the same functions.
+
+use crate::error::Error;
+use crate::message::{self, BuiltMessage, Draft};
+use crate::profile::secret::{self, Password};
+use crate::profile::{Auth, Profile, Server, SmtpServer};
+use crate::transport::folder::FolderTransport;
+use crate::transport::smtp::SmtpSession;
+use crate::transport::{Accepted, Transport};
+
+/// Builds the message a draft describes, with the profile's identity as the default From.
+pub fn build(profile: &Profile, draft: &Draft) -> Result<BuiltMessage, Error> {
+    Ok(message::build(draft, &profile.from)?)
+}
+
+/// The user name and password a profile logs in with, if it logs in at all:
+/// `password_command` when set, else the keyring.
+pub fn login_of(
+    profile_id: &str,
+    server: &SmtpServer,
+) -> Result<Option<(String, Password)>, Error> {
+    if server.auth == Auth::None {
+        return Ok(None);
+    }
+    let user = server
+        .username
+        .clone()
+        .filter(|u| !u.is_empty())
+        .ok_or_else(|| Error::NoUsername {
+            profile: profile_id.to_string(),
+        })?;
+    let password = match &server.password_command {
+        Some(command) => secret::from_command(command)?,
+        None => secret::load(profile_id)?.ok_or_else(|| Error::NoPassword {
+            profile: profile_id.to_string(),
+        })?,
+    };
+    Ok(Some((user, password)))
+}
+
+/// Opens the profile's transport: an authenticated SMTP session, or its folder.
+pub fn open(profile: &Profile) -> Result<Box<dyn Transport>, Error> {
+    match &profile.server {
+        Server::Folder { path } => Ok(Box::new(FolderTransport::new(path.clone()))),
+        Server::Smtp(server) => {
+            let login = login_of(&profile.id, server)?;
+            let login = login
+                .as_ref()
+                .map(|(user, password)| (user.as_str(), password));
+            Ok(Box::new(SmtpSession::open(server, login)?))
+        }
+    }
+}
+
+/// Sends one built message through the profile, over a connection of its own.
+pub fn send_now(profile: &Profile, message: &BuiltMessage) -> Result<Accepted, Error> {
+    let mut transport = open(profile)?;
+    let result = transport.send(message.envelope(), &message.formatted());
+    transport.close();
+    Ok(result?)
+}

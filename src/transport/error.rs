@@ -1,0 +1,197 @@
+//! Send failures: what went wrong, where, in the server's own words, and whether trying
+//! again later can help.
+
+use std::fmt;
+use std::path::PathBuf;
+
+/// A server's numbered reply, e.g. `535 5.7.8 Error: authentication failed`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reply {
+    pub code: u16,
+    pub text: String,
+}
+
+impl Reply {
+    pub fn is_transient(&self) -> bool {
+        (400..500).contains(&self.code)
+    }
+}
+
+impl fmt::Display for Reply {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}", self.code, self.text)
+    }
+}
+
+/// Where in the SMTP conversation a failure happened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stage {
+    Connect,
+    Greeting,
+    Tls,
+    Login,
+    Sender,
+    Recipient,
+    Data,
+    /// Uploading the message or waiting for the server's answer to it: the server may
+    /// have accepted the message even though the answer never arrived.
+    Message,
+}
+
+impl fmt::Display for Stage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Stage::Connect => "connecting",
+            Stage::Greeting => "the greeting",
+            Stage::Tls => "the TLS handshake",
+            Stage::Login => "login",
+            Stage::Sender => "MAIL FROM",
+            Stage::Recipient => "RCPT TO",
+            Stage::Data => "DATA",
+            Stage::Message => "the message upload",
+        })
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SendError {
+    #[error("could not connect to {server}: {detail}")]
+    Connect { server: String, detail: String },
+    #[error("the connection to {server} failed during {stage}: {detail}")]
+    Network {
+        server: String,
+        stage: Stage,
+        detail: String,
+    },
+    #[error("TLS with {server} failed: {detail}")]
+    Tls { server: String, detail: String },
+    #[error(
+        "{server} does not offer STARTTLS, so the message would travel unencrypted; \
+         Mailroom refuses (use security = \"plain\" only for a server you trust on a trusted network)"
+    )]
+    NoStartTls { server: String },
+    #[error("{server} presented a certificate with SHA-256 {actual}, not the pinned {expected}")]
+    PinMismatch {
+        server: String,
+        expected: String,
+        actual: String,
+    },
+    #[error("{server} refused the login as {user}: {reason}")]
+    Login {
+        server: String,
+        user: String,
+        reason: String,
+        reply: Option<Reply>,
+    },
+    #[error(
+        "the message is {size} bytes but {server} accepts at most {limit} bytes (its SIZE limit)"
+    )]
+    TooLarge {
+        server: String,
+        size: usize,
+        limit: usize,
+    },
+    #[error("{server} refused {stage}: {reply}")]
+    Refused {
+        server: String,
+        stage: Stage,
+        reply: Reply,
+    },
+    #[error("{server} refused {}", list_recipients(.rejected))]
+    RecipientsRefused {
+        server: String,
+        rejected: Vec<(String, Reply)>,
+    },
+    #[error("{server} does not support {feature}, which this message needs")]
+    Unsupported { server: String, feature: String },
+    #[error("could not write the message to {path}: {source}")]
+    Folder {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+fn list_recipients(rejected: &[(String, Reply)]) -> String {
+    let items: Vec<String> = rejected
+        .iter()
+        .map(|(address, reply)| format!("recipient <{address}>: {reply}"))
+        .collect();
+    items.join("; ")
+}
+
+impl SendError {
+    /// `true` when trying again later may succeed: 4xx replies, network trouble, timeouts.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            SendError::Connect { .. } | SendError::Network { .. } => true,
+            SendError::Login { reply, .. } => reply.as_ref().is_some_and(Reply::is_transient),
+            SendError::Refused { reply, .. } => reply.is_transient(),
+            SendError::RecipientsRefused { rejected, .. } => {
+                rejected.iter().all(|(_, reply)| reply.is_transient())
+            }
+            SendError::Tls { .. }
+            | SendError::NoStartTls { .. }
+            | SendError::PinMismatch { .. }
+            | SendError::TooLarge { .. }
+            | SendError::Unsupported { .. }
+            | SendError::Folder { .. } => false,
+        }
+    }
+
+    /// `true` when the connection broke after the whole message may have reached the
+    /// server: it may have been delivered, so it must not be resent silently.
+    pub fn may_have_been_accepted(&self) -> bool {
+        matches!(
+            self,
+            SendError::Network {
+                stage: Stage::Message,
+                ..
+            }
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reply(code: u16) -> Reply {
+        Reply {
+            code,
+            text: "x".into(),
+        }
+    }
+
+    #[test]
+    fn classification_follows_the_reply_code() {
+        let refused = |code| SendError::Refused {
+            server: "s".into(),
+            stage: Stage::Sender,
+            reply: reply(code),
+        };
+        assert!(refused(451).is_transient());
+        assert!(!refused(550).is_transient());
+        let rcpts = |codes: &[u16]| SendError::RecipientsRefused {
+            server: "s".into(),
+            rejected: codes
+                .iter()
+                .map(|c| ("a@b".to_string(), reply(*c)))
+                .collect(),
+        };
+        assert!(rcpts(&[450, 451]).is_transient());
+        assert!(!rcpts(&[450, 550]).is_transient());
+    }
+
+    #[test]
+    fn only_a_break_during_the_upload_is_uncertain() {
+        let net = |stage| SendError::Network {
+            server: "s".into(),
+            stage,
+            detail: "reset".into(),
+        };
+        assert!(net(Stage::Message).may_have_been_accepted());
+        assert!(!net(Stage::Data).may_have_been_accepted());
+        assert!(net(Stage::Data).is_transient());
+    }
+}

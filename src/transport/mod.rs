@@ -1,0 +1,31 @@
+//! Getting a built message to where it goes: an SMTP server ([`smtp`]) or a folder of
+//! `.eml` files ([`folder`]). Both implement [`Transport`]; one open transport sends any
+//! number of messages (the outbox sends several due messages over one connection).
+//!
+//! Every failure is a [`SendError`] that names the server and carries its own words,
+//! classified as transient (try again later) or permanent.
+
+mod error;
+pub mod folder;
+pub mod smtp;
+
+use lettre::address::Envelope;
+
+pub use error::{Reply, SendError, Stage};
+
+/// The server took responsibility for the message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Accepted {
+    /// The server's answer to the end of DATA (e.g. `250 2.0.0 Ok: queued as 4F2B`), or
+    /// where the folder transport wrote the file.
+    pub reply: String,
+}
+
+/// An open way to send messages.
+pub trait Transport {
+    /// Transmits `message` (RFC 5322 bytes) to the envelope's recipients.
+    fn send(&mut self, envelope: &Envelope, message: &[u8]) -> Result<Accepted, SendError>;
+
+    /// Ends the session politely (SMTP `QUIT`); errors are of no interest by then.
+    fn close(&mut self) {}
+}
