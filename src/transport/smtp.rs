@@ -336,8 +336,24 @@ fn reply_of(e: &LettreError) -> Option<Reply> {
     Some(Reply { code, text })
 }
 
+/// lettre reports a failed handshake as a network error wrapping rustls' error.
+fn is_tls_failure(e: &LettreError) -> bool {
+    let mut current: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(err) = current {
+        let wraps_rustls = err
+            .downcast_ref::<std::io::Error>()
+            .and_then(std::io::Error::get_ref)
+            .is_some_and(|inner| inner.is::<rustls::Error>());
+        if err.is::<rustls::Error>() || wraps_rustls {
+            return true;
+        }
+        current = err.source();
+    }
+    e.is_tls()
+}
+
 fn connect_error(server: &str, e: LettreError) -> SendError {
-    if e.is_tls() {
+    if is_tls_failure(&e) {
         return SendError::Tls {
             server: server.to_string(),
             detail: error_chain(&e),
@@ -358,7 +374,7 @@ fn connect_error(server: &str, e: LettreError) -> SendError {
 
 fn step_error(server: &str, stage: Stage, e: LettreError) -> SendError {
     let server = server.to_string();
-    if e.is_tls() {
+    if stage == Stage::Tls || is_tls_failure(&e) {
         return SendError::Tls {
             server,
             detail: error_chain(&e),

@@ -1,0 +1,168 @@
+//! Shared by the integration tests: the real `mailroom` binary in a throwaway home,
+//! and the real servers it talks to — Postfix with TLS + AUTH ([`postfix`]), a
+//! misbehaving SMTP server ([`faulty`]), and gnome-keyring on a private D-Bus
+//! ([`keyring`]). Each server starts once per test binary and is stopped by a watcher
+//! process when the test binary exits.
+#![allow(dead_code)]
+
+pub mod faulty;
+pub mod keyring;
+pub mod postfix;
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+/// The folder holding these scripts.
+pub fn support_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support")
+}
+
+/// Runs `cleanup` (a shell snippet) once this test process has exited.
+pub fn on_exit(cleanup: &str) {
+    let script = format!(
+        "while kill -0 {pid} 2>/dev/null; do sleep 0.2; done; {cleanup}",
+        pid = std::process::id()
+    );
+    let spawned = Command::new("sh")
+        .arg("-c")
+        .arg(script)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn();
+    if let Err(e) = spawned {
+        panic!("could not start the clean-up watcher: {e}");
+    }
+}
+
+/// What a run of `mailroom` did.
+#[derive(Debug)]
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    fn from(output: Output) -> Self {
+        Self {
+            code: output.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        }
+    }
+
+    /// Panics with everything the command printed unless it exited with `code`.
+    #[track_caller]
+    pub fn expect_code(self, code: i32) -> Self {
+        assert_eq!(self.code, code, "exit code\nstdout: {}\nstderr: {}", self.stdout, self.stderr);
+        self
+    }
+
+    #[track_caller]
+    pub fn ok(self) -> Self {
+        self.expect_code(0)
+    }
+}
+
+/// A `MAILROOM_HOME` of its own, and the environment the binary runs in.
+pub struct Home {
+    pub dir: tempfile::TempDir,
+    env: Vec<(String, String)>,
+}
+
+impl Home {
+    /// A home with no keyring reachable (the session bus address leads nowhere).
+    pub fn new() -> Self {
+        Self::with_env(vec![(
+            "DBUS_SESSION_BUS_ADDRESS".into(),
+            "unix:path=/nonexistent/mailroom-test-bus".into(),
+        )])
+    }
+
+    /// A home whose `mailroom` talks to the test keyring.
+    pub fn with_keyring() -> Self {
+        Self::with_env(keyring::session().env())
+    }
+
+    pub fn with_env(env: Vec<(String, String)>) -> Self {
+        Self {
+            dir: tempfile::tempdir().expect("temp dir"),
+            env,
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn command(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_mailroom"));
+        cmd.args(args)
+            .env("MAILROOM_HOME", self.dir.path())
+            .env_remove("DBUS_SESSION_BUS_ADDRESS")
+            .envs(self.env.iter().map(|(k, v)| (k, v)));
+        cmd
+    }
+
+    /// Runs `mailroom ARGS` with nothing on standard input.
+    pub fn run(&self, args: &[&str]) -> Run {
+        self.run_with_stdin(args, "")
+    }
+
+    pub fn run_with_stdin(&self, args: &[&str], stdin: &str) -> Run {
+        let mut child = self
+            .command(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start mailroom");
+        if let Some(mut pipe) = child.stdin.take() {
+            let _ = pipe.write_all(stdin.as_bytes());
+        }
+        Run::from(child.wait_with_output().expect("wait for mailroom"))
+    }
+
+    /// Writes a file into the home (a body, an attachment, a payload) and returns its path.
+    pub fn file(&self, name: &str, bytes: &[u8]) -> PathBuf {
+        let path = self.dir.path().join("files").join(name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, bytes).unwrap();
+        path
+    }
+
+    /// Adds a folder profile named `id` (delivers into `HOME/out-ID`) and returns the folder.
+    pub fn folder_profile(&self, id: &str) -> PathBuf {
+        let folder = self.dir.path().join(format!("out-{id}"));
+        self.run(&["profile", "add", id, "--from", "Me <me@example.org>", "--folder", folder.to_str().unwrap()])
+            .ok();
+        folder
+    }
+}
+
+/// The files in a folder (none when it does not exist).
+pub fn files_in(folder: &Path) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(folder)
+        .map(|dir| dir.filter_map(|e| e.ok().map(|e| e.path())).collect())
+        .unwrap_or_default();
+    files.sort();
+    files
+}
+
+/// Parses a delivered or written message.
+pub fn parse(bytes: &[u8]) -> mail_parser::Message<'static> {
+    mail_parser::MessageParser::default()
+        .parse(bytes)
+        .expect("a parseable message")
+        .into_owned()
+}
+
+/// A free TCP port on 127.0.0.1 (the OS picks; it is released at once).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
