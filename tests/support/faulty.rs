@@ -29,7 +29,9 @@ impl Faulty {
             .expect("start faulty-smtp.py");
         let stdout = child.stdout.take().expect("stdout");
         let mut line = String::new();
-        BufReader::new(stdout).read_line(&mut line).expect("READY line");
+        BufReader::new(stdout)
+            .read_line(&mut line)
+            .expect("READY line");
         let port = line
             .split_whitespace()
             .find_map(|w| w.strip_prefix("port="))

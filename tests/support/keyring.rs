@@ -21,14 +21,17 @@ impl Session {
     pub fn env(&self) -> Vec<(String, String)> {
         vec![
             ("DBUS_SESSION_BUS_ADDRESS".into(), self.bus_address.clone()),
-            ("XDG_RUNTIME_DIR".into(), self.dir.join("runtime").display().to_string()),
+            (
+                "XDG_RUNTIME_DIR".into(),
+                self.dir.join("runtime").display().to_string(),
+            ),
         ]
     }
 
-    /// `secret-tool lookup service mailroom user ID`: what the keyring holds for a profile.
+    /// `secret-tool lookup service mailroom username ID`: what the keyring holds for a profile.
     pub fn lookup(&self, profile_id: &str) -> Option<String> {
         let output = Command::new("secret-tool")
-            .args(["lookup", "service", "mailroom", "user", profile_id])
+            .args(["lookup", "service", "mailroom", "username", profile_id])
             .envs(self.env())
             .output()
             .expect("run secret-tool (libsecret-tools)");
@@ -67,7 +70,10 @@ pub fn start(provider: Provider) -> Session {
     }
     set_private(&dir.join("runtime"));
     let (bus_address, bus_pid) = start_bus(&dir);
-    on_exit(&format!("kill {bus_pid}; sleep 0.3; rm -rf '{}'", dir.display()));
+    on_exit(&format!(
+        "kill {bus_pid}; sleep 0.3; rm -rf '{}'",
+        dir.display()
+    ));
     let session = Session { bus_address, dir };
     match provider {
         Provider::Nothing => {}

@@ -56,7 +56,11 @@ impl Run {
     /// Panics with everything the command printed unless it exited with `code`.
     #[track_caller]
     pub fn expect_code(self, code: i32) -> Self {
-        assert_eq!(self.code, code, "exit code\nstdout: {}\nstderr: {}", self.stdout, self.stderr);
+        assert_eq!(
+            self.code, code,
+            "exit code\nstdout: {}\nstderr: {}",
+            self.stdout, self.stderr
+        );
         self
     }
 
@@ -136,8 +140,16 @@ impl Home {
     /// Adds a folder profile named `id` (delivers into `HOME/out-ID`) and returns the folder.
     pub fn folder_profile(&self, id: &str) -> PathBuf {
         let folder = self.dir.path().join(format!("out-{id}"));
-        self.run(&["profile", "add", id, "--from", "Me <me@example.org>", "--folder", folder.to_str().unwrap()])
-            .ok();
+        self.run(&[
+            "profile",
+            "add",
+            id,
+            "--from",
+            "Me <me@example.org>",
+            "--folder",
+            folder.to_str().unwrap(),
+        ])
+        .ok();
         folder
     }
 }

@@ -57,7 +57,12 @@ fn start() -> Postfix {
         dir.display(),
         dir.display()
     ));
-    Postfix { dir, submission, smtps, plain }
+    Postfix {
+        dir,
+        submission,
+        smtps,
+        plain,
+    }
 }
 
 impl Postfix {

@@ -1,0 +1,252 @@
+//! Bad input: each error names the culprit (field, address, file, JSON field), the exit
+//! code is 2, and nothing is sent — the folder profile's folder stays empty.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests fail by panicking
+
+mod support;
+
+use support::{Home, files_in};
+
+/// Runs `mailroom send ARGS` with a folder profile and checks that it failed with exit
+/// code 2 and wrote nothing; returns what it printed on stderr.
+#[track_caller]
+fn refused(home: &Home, args: &[&str]) -> String {
+    let folder = home.folder_profile("out");
+    let mut all = vec!["send", "--profile", "out"];
+    all.extend_from_slice(args);
+    let run = home.run(&all).expect_code(2);
+    assert!(
+        files_in(&folder).is_empty(),
+        "nothing may be sent: {:?}",
+        files_in(&folder)
+    );
+    run.stderr
+}
+
+#[test]
+fn a_malformed_address_is_named_with_its_field() {
+    let home = Home::new();
+    let err = refused(
+        &home,
+        &[
+            "--to",
+            "ok@example.org",
+            "--cc",
+            "ana.example.org",
+            "--body",
+            "x",
+        ],
+    );
+    assert_eq!(
+        err.trim(),
+        "mailroom: Cc: \"ana.example.org\" is not a valid address (no @ in it)"
+    );
+}
+
+#[test]
+fn no_recipients_is_refused() {
+    let home = Home::new();
+    let err = refused(&home, &["--subject", "Hi", "--body", "x"]);
+    assert!(err.contains("no recipients"), "{err}");
+}
+
+#[test]
+fn a_line_break_in_the_subject_is_refused() {
+    let home = Home::new();
+    let err = refused(
+        &home,
+        &[
+            "--to",
+            "a@example.org",
+            "--subject",
+            "Hi\r\nBcc: evil@example.org",
+            "--body",
+            "x",
+        ],
+    );
+    assert!(err.contains("Subject contains a line break"), "{err}");
+}
+
+#[test]
+fn a_line_break_in_a_display_name_is_refused() {
+    let home = Home::new();
+    let err = refused(
+        &home,
+        &[
+            "--to",
+            "\"Ana\r\nBcc: evil@example.org\" <a@example.org>",
+            "--body",
+            "x",
+        ],
+    );
+    assert!(err.contains("To contains a line break"), "{err}");
+}
+
+#[test]
+fn a_missing_attachment_is_named() {
+    let home = Home::new();
+    let missing = home.path().join("files/nope.pdf");
+    let err = refused(
+        &home,
+        &[
+            "--to",
+            "a@example.org",
+            "--body",
+            "x",
+            "--attach",
+            missing.to_str().unwrap(),
+        ],
+    );
+    assert!(
+        err.contains(&format!("attachment {}: No such file", missing.display())),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_folder_as_attachment_is_named() {
+    let home = Home::new();
+    let err = refused(
+        &home,
+        &[
+            "--to",
+            "a@example.org",
+            "--body",
+            "x",
+            "--attach",
+            home.path().to_str().unwrap(),
+        ],
+    );
+    assert!(err.contains("is a folder, not a file"), "{err}");
+}
+
+#[cfg(unix)]
+#[test]
+fn an_unreadable_attachment_is_named() {
+    // Root reads any file whatever its mode, so the unreadable file is a symlink loop.
+    let home = Home::new();
+    let looped = home.path().join("loop.pdf");
+    std::os::unix::fs::symlink(&looped, &looped).unwrap();
+    let err = refused(
+        &home,
+        &[
+            "--to",
+            "a@example.org",
+            "--body",
+            "x",
+            "--attach",
+            looped.to_str().unwrap(),
+        ],
+    );
+    assert!(
+        err.contains(&format!("attachment {}:", looped.display())),
+        "{err}"
+    );
+    assert!(err.contains("symbolic links"), "{err}");
+}
+
+#[test]
+fn an_unknown_json_field_is_named_with_the_file() {
+    let home = Home::new();
+    let payload = home.file(
+        "p.json",
+        br#"{"To":"a@example.org","Subject":"x","Bc":"b@example.org"}"#,
+    );
+    let err = refused(&home, &["--json", payload.to_str().unwrap()]);
+    assert!(err.contains("p.json: unknown field `Bc`"), "{err}");
+}
+
+#[test]
+fn bad_base64_in_content_data_is_named() {
+    let home = Home::new();
+    let payload = home.file(
+        "p.json",
+        br#"{"To":"a@example.org","Subject":"x","Attachments":[{"FileName":"r.pdf","ContentData":"not base64!"}]}"#,
+    );
+    let err = refused(&home, &["--json", payload.to_str().unwrap()]);
+    assert!(
+        err.contains("Attachments[0] (\"r.pdf\").ContentData is not valid base64"),
+        "{err}"
+    );
+}
+
+#[test]
+fn an_unknown_profile_lists_the_known_ones() {
+    let home = Home::new();
+    let run = home
+        .run(&[
+            "send",
+            "--profile",
+            "wrok",
+            "--to",
+            "a@example.org",
+            "--body",
+            "x",
+        ])
+        .expect_code(2);
+    assert!(
+        run.stderr
+            .contains("no profile named \"wrok\" (profiles: local)"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn eml_writes_the_exact_message_and_sends_nothing() {
+    let home = Home::new();
+    let folder = home.folder_profile("out");
+    let eml = home.path().join("out.eml");
+    let run = home
+        .run(&[
+            "send",
+            "--profile",
+            "out",
+            "--to",
+            "a@example.org",
+            "--bcc",
+            "b@example.org",
+            "--subject",
+            "Plan",
+            "--body",
+            "Hi",
+            "--eml",
+            eml.to_str().unwrap(),
+        ])
+        .ok();
+    assert!(run.stdout.contains("nothing was sent"), "{}", run.stdout);
+    assert!(files_in(&folder).is_empty());
+    let msg = support::parse(&std::fs::read(&eml).unwrap());
+    assert_eq!(msg.subject(), Some("Plan"));
+    assert_eq!(
+        msg.to().unwrap().first().unwrap().address(),
+        Some("a@example.org")
+    );
+    assert!(msg.header_raw("Bcc").is_none());
+}
+
+#[test]
+fn the_local_profile_works_out_of_the_box() {
+    let home = Home::new();
+    let list = home.run(&["profile", "list"]).ok().stdout;
+    assert!(
+        list.contains("* local") && list.contains("delivers nowhere"),
+        "{list}"
+    );
+    home.run(&[
+        "send",
+        "--to",
+        "a@example.org",
+        "--subject",
+        "First",
+        "--body",
+        "Hello",
+    ])
+    .ok();
+    let written = files_in(&home.path().join("data/local-mail"));
+    assert_eq!(written.len(), 1);
+    assert_eq!(
+        support::parse(&std::fs::read(&written[0]).unwrap()).subject(),
+        Some("First")
+    );
+}
