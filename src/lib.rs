@@ -17,10 +17,13 @@
 //! shown in `Debug` output.
 
 pub mod cli;
+pub mod clock;
 pub mod error;
 pub mod message;
 pub mod paths;
 pub mod profile;
 pub mod send;
+pub mod settings;
 pub mod store;
 pub mod transport;
+pub mod when;

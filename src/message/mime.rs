@@ -7,8 +7,10 @@
 //! - `multipart/related`: the HTML, then the inline images it shows as `cid:`.
 //!
 //! A plain-text body cannot show inline images, so there they travel as attachments.
-//! `Date`, `Message-ID` and `MIME-Version` are always set; Bcc recipients go in the
-//! envelope only, never in the transmitted headers.
+//! `Date`, `Message-ID` and `MIME-Version` are always set. The person's own record of
+//! the message (the outbox's frozen `.eml`, the copy in `sent/`) keeps its `Bcc` header;
+//! what is transmitted never has it ([`transmitted`]): Bcc recipients are in the
+//! envelope only.
 
 use lettre::message::header::{ContentDisposition, ContentId, ContentType};
 use lettre::message::{Body, Mailbox, MessageBuilder, MultiPart, SinglePart};
@@ -27,13 +29,19 @@ const TEXT_WIDTH: usize = 78;
 /// A validated message, ready to transmit or write as `.eml`.
 #[derive(Debug, Clone)]
 pub struct BuiltMessage {
+    /// Built with its `Bcc` header kept (the person's record).
     pub message: Message,
 }
 
 impl BuiltMessage {
-    /// The exact bytes to transmit (CRLF line endings).
-    pub fn formatted(&self) -> Vec<u8> {
+    /// The person's record of the message: RFC 5322 bytes (CRLF) with `Bcc` kept.
+    pub fn record(&self) -> Vec<u8> {
         self.message.formatted()
+    }
+
+    /// The exact bytes to transmit: the record without its `Bcc` header.
+    pub fn formatted(&self) -> Vec<u8> {
+        transmitted(&self.record())
     }
 
     /// Where the message goes: From and every To, Cc and Bcc address.
@@ -62,6 +70,7 @@ pub fn build(draft: &Draft, identity: &str) -> Result<BuiltMessage, DraftError> 
     reject_control_characters(Field::Subject, &draft.subject)?;
 
     let mut builder = Message::builder()
+        .keep_bcc()
         .from(from)
         .subject(draft.subject.clone())
         .message_id(None);
@@ -136,6 +145,28 @@ fn html_body(draft: &Draft, inline: &[&Attachment]) -> Result<MultiPart, DraftEr
             Ok::<_, DraftError>(related.singlepart(file_part(a)?))
         })?;
     Ok(alternative.multipart(related))
+}
+
+/// `message` without its `Bcc` header (and the header's folded continuation lines).
+pub fn transmitted(message: &[u8]) -> Vec<u8> {
+    let header_end = find(message, b"\r\n\r\n").map_or(message.len(), |i| i + 2);
+    let mut out = Vec::with_capacity(message.len());
+    let mut in_bcc = false;
+    for line in message[..header_end].split_inclusive(|&b| b == b'\n') {
+        let continuation = line.first().is_some_and(|b| *b == b' ' || *b == b'\t');
+        if !continuation {
+            in_bcc = line.len() >= 4 && line[..4].eq_ignore_ascii_case(b"bcc:");
+        }
+        if !in_bcc {
+            out.extend_from_slice(line);
+        }
+    }
+    out.extend_from_slice(&message[header_end..]);
+    out
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
 }
 
 /// The plain-text rendering of an HTML body; the HTML itself if it cannot be parsed.

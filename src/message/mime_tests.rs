@@ -50,6 +50,21 @@ fn bcc_is_in_the_envelope_but_not_the_headers() {
     let text = String::from_utf8(built.formatted()).unwrap();
     assert!(!text.to_ascii_lowercase().contains("bcc:"), "{text}");
     assert!(!text.contains("hidden@example.org"));
+    let record = String::from_utf8(built.record()).unwrap();
+    assert!(
+        record.contains("Bcc: hidden@example.org\r\n"),
+        "the record keeps Bcc: {record}"
+    );
+}
+
+#[test]
+fn stripping_bcc_removes_folded_lines_and_nothing_else() {
+    let message =
+        b"From: a@x.org\r\nBcc: one@x.org,\r\n two@x.org\r\nSubject: s\r\n\r\nBcc: in the body\r\n";
+    assert_eq!(
+        transmitted(message),
+        b"From: a@x.org\r\nSubject: s\r\n\r\nBcc: in the body\r\n".to_vec()
+    );
 }
 
 #[test]

@@ -1,5 +1,70 @@
-//! Files on disk. Every write in Mailroom goes through [`atomic`].
+//! Files on disk: plain files, atomic writes, file locks.
+//!
+//! | module | what | where |
+//! |---|---|---|
+//! | [`atomic`] | every write: temp file, fsync, rename, fsync the folder | — |
+//! | [`lock`] | cross-process locks, released by the OS when a holder dies | — |
+//! | [`drafts`] | drafts, their last 50 versions and copies of their files | `data/drafts/` |
+//! | [`sent`] | sent messages as a Maildir (mutt, neomutt, mblaze open it) | `data/sent/` |
+//!
+//! The outbox has its own module, [`crate::outbox`].
 
 pub mod atomic;
+pub mod drafts;
+mod error;
+pub mod ids;
+pub mod lock;
+pub mod sent;
 
 pub use atomic::{AtomicWriteError, write_atomic};
+pub use error::StoreError;
+
+use std::path::{Path, PathBuf};
+
+/// Moves a damaged file or folder out of the way, into `data/quarantine/`, and returns
+/// where it went. The rest of the store goes on working.
+pub(crate) fn quarantine(data_dir: &Path, damaged: &Path) -> PathBuf {
+    let name = damaged
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "item".into());
+    let kind = damaged
+        .parent()
+        .and_then(Path::file_name)
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let target = data_dir
+        .join("quarantine")
+        .join(kind)
+        .join(format!("{name}.{}", jiff::Timestamp::now().as_second()));
+    let moved = target
+        .parent()
+        .map(std::fs::create_dir_all)
+        .transpose()
+        .and_then(|_| std::fs::rename(damaged, &target));
+    match moved {
+        Ok(()) => target,
+        Err(_) => damaged.to_path_buf(),
+    }
+}
+
+/// Reads a JSON file into `T`, naming the file in every error.
+pub(crate) fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, StoreError> {
+    let bytes = std::fs::read(path).map_err(|source| StoreError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    serde_json::from_slice(&bytes).map_err(|e| StoreError::Damaged {
+        path: path.to_path_buf(),
+        reason: e.to_string(),
+    })
+}
+
+/// Writes `value` as pretty JSON, atomically.
+pub(crate) fn write_json<T: serde::Serialize>(path: &Path, value: &T) -> Result<(), StoreError> {
+    let bytes = serde_json::to_vec_pretty(value).map_err(|e| StoreError::Damaged {
+        path: path.to_path_buf(),
+        reason: e.to_string(),
+    })?;
+    Ok(write_atomic(path, &bytes)?)
+}

@@ -62,6 +62,8 @@ pub enum SendError {
         server: String,
         stage: Stage,
         detail: String,
+        /// The server stopped answering (as opposed to closing the connection).
+        timed_out: bool,
     },
     #[error("TLS with {server} failed: {detail}")]
     Tls { server: String, detail: String },
@@ -139,13 +141,15 @@ impl SendError {
         }
     }
 
-    /// `true` when the connection broke after the whole message may have reached the
-    /// server: it may have been delivered, so it must not be resent silently.
+    /// `true` when the whole message was sent and the server then never answered: it may
+    /// have been delivered, so it must not be resent silently. (A connection the server
+    /// closes mid-upload is an ordinary temporary failure: it has not taken the message.)
     pub fn may_have_been_accepted(&self) -> bool {
         matches!(
             self,
             SendError::Network {
                 stage: Stage::Message,
+                timed_out: true,
                 ..
             }
         )
@@ -184,14 +188,16 @@ mod tests {
     }
 
     #[test]
-    fn only_a_break_during_the_upload_is_uncertain() {
-        let net = |stage| SendError::Network {
+    fn only_silence_after_the_upload_is_uncertain() {
+        let net = |stage, timed_out| SendError::Network {
             server: "s".into(),
             stage,
-            detail: "reset".into(),
+            detail: "x".into(),
+            timed_out,
         };
-        assert!(net(Stage::Message).may_have_been_accepted());
-        assert!(!net(Stage::Data).may_have_been_accepted());
-        assert!(net(Stage::Data).is_transient());
+        assert!(net(Stage::Message, true).may_have_been_accepted());
+        assert!(!net(Stage::Message, false).may_have_been_accepted());
+        assert!(!net(Stage::Data, true).may_have_been_accepted());
+        assert!(net(Stage::Message, false).is_transient());
     }
 }

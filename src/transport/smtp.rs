@@ -389,6 +389,7 @@ fn step_error(server: &str, stage: Stage, e: LettreError) -> SendError {
         None => SendError::Network {
             server,
             stage,
+            timed_out: e.is_timeout(),
             detail: error_chain(&e),
         },
     }

@@ -1,0 +1,130 @@
+//! Unit tests of the draft store on a temp folder.
+
+use super::*;
+
+fn now() -> Timestamp {
+    Timestamp::from_second(1_790_000_000).unwrap()
+}
+
+fn draft(subject: &str) -> Draft {
+    Draft {
+        to: "a@example.org".into(),
+        subject: subject.into(),
+        body: "body text".into(),
+        ..Draft::default()
+    }
+}
+
+#[test]
+fn versions_accumulate_and_the_oldest_are_pruned() {
+    let home = tempfile::tempdir().unwrap();
+    let store = DraftStore::new(home.path());
+    let first = store.create(None, draft("v1"), now()).unwrap();
+    for n in 2..=(KEPT_VERSIONS as u32 + 3) {
+        let saved = store
+            .save(&first.id, None, draft(&format!("v{n}")), now())
+            .unwrap();
+        assert_eq!(saved.version, n);
+    }
+    let versions = store.versions(&first.id).unwrap();
+    assert_eq!(versions.len(), KEPT_VERSIONS);
+    assert_eq!(versions[0], 4);
+    assert_eq!(store.load(&first.id).unwrap().draft.subject, "v53");
+    assert_eq!(
+        store.load_version(&first.id, 10).unwrap().draft.subject,
+        "v10"
+    );
+    let err = store.load_version(&first.id, 1).unwrap_err().to_string();
+    assert!(err.contains("has no version 1 (kept: 4, 5"), "{err}");
+}
+
+#[test]
+fn attachments_are_copied_so_moving_the_original_loses_nothing() {
+    let home = tempfile::tempdir().unwrap();
+    let store = DraftStore::new(home.path());
+    let original = home.path().join("plan.pdf");
+    std::fs::write(&original, b"%PDF").unwrap();
+    let mut d = draft("with file");
+    d.attachments.push(Attachment::from_path(&original));
+    let record = store.create(None, d, now()).unwrap();
+    std::fs::remove_file(&original).unwrap();
+
+    let loaded = store.load(&record.id).unwrap();
+    let AttachmentSource::File(copy) = &loaded.draft.attachments[0].source else {
+        panic!("a file")
+    };
+    assert_eq!(std::fs::read(copy).unwrap(), b"%PDF");
+    let json = std::fs::read_to_string(store.folder(&record.id).join("draft.json")).unwrap();
+    assert!(
+        json.contains("\"files/plan.pdf\""),
+        "stored relative to the draft: {json}"
+    );
+
+    // Saving again keeps the same copy rather than copying it twice.
+    store.save(&record.id, None, loaded.draft, now()).unwrap();
+    assert_eq!(
+        std::fs::read_dir(store.folder(&record.id).join("files"))
+            .unwrap()
+            .count(),
+        1
+    );
+}
+
+#[test]
+fn a_crash_between_the_two_writes_is_repaired_on_load() {
+    let home = tempfile::tempdir().unwrap();
+    let store = DraftStore::new(home.path());
+    let record = store.create(None, draft("v1"), now()).unwrap();
+    store.save(&record.id, None, draft("v2"), now()).unwrap();
+    // As if the process died after writing versions/3 but before draft.json.
+    let folder = store.folder(&record.id);
+    let mut v3 = store.load(&record.id).unwrap();
+    v3.version = 3;
+    v3.draft.subject = "v3".into();
+    write_record(&folder, &version_path(&folder, 3), &v3).unwrap();
+    assert_eq!(store.load(&record.id).unwrap().draft.subject, "v3");
+}
+
+#[test]
+fn list_reads_summaries_searches_and_quarantines_damage() {
+    let home = tempfile::tempdir().unwrap();
+    let store = DraftStore::new(home.path());
+    store.create(None, draft("Quarterly plan"), now()).unwrap();
+    let other = store
+        .create(Some("work".into()), draft("Lunch"), now())
+        .unwrap();
+    let broken = store.create(None, draft("broken"), now()).unwrap();
+    let folder = store.folder(&broken.id);
+    std::fs::write(folder.join("draft.json"), b"{ not json").unwrap();
+    std::fs::remove_dir_all(folder.join("versions")).unwrap();
+
+    let listing = store.list(None).unwrap();
+    assert_eq!(listing.drafts.len(), 2);
+    assert_eq!(listing.quarantined.len(), 1);
+    assert!(
+        listing.quarantined[0].to_string().contains("was moved to"),
+        "{}",
+        listing.quarantined[0]
+    );
+    assert!(!folder.exists(), "the damaged draft is out of the way");
+
+    let found = store.list(Some("LUNCH")).unwrap().drafts;
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].id, other.id);
+    assert_eq!(found[0].recipients, "a@example.org");
+    assert_eq!(found[0].profile.as_deref(), Some("work"));
+}
+
+#[test]
+fn unknown_ids_are_named_and_paths_are_refused() {
+    let home = tempfile::tempdir().unwrap();
+    let store = DraftStore::new(home.path());
+    assert_eq!(
+        store.load("nope").unwrap_err().to_string(),
+        "no draft with id \"nope\" (see `mailroom drafts list`)"
+    );
+    assert!(matches!(
+        store.load("../../etc"),
+        Err(StoreError::UnknownDraft(_))
+    ));
+}
