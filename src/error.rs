@@ -60,6 +60,16 @@ pub enum ExitKind {
 }
 
 impl Error {
+    /// `true` when trying again later may help: a temporary server or network failure,
+    /// or a keyring that is not up or unlocked yet (the OS scheduler may run before login).
+    pub fn is_transient(&self) -> bool {
+        match self {
+            Error::Send(e) => e.is_transient(),
+            Error::Secret(SecretError::Unavailable { .. } | SecretError::Locked { .. }) => true,
+            _ => false,
+        }
+    }
+
     pub fn exit_kind(&self) -> ExitKind {
         match self {
             Error::Draft(_)

@@ -20,6 +20,7 @@ pub mod cli;
 pub mod clock;
 pub mod error;
 pub mod message;
+pub mod outbox;
 pub mod paths;
 pub mod profile;
 pub mod send;

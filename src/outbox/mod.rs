@@ -1,0 +1,303 @@
+//! The outbox: messages frozen for sending later, and the state machine that sends
+//! each of them at most once, whoever runs it (the GUI, `outbox run --watch`, the OS
+//! scheduler) and however many of them run at once.
+//!
+//! ```text
+//! data/outbox/<id>/entry.json    the sidecar: profile, send-at, attempts, last error, state
+//!                 /message.eml   the exact RFC 5322 bytes, frozen when scheduled (Bcc kept)
+//!                 /draft/        the draft it came from, so `cancel` gives it back intact
+//!                 /lock          held by whoever is sending or changing the entry
+//! ```
+//! Scheduling builds the entry in `outbox/.staging-<id>/` and renames it into place, so
+//! an entry is either complete or absent; a staging folder left by a crash gives its
+//! draft back to the drafts. Claiming is a non-blocking file lock plus a re-read of the
+//! state: a runner that finds an entry `sending` with its lock free knows the sender
+//! died — if the server's 250 was recorded it finishes the move to `sent/`, otherwise the
+//! entry becomes `uncertain` ("may have been sent"), never resent silently.
+//! [`runner`] does the sending.
+
+mod entry;
+pub mod runner;
+
+use std::path::{Path, PathBuf};
+
+use jiff::Timestamp;
+
+pub use entry::{Acceptance, Entry, LastError, State, StoredEnvelope};
+
+use crate::message::BuiltMessage;
+use crate::store::drafts::DraftStore;
+use crate::store::lock::{self, Lock};
+use crate::store::{StoreError, ids, quarantine, read_json, write_atomic, write_json};
+
+pub struct Outbox {
+    root: PathBuf,
+    data_dir: PathBuf,
+}
+
+/// Entries that could be read, and what was quarantined.
+#[derive(Debug)]
+pub struct OutboxListing {
+    pub entries: Vec<Entry>,
+    pub quarantined: Vec<StoreError>,
+}
+
+/// What to schedule.
+pub struct Schedule<'a> {
+    pub profile: &'a str,
+    pub message: &'a BuiltMessage,
+    /// The draft the message came from; it moves into the entry.
+    pub draft_id: &'a str,
+    pub send_at: Timestamp,
+    pub time_zone: String,
+    pub subject: String,
+}
+
+impl Outbox {
+    pub fn new(data_dir: &Path) -> Self {
+        Self {
+            root: data_dir.join("outbox"),
+            data_dir: data_dir.to_path_buf(),
+        }
+    }
+
+    pub fn folder(&self, id: &str) -> PathBuf {
+        self.root.join(id)
+    }
+
+    fn entry_path(&self, id: &str) -> PathBuf {
+        self.folder(id).join("entry.json")
+    }
+
+    pub fn message_path(&self, id: &str) -> PathBuf {
+        self.folder(id).join("message.eml")
+    }
+
+    /// Freezes a message into the outbox, taking its draft along. Returns the entry.
+    pub fn schedule(
+        &self,
+        drafts: &DraftStore,
+        s: Schedule<'_>,
+        now: Timestamp,
+    ) -> Result<Entry, StoreError> {
+        let id = ids::new_id(now);
+        let staging = self.root.join(format!(".staging-{id}"));
+        std::fs::create_dir_all(&staging).map_err(StoreError::io("creating", staging.clone()))?;
+        let lock_path = staging_lock(&staging);
+        let _building =
+            lock::lock(&lock_path).map_err(StoreError::io("locking", lock_path.clone()))?;
+        let record = s.message.record();
+        let recipients = s
+            .message
+            .recipients()
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>();
+        let entry = Entry {
+            id: id.clone(),
+            profile: s.profile.to_string(),
+            state: State::Scheduled,
+            send_at: s.send_at,
+            first_send_at: s.send_at,
+            time_zone: s.time_zone,
+            created: now,
+            attempts: 0,
+            last_error: None,
+            accepted: None,
+            envelope: StoredEnvelope::from_lettre(s.message.envelope()),
+            subject: s.subject,
+            recipients: recipients.join(", "),
+            size: record.len() as u64,
+        };
+        write_atomic(&staging.join("message.eml"), &record)?;
+        write_json(&staging.join("entry.json"), &entry)?;
+        drafts.move_out(s.draft_id, &staging.join("draft"))?;
+        std::fs::rename(&staging, self.folder(&id)).map_err(StoreError::io("moving", staging))?;
+        let _ = std::fs::remove_file(lock_path);
+        Ok(entry)
+    }
+
+    /// Every entry, soonest first. Damaged entries are quarantined; staging folders left
+    /// by a crash give their drafts back.
+    pub fn list(&self, drafts: &DraftStore) -> Result<OutboxListing, StoreError> {
+        let mut listing = OutboxListing {
+            entries: Vec::new(),
+            quarantined: Vec::new(),
+        };
+        let dir = match std::fs::read_dir(&self.root) {
+            Ok(dir) => dir,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(listing),
+            Err(source) => {
+                return Err(StoreError::Read {
+                    path: self.root.clone(),
+                    source,
+                });
+            }
+        };
+        for item in dir.flatten() {
+            let name = item.file_name().to_string_lossy().into_owned();
+            if name.starts_with(".staging-") && item.path().is_dir() {
+                recover_staging(drafts, &item.path());
+            } else if ids::is_valid(&name) {
+                match self.load(&name) {
+                    Ok(entry) => listing.entries.push(entry),
+                    Err(StoreError::UnknownEntry(_)) => {} // sent and removed meanwhile
+                    Err(e) => listing.quarantined.push(e),
+                }
+            }
+        }
+        listing
+            .entries
+            .sort_by(|a, b| a.send_at.cmp(&b.send_at).then_with(|| a.id.cmp(&b.id)));
+        Ok(listing)
+    }
+
+    /// Reads entry `id`; a damaged one is quarantined (message and draft with it).
+    pub fn load(&self, id: &str) -> Result<Entry, StoreError> {
+        let path = self.entry_path(id);
+        if !ids::is_valid(id) || !path.exists() {
+            return Err(StoreError::UnknownEntry(id.to_string()));
+        }
+        match read_json::<Entry>(&path) {
+            Ok(entry) => Ok(entry),
+            Err(StoreError::Damaged { reason, .. }) => {
+                let moved_to = quarantine(&self.data_dir, &self.folder(id));
+                Err(StoreError::Quarantined {
+                    path,
+                    reason,
+                    moved_to,
+                })
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    pub(crate) fn save(&self, entry: &Entry) -> Result<(), StoreError> {
+        write_json(&self.entry_path(&entry.id), entry)
+    }
+
+    /// Takes entry `id`'s lock if nobody holds it.
+    pub(crate) fn try_claim(&self, id: &str) -> Result<Option<Lock>, StoreError> {
+        let path = self.folder(id).join("lock");
+        match lock::try_lock(&path) {
+            Ok(lock) => Ok(lock),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None), // gone: sent meanwhile
+            Err(source) => Err(StoreError::Io {
+                action: "locking",
+                path,
+                source,
+            }),
+        }
+    }
+
+    /// Locks entry `id` for a change by the person; refuses while it is being sent.
+    fn claim_for(
+        &self,
+        id: &str,
+        action: &'static str,
+        allowed: &[State],
+    ) -> Result<(Lock, Entry), StoreError> {
+        let entry = self.load(id)?;
+        let lock = self
+            .try_claim(id)?
+            .ok_or_else(|| StoreError::Busy(id.to_string()))?;
+        let entry = self.load(id).unwrap_or(entry);
+        if !allowed.contains(&entry.state) {
+            return Err(StoreError::WrongState {
+                id: id.into(),
+                state: entry.state.as_str().into(),
+                action,
+            });
+        }
+        Ok((lock, entry))
+    }
+
+    /// Takes entry `id` out of the outbox and gives its draft back. Returns the draft id.
+    pub fn cancel(&self, drafts: &DraftStore, id: &str) -> Result<String, StoreError> {
+        let (_lock, entry) = self.claim_for(
+            id,
+            "cancelled",
+            &[State::Scheduled, State::Failed, State::Uncertain],
+        )?;
+        let draft_id = drafts_id_of(&self.folder(id))?;
+        drafts.adopt(&draft_id, &self.folder(id).join("draft"))?;
+        self.remove(&entry.id)?;
+        Ok(draft_id)
+    }
+
+    /// Moves entry `id` to a new time, as a fresh attempt (failed and uncertain ones too).
+    pub fn reschedule(&self, id: &str, send_at: Timestamp) -> Result<Entry, StoreError> {
+        let (_lock, mut entry) = self.claim_for(
+            id,
+            "rescheduled",
+            &[State::Scheduled, State::Failed, State::Uncertain],
+        )?;
+        entry.state = State::Scheduled;
+        entry.send_at = send_at;
+        entry.first_send_at = send_at;
+        self.save(&entry)?;
+        Ok(entry)
+    }
+
+    /// The person says an uncertain message did go out: it moves to `sent/`.
+    pub fn dismiss(
+        &self,
+        sent: &crate::store::sent::SentStore,
+        id: &str,
+        now: Timestamp,
+    ) -> Result<String, StoreError> {
+        let (_lock, entry) = self.claim_for(id, "dismissed", &[State::Uncertain])?;
+        let bytes = std::fs::read(self.message_path(id)).map_err(|source| StoreError::Read {
+            path: self.message_path(id),
+            source,
+        })?;
+        let sent_id = sent.add(&bytes, now)?;
+        self.remove(&entry.id)?;
+        Ok(sent_id)
+    }
+
+    pub(crate) fn remove(&self, id: &str) -> Result<(), StoreError> {
+        let folder = self.folder(id);
+        std::fs::remove_dir_all(&folder).map_err(StoreError::io("removing", folder))
+    }
+}
+
+/// A crash between moving the draft into staging and the final rename: give the draft
+/// back and drop the half-made entry. A staging folder whose lock is held is still being
+/// built by a live process and is left alone.
+fn recover_staging(drafts: &DraftStore, staging: &Path) {
+    let lock_path = staging_lock(staging);
+    let Ok(Some(_lock)) = lock::try_lock(&lock_path) else {
+        return;
+    };
+    let draft = staging.join("draft");
+    if draft.is_dir()
+        && let Ok(draft_id) = drafts_id_of(staging)
+    {
+        let _ = drafts.adopt(&draft_id, &draft);
+    }
+    if !draft.exists() {
+        let _ = std::fs::remove_dir_all(staging);
+        let _ = std::fs::remove_file(&lock_path);
+    }
+}
+
+fn staging_lock(staging: &Path) -> PathBuf {
+    let mut name = staging.as_os_str().to_owned();
+    name.push(".lock");
+    PathBuf::from(name)
+}
+
+/// The id of the draft kept inside an outbox entry folder.
+fn drafts_id_of(entry_folder: &Path) -> Result<String, StoreError> {
+    let path = entry_folder.join("draft").join("draft.json");
+    #[derive(serde::Deserialize)]
+    struct Id {
+        id: String,
+    }
+    Ok(read_json::<Id>(&path)?.id)
+}
+
+#[cfg(test)]
+#[path = "tests.rs"]
+mod tests;

@@ -1,0 +1,320 @@
+//! Sending what is due: claim, send, record — at most once per message.
+//!
+//! For each due entry: take its lock (skip it if another runner holds it), re-read it,
+//! mark it `sending`, transmit, and on the server's 250 record the acceptance durably
+//! before anything else; then copy it to `sent/` and remove it from the outbox. Due
+//! messages of one profile share one connection. A temporary failure (4xx, network,
+//! timeout, a locked keyring) puts the entry back as `scheduled` with exponential
+//! backoff (1 min, 2, 4, … at most 1 h) until `give_up_after`; a permanent one marks it
+//! `failed` with the server's words; silence after the whole message was sent marks it
+//! `uncertain`.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use jiff::{SignedDuration, Timestamp};
+
+use super::{Acceptance, Entry, LastError, Outbox, State};
+use crate::clock::Clock;
+use crate::error::{Error, display_chain};
+use crate::message::mime::transmitted;
+use crate::profile::{Profile, Profiles};
+use crate::store::StoreError;
+use crate::store::drafts::DraftStore;
+use crate::store::sent::SentStore;
+use crate::transport::Transport;
+
+/// Opens a profile's transport; the real one is [`crate::send::open`], tests script one.
+pub trait Connector {
+    fn open(&self, profile: &Profile) -> Result<Box<dyn Transport>, Error>;
+}
+
+/// The real network (or folder) behind each profile.
+pub struct RealConnector;
+
+impl Connector for RealConnector {
+    fn open(&self, profile: &Profile) -> Result<Box<dyn Transport>, Error> {
+        crate::send::open(profile)
+    }
+}
+
+/// What one pass did.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct RunReport {
+    pub sent: Vec<String>,
+    pub retrying: Vec<(String, Timestamp)>,
+    pub failed: Vec<String>,
+    pub uncertain: Vec<String>,
+    /// Damaged entries moved aside, with why.
+    pub quarantined: Vec<String>,
+    /// The earliest scheduled entry still waiting.
+    pub next_due: Option<Timestamp>,
+}
+
+pub struct Runner<'a> {
+    pub outbox: &'a Outbox,
+    pub drafts: &'a DraftStore,
+    pub sent: &'a SentStore,
+    pub profiles: &'a Profiles,
+    pub give_up_after: Duration,
+    pub clock: &'a dyn Clock,
+    pub connector: &'a dyn Connector,
+}
+
+/// How an attempt ended.
+enum Outcome {
+    Sent,
+    Retry(Timestamp),
+    Failed,
+    Uncertain,
+}
+
+impl Runner<'_> {
+    /// One pass: recover crashed senders, then send everything due now.
+    pub fn run_due(&self) -> Result<RunReport, StoreError> {
+        let listing = self.outbox.list(self.drafts)?;
+        let mut report = RunReport {
+            quarantined: listing
+                .quarantined
+                .iter()
+                .map(ToString::to_string)
+                .collect(),
+            ..RunReport::default()
+        };
+        let now = self.clock.now();
+        let mut due: BTreeMap<String, Vec<Entry>> = BTreeMap::new();
+        for entry in listing.entries {
+            match entry.state {
+                State::Sending => self.recover(&entry, &mut report)?,
+                State::Scheduled if entry.send_at <= now => {
+                    due.entry(entry.profile.clone()).or_default().push(entry)
+                }
+                _ => {}
+            }
+        }
+        for (profile_id, entries) in due {
+            self.send_group(&profile_id, &entries, &mut report)?;
+        }
+        report.next_due = self
+            .outbox
+            .list(self.drafts)?
+            .entries
+            .iter()
+            .filter(|e| e.state == State::Scheduled)
+            .map(|e| e.send_at)
+            .min();
+        Ok(report)
+    }
+
+    /// Runs passes until stopped, sleeping until the next due time (rescanning every
+    /// two seconds for entries scheduled meanwhile by someone else).
+    pub fn watch(&self, mut on_pass: impl FnMut(&RunReport)) -> Result<(), StoreError> {
+        loop {
+            let report = self.run_due()?;
+            on_pass(&report);
+            let now = self.clock.now();
+            let until_due = report.next_due.map_or(Duration::MAX, |due| {
+                Duration::try_from(due.duration_since(now)).unwrap_or(Duration::ZERO)
+            });
+            std::thread::sleep(
+                until_due
+                    .min(Duration::from_secs(2))
+                    .max(Duration::from_millis(50)),
+            );
+        }
+    }
+
+    /// An entry left `sending` by a sender that died (its lock is free).
+    fn recover(&self, entry: &Entry, report: &mut RunReport) -> Result<(), StoreError> {
+        let Some(_lock) = self.outbox.try_claim(&entry.id)? else {
+            return Ok(());
+        };
+        let Ok(mut entry) = self.outbox.load(&entry.id) else {
+            return Ok(());
+        };
+        if entry.state != State::Sending {
+            return Ok(());
+        }
+        if entry.accepted.is_some() {
+            self.finish(&entry)?;
+            report.sent.push(entry.id);
+        } else {
+            entry.state = State::Uncertain;
+            entry.last_error = Some(LastError {
+                at: self.clock.now(),
+                message:
+                    "Mailroom stopped while sending this message; the server may have received it"
+                        .into(),
+                transient: false,
+            });
+            self.outbox.save(&entry)?;
+            report.uncertain.push(entry.id);
+        }
+        Ok(())
+    }
+
+    fn send_group(
+        &self,
+        profile_id: &str,
+        entries: &[Entry],
+        report: &mut RunReport,
+    ) -> Result<(), StoreError> {
+        let profile = self.profiles.get(profile_id).map_err(|e| e.to_string());
+        let mut transport: Option<Box<dyn Transport>> = None;
+        // When the server cannot be reached, the rest of the group waits for the next pass.
+        let mut open_failed: Option<(String, bool)> = None;
+        for candidate in entries {
+            let Some(_lock) = self.outbox.try_claim(&candidate.id)? else {
+                continue;
+            };
+            let Ok(mut entry) = self.outbox.load(&candidate.id) else {
+                continue;
+            };
+            if entry.state != State::Scheduled || entry.send_at > self.clock.now() {
+                continue;
+            }
+            entry.state = State::Sending;
+            entry.attempts += 1;
+            self.outbox.save(&entry)?;
+
+            let result = match (&profile, &open_failed) {
+                (Err(reason), _) => Err((format!("profile {reason}"), false, false)),
+                (_, Some((reason, transient))) => Err((reason.clone(), *transient, false)),
+                (Ok(profile), None) => {
+                    self.attempt(profile, &entry, &mut transport, &mut open_failed)
+                }
+            };
+            let outcome = match result {
+                Ok(reply) => {
+                    entry.accepted = Some(Acceptance {
+                        at: self.clock.now(),
+                        reply,
+                    });
+                    self.outbox.save(&entry)?;
+                    self.finish(&entry)?;
+                    Outcome::Sent
+                }
+                Err((message, transient, uncertain)) => {
+                    self.record_failure(&mut entry, message, transient, uncertain)?
+                }
+            };
+            match outcome {
+                Outcome::Sent => report.sent.push(entry.id),
+                Outcome::Retry(at) => report.retrying.push((entry.id, at)),
+                Outcome::Failed => report.failed.push(entry.id),
+                Outcome::Uncertain => report.uncertain.push(entry.id),
+            }
+        }
+        if let Some(mut transport) = transport {
+            transport.close();
+        }
+        Ok(())
+    }
+
+    /// Transmits one entry over the group's connection, opening it if needed. On error:
+    /// the text, whether it is transient, and whether the server may have the message.
+    fn attempt(
+        &self,
+        profile: &Profile,
+        entry: &Entry,
+        transport: &mut Option<Box<dyn Transport>>,
+        open_failed: &mut Option<(String, bool)>,
+    ) -> Result<String, (String, bool, bool)> {
+        let path = self.outbox.message_path(&entry.id);
+        let record = std::fs::read(&path).map_err(|e| {
+            (
+                format!("could not read {}: {e}", path.display()),
+                false,
+                false,
+            )
+        })?;
+        let envelope = entry
+            .envelope
+            .to_lettre()
+            .map_err(|e| (format!("bad envelope: {e}"), false, false))?;
+        if transport.is_none() {
+            match self.connector.open(profile) {
+                Ok(opened) => *transport = Some(opened),
+                Err(e) => {
+                    let failure = (display_chain(&e), e.is_transient());
+                    *open_failed = Some(failure.clone());
+                    return Err((failure.0, failure.1, false));
+                }
+            }
+        }
+        let Some(open) = transport.as_mut() else {
+            return Err(("no connection".into(), true, false));
+        };
+        match open.send(&envelope, &transmitted(&record)) {
+            Ok(accepted) => Ok(accepted.reply),
+            Err(e) => {
+                let failure = (
+                    display_chain(&e),
+                    e.is_transient(),
+                    e.may_have_been_accepted(),
+                );
+                if !matches!(
+                    e,
+                    crate::transport::SendError::Refused { .. }
+                        | crate::transport::SendError::RecipientsRefused { .. }
+                        | crate::transport::SendError::TooLarge { .. }
+                ) {
+                    // The connection is no longer usable; the next entry opens a new one.
+                    if let Some(mut broken) = transport.take() {
+                        broken.close();
+                    }
+                }
+                Err(failure)
+            }
+        }
+    }
+
+    fn record_failure(
+        &self,
+        entry: &mut Entry,
+        message: String,
+        transient: bool,
+        uncertain: bool,
+    ) -> Result<Outcome, StoreError> {
+        let now = self.clock.now();
+        let age = now.duration_since(entry.first_send_at);
+        let give_up = SignedDuration::try_from(self.give_up_after).unwrap_or(SignedDuration::MAX);
+        let outcome = if uncertain {
+            entry.state = State::Uncertain;
+            Outcome::Uncertain
+        } else if transient && age < give_up {
+            let at = now + backoff(entry.attempts);
+            entry.state = State::Scheduled;
+            entry.send_at = at;
+            Outcome::Retry(at)
+        } else {
+            entry.state = State::Failed;
+            Outcome::Failed
+        };
+        entry.last_error = Some(LastError {
+            at: now,
+            message,
+            transient,
+        });
+        self.outbox.save(entry)?;
+        Ok(outcome)
+    }
+
+    /// After acceptance: the person's copy into `sent/`, then out of the outbox.
+    fn finish(&self, entry: &Entry) -> Result<(), StoreError> {
+        let path = self.outbox.message_path(&entry.id);
+        let record = std::fs::read(&path).map_err(|source| StoreError::Read { path, source })?;
+        self.sent.add(&record, self.clock.now())?;
+        self.outbox.remove(&entry.id)
+    }
+}
+
+/// 1 minute after the first failure, doubling, at most an hour.
+pub fn backoff(attempts: u32) -> SignedDuration {
+    let minutes = 1i64 << attempts.saturating_sub(1).min(6);
+    SignedDuration::from_mins(minutes.min(60))
+}
+
+#[cfg(test)]
+#[path = "runner_tests.rs"]
+mod tests;
