@@ -5,7 +5,10 @@ use crate::message::logic_apps::PayloadError;
 use crate::paths::NoHomeDir;
 use crate::profile::ProfileError;
 use crate::profile::secret::SecretError;
+use crate::settings::SettingsError;
+use crate::store::StoreError;
 use crate::transport::SendError;
+use crate::when::WhenError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -44,6 +47,14 @@ pub enum Error {
     },
     #[error(transparent)]
     Home(#[from] NoHomeDir),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    When(#[from] WhenError),
+    #[error(transparent)]
+    Settings(#[from] SettingsError),
+    #[error("{0}")]
+    Scheduler(String),
 }
 
 /// What the process exit code says; documented in the README.
@@ -81,11 +92,24 @@ impl Error {
             Error::Profile(
                 ProfileError::Unknown { .. } | ProfileError::Exists(_) | ProfileError::BadId(_),
             ) => ExitKind::BadInput,
+            Error::Store(
+                StoreError::UnknownDraft(_)
+                | StoreError::UnknownEntry(_)
+                | StoreError::UnknownSent(_)
+                | StoreError::UnknownVersion { .. }
+                | StoreError::WrongState { .. },
+            )
+            | Error::When(_)
+            | Error::Settings(_) => ExitKind::BadInput,
+            Error::Store(StoreError::Busy(_)) => ExitKind::Temporary,
             Error::Send(e) if e.is_transient() => ExitKind::Temporary,
             Error::Send(_) => ExitKind::Permanent,
-            Error::Profile(_) | Error::Secret(_) | Error::Output { .. } | Error::Home(_) => {
-                ExitKind::Environment
-            }
+            Error::Profile(_)
+            | Error::Secret(_)
+            | Error::Output { .. }
+            | Error::Home(_)
+            | Error::Store(_)
+            | Error::Scheduler(_) => ExitKind::Environment,
         }
     }
 }

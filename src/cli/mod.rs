@@ -2,6 +2,9 @@
 //! printed once, with their chain, and the exit code says what kind of failure it was:
 //! 0 sent / done, 1 the machine got in the way, 2 bad input, 3 temporary, 4 permanent.
 
+mod drafts;
+mod message_args;
+mod outbox;
 mod profile;
 mod send;
 
@@ -13,6 +16,7 @@ use clap::{CommandFactory, Parser, Subcommand};
 use crate::error::{Error, display_chain};
 use crate::paths::Dirs;
 use crate::profile::secret::Password;
+use crate::service::Mailroom;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -27,8 +31,17 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Send a message now (or only write it as .eml with --eml).
+    /// Send a message now, later (--at, --in), or only write it as .eml (--eml).
     Send(Box<send::SendArgs>),
+    /// Write, keep, edit and send drafts.
+    #[command(subcommand)]
+    Drafts(Box<drafts::DraftsCommand>),
+    /// Messages waiting to go out, and the runner that sends them.
+    #[command(subcommand)]
+    Outbox(Box<outbox::OutboxCommand>),
+    /// Messages that went out.
+    #[command(subcommand)]
+    Sent(outbox::SentCommand),
     /// Add, list, test and remove accounts.
     #[command(subcommand)]
     Profile(profile::ProfileCommand),
@@ -52,10 +65,13 @@ pub fn main() -> ExitCode {
 }
 
 fn run(command: Command) -> Result<(), Error> {
-    let dirs = Dirs::from_env()?;
+    let mailroom = Mailroom::new(Dirs::from_env()?);
     match command {
-        Command::Send(args) => send::run(&dirs, *args),
-        Command::Profile(command) => profile::run(&dirs, command),
+        Command::Send(args) => send::run(&mailroom, *args),
+        Command::Drafts(command) => drafts::run(&mailroom, *command),
+        Command::Outbox(command) => outbox::run(&mailroom, *command),
+        Command::Sent(command) => outbox::run_sent(&mailroom, command),
+        Command::Profile(command) => profile::run(&mailroom.dirs, command),
     }
 }
 

@@ -8,6 +8,7 @@
 
 pub mod address;
 mod draft;
+pub mod eml;
 mod error;
 mod headers;
 pub mod logic_apps;

@@ -1,0 +1,210 @@
+//! `mailroom drafts …`: write, keep, edit, send or schedule drafts.
+
+use std::path::PathBuf;
+
+use clap::Subcommand;
+use jiff::Timestamp;
+
+use super::message_args::{MessageArgs, WhenArgs, local};
+use crate::error::Error;
+use crate::message::{AttachmentSource, eml};
+use crate::service::Mailroom;
+use crate::store::write_atomic;
+
+#[derive(Debug, Subcommand)]
+pub enum DraftsCommand {
+    /// Keep a new draft; prints its id.
+    New {
+        #[arg(long, short)]
+        profile: Option<String>,
+        #[command(flatten)]
+        message: MessageArgs,
+    },
+    /// List drafts, newest first.
+    List {
+        /// Only drafts whose subject, recipients or body contain this.
+        #[arg(long)]
+        search: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show a draft (or one of its last 50 versions).
+    Show {
+        id: String,
+        #[arg(long)]
+        version: Option<u32>,
+    },
+    /// Change what the flags name; --attach adds a file. Saves a new version.
+    Edit {
+        id: String,
+        #[arg(long, short)]
+        profile: Option<String>,
+        #[command(flatten)]
+        message: MessageArgs,
+    },
+    /// Send now, or move to the outbox with --at / --in.
+    Send {
+        id: String,
+        #[command(flatten)]
+        when: WhenArgs,
+    },
+    Delete {
+        id: String,
+    },
+    /// Write a draft as an .eml file.
+    Export {
+        id: String,
+        #[arg(long, value_name = "FILE")]
+        eml: PathBuf,
+    },
+    /// Read an .eml file into a new draft; prints its id.
+    Import {
+        file: PathBuf,
+    },
+}
+
+pub fn run(mailroom: &Mailroom, command: DraftsCommand) -> Result<(), Error> {
+    let now = Timestamp::now();
+    let drafts = &mailroom.drafts;
+    match command {
+        DraftsCommand::New { profile, message } => {
+            if let Some(id) = &profile {
+                mailroom.profiles()?.get(id)?;
+            }
+            let record = mailroom.create_draft(profile, message.to_draft()?, now)?;
+            println!("{}", record.id);
+        }
+        DraftsCommand::List { search, json } => {
+            let listing = drafts.list(search.as_deref())?;
+            for problem in &listing.quarantined {
+                eprintln!("mailroom: {problem}");
+            }
+            if json {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&listing.drafts).unwrap_or_default()
+                );
+            } else if listing.drafts.is_empty() {
+                println!("No drafts.");
+            } else {
+                for d in &listing.drafts {
+                    let clip = if d.attachments > 0 {
+                        format!("  [{} attached]", d.attachments)
+                    } else {
+                        String::new()
+                    };
+                    println!(
+                        "{}  {}  {:<40}  {}{clip}",
+                        d.id,
+                        local(d.modified),
+                        d.subject,
+                        d.recipients
+                    );
+                }
+            }
+        }
+        DraftsCommand::Show { id, version } => {
+            let record = match version {
+                Some(v) => drafts.load_version(&id, v)?,
+                None => drafts.load(&id)?,
+            };
+            show(&record);
+        }
+        DraftsCommand::Edit {
+            id,
+            profile,
+            message,
+        } => {
+            let mut record = drafts.load(&id)?;
+            message.edit(&mut record.draft)?;
+            let profile = profile.or(record.profile);
+            let saved = drafts.save(&id, profile, record.draft, now)?;
+            println!("Saved {} as version {}.", saved.id, saved.version);
+        }
+        DraftsCommand::Send { id, when } => match when.resolve(now)? {
+            Some(send_at) => {
+                let entry = mailroom.schedule_draft(&id, send_at, now)?;
+                println!(
+                    "Scheduled {} for {} (outbox id {}).",
+                    id,
+                    local(entry.send_at),
+                    entry.id
+                );
+            }
+            None => {
+                let sent = mailroom.send_draft_now(&id, now)?;
+                println!(
+                    "Sent to {}: {}",
+                    sent.recipients.join(", "),
+                    sent.accepted.reply
+                );
+            }
+        },
+        DraftsCommand::Delete { id } => {
+            drafts.delete(&id)?;
+            println!("Deleted draft {id}.");
+        }
+        DraftsCommand::Export { id, eml } => {
+            let record = drafts.load(&id)?;
+            let (_, message) = mailroom.build(record.profile.as_deref(), &record.draft)?;
+            write_atomic(&eml, &message.record()).map_err(|e| Error::Output {
+                what: format!("writing {}", e.path.display()),
+                source: e.source,
+            })?;
+            println!("Wrote {}.", eml.display());
+        }
+        DraftsCommand::Import { file } => {
+            let bytes = std::fs::read(&file).map_err(|source| Error::Input {
+                what: format!("reading {}", file.display()),
+                source,
+            })?;
+            let draft = eml::import(&bytes).map_err(|e| Error::Input {
+                what: file.display().to_string(),
+                source: std::io::Error::new(std::io::ErrorKind::InvalidData, e.to_string()),
+            })?;
+            let record = mailroom.create_draft(None, draft, now)?;
+            println!("{}", record.id);
+        }
+    }
+    Ok(())
+}
+
+fn show(record: &crate::store::drafts::DraftRecord) {
+    let d = &record.draft;
+    println!(
+        "Draft {} (version {}, saved {})",
+        record.id,
+        record.version,
+        local(record.modified)
+    );
+    println!(
+        "Profile: {}",
+        record.profile.as_deref().unwrap_or("(default)")
+    );
+    for (name, value) in [
+        ("From", &d.from),
+        ("To", &d.to),
+        ("Cc", &d.cc),
+        ("Bcc", &d.bcc),
+        ("Reply-To", &d.reply_to),
+        ("Subject", &d.subject),
+    ] {
+        if !value.is_empty() {
+            println!("{name}: {value}");
+        }
+    }
+    for a in &d.attachments {
+        let size = match &a.source {
+            AttachmentSource::File(path) => std::fs::metadata(path).map(|m| m.len()).unwrap_or(0),
+            AttachmentSource::Bytes(bytes) => bytes.len() as u64,
+        };
+        let kind = if a.is_inline() {
+            "Inline"
+        } else {
+            "Attachment"
+        };
+        println!("{kind}: {} ({size} bytes)", a.file_name);
+    }
+    println!();
+    println!("{}", d.body);
+}

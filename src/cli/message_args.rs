@@ -1,0 +1,151 @@
+//! The message flags `send`, `drafts new` and `drafts edit` share, and the `--at` /
+//! `--in` pair that says when.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+use clap::Args;
+use jiff::{Timestamp, Zoned};
+
+use crate::error::Error;
+use crate::message::{Attachment, BodyFormat, Draft, Importance};
+use crate::when;
+
+#[derive(Debug, Args, Default)]
+pub struct MessageArgs {
+    /// Sender, e.g. "Me <me@example.org>" (default: the profile's identity).
+    #[arg(long)]
+    pub from: Option<String>,
+    /// Recipients; repeat the flag or separate with commas.
+    #[arg(long)]
+    pub to: Vec<String>,
+    #[arg(long)]
+    pub cc: Vec<String>,
+    #[arg(long)]
+    pub bcc: Vec<String>,
+    #[arg(long)]
+    pub reply_to: Option<String>,
+    #[arg(long, short)]
+    pub subject: Option<String>,
+    /// The body text (else --body-file, else standard input when it is not a terminal).
+    #[arg(long, conflicts_with = "body_file")]
+    pub body: Option<String>,
+    #[arg(long, value_name = "FILE")]
+    pub body_file: Option<PathBuf>,
+    /// The body is HTML; a plain-text alternative is derived from it.
+    #[arg(long)]
+    pub html: bool,
+    /// Attach a file; repeat for more.
+    #[arg(long, value_name = "FILE")]
+    pub attach: Vec<PathBuf>,
+    /// An image shown inside the HTML body as <img src="cid:FILENAME">; repeat for more.
+    #[arg(long, value_name = "FILE")]
+    pub inline: Vec<PathBuf>,
+    /// low, normal or high (sets Importance and X-Priority).
+    #[arg(long)]
+    pub importance: Option<Importance>,
+}
+
+impl MessageArgs {
+    /// A new draft from the flags; the body may come from standard input.
+    pub fn to_draft(&self) -> Result<Draft, Error> {
+        let body = match self.body_text()? {
+            Some(body) => body,
+            None if !std::io::stdin().is_terminal() => super::read_stdin("the body")?,
+            None => String::new(),
+        };
+        let mut draft = Draft {
+            body,
+            ..Draft::default()
+        };
+        self.apply(&mut draft, true)?;
+        Ok(draft)
+    }
+
+    /// Changes only what the flags name; `--attach` and `--inline` add files.
+    pub fn edit(&self, draft: &mut Draft) -> Result<(), Error> {
+        if let Some(body) = self.body_text()? {
+            draft.body = body;
+        }
+        self.apply(draft, false)
+    }
+
+    fn apply(&self, draft: &mut Draft, fresh: bool) -> Result<(), Error> {
+        let set = |field: &mut String, value: &Option<String>| {
+            if let Some(value) = value {
+                field.clone_from(value);
+            }
+        };
+        let set_list = |field: &mut String, values: &[String]| {
+            if !values.is_empty() {
+                *field = values.join(", ");
+            }
+        };
+        set(&mut draft.from, &self.from);
+        set_list(&mut draft.to, &self.to);
+        set_list(&mut draft.cc, &self.cc);
+        set_list(&mut draft.bcc, &self.bcc);
+        set(&mut draft.reply_to, &self.reply_to);
+        set(&mut draft.subject, &self.subject);
+        if self.html {
+            draft.body_format = BodyFormat::Html;
+        } else if fresh {
+            draft.body_format = BodyFormat::Plain;
+        }
+        if let Some(importance) = self.importance {
+            draft.importance = importance;
+        }
+        draft
+            .attachments
+            .extend(self.attach.iter().map(Attachment::from_path));
+        draft
+            .attachments
+            .extend(self.inline.iter().map(Attachment::inline_from_path));
+        Ok(())
+    }
+
+    fn body_text(&self) -> Result<Option<String>, Error> {
+        match (&self.body, &self.body_file) {
+            (Some(text), _) => Ok(Some(text.clone())),
+            (None, Some(path)) => read_file(path, "the body file").map(Some),
+            (None, None) => Ok(None),
+        }
+    }
+}
+
+/// `--at` / `--in`: when to send.
+#[derive(Debug, Args, Default)]
+pub struct WhenArgs {
+    /// When to send: "tomorrow 08:00", "2026-12-01 09:30", "monday 08:00", "now", RFC 3339.
+    #[arg(long, conflicts_with = "in_")]
+    pub at: Option<String>,
+    /// How long from now: 90m, 2h, 1h30m, 3d.
+    #[arg(long = "in", id = "in_")]
+    pub in_: Option<String>,
+}
+
+impl WhenArgs {
+    /// `None` when neither flag was given (send now).
+    pub fn resolve(&self, now: Timestamp) -> Result<Option<Timestamp>, Error> {
+        let zoned = Zoned::new(now, jiff::tz::TimeZone::system());
+        Ok(match (&self.at, &self.in_) {
+            (Some(at), _) => Some(when::parse_at(at, &zoned)?),
+            (None, Some(span)) => Some(when::parse_in(span, now)?),
+            (None, None) => None,
+        })
+    }
+}
+
+pub fn read_file(path: &PathBuf, what: &str) -> Result<String, Error> {
+    std::fs::read_to_string(path).map_err(|source| Error::Input {
+        what: format!("{what} {}", path.display()),
+        source,
+    })
+}
+
+/// A time as the person reads it: local, with the zone.
+pub fn local(ts: Timestamp) -> String {
+    ts.to_zoned(jiff::tz::TimeZone::system())
+        .strftime("%Y-%m-%d %H:%M %Z")
+        .to_string()
+}

@@ -1,0 +1,195 @@
+//! `mailroom outbox …` and `mailroom sent …`: what waits, what went, and the OS
+//! scheduler that sends with no window open.
+
+use std::path::PathBuf;
+
+use clap::Subcommand;
+use jiff::Timestamp;
+
+use super::message_args::{WhenArgs, local};
+use crate::error::Error;
+use crate::outbox::State;
+use crate::outbox::runner::RunReport;
+use crate::service::Mailroom;
+
+#[derive(Debug, Subcommand)]
+pub enum OutboxCommand {
+    /// Scheduled, sending, uncertain and failed messages, soonest first.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Take a message out of the outbox and back into the drafts.
+    Cancel {
+        id: String,
+    },
+    /// Give a message a new time (failed and uncertain ones too: a fresh attempt).
+    Reschedule {
+        id: String,
+        #[command(flatten)]
+        when: WhenArgs,
+    },
+    /// Send a failed or uncertain message again now.
+    Retry {
+        id: String,
+    },
+    /// An uncertain message did go out: move it to sent.
+    Dismiss {
+        id: String,
+    },
+    /// Send what is due; --watch keeps running, sleeping until the next due time.
+    Run {
+        #[arg(long)]
+        watch: bool,
+    },
+    /// Have the OS scheduler run `outbox run` every minute, window or not.
+    Install,
+    Uninstall,
+    /// What is installed and when the outbox last ran.
+    Status,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SentCommand {
+    /// Sent messages, newest first.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Copy a sent message to an .eml file.
+    Export {
+        id: String,
+        #[arg(long, value_name = "FILE")]
+        eml: PathBuf,
+    },
+}
+
+pub fn run(mailroom: &Mailroom, command: OutboxCommand) -> Result<(), Error> {
+    let now = Timestamp::now();
+    let outbox = &mailroom.outbox;
+    match command {
+        OutboxCommand::List { json } => {
+            let listing = outbox.list(&mailroom.drafts)?;
+            for problem in &listing.quarantined {
+                eprintln!("mailroom: {problem}");
+            }
+            if json {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&listing.entries).unwrap_or_default()
+                );
+            } else if listing.entries.is_empty() {
+                println!("The outbox is empty.");
+            }
+            for e in listing.entries.iter().filter(|_| !json) {
+                let state = match e.state {
+                    State::Uncertain => "uncertain (may have been sent)",
+                    other => other.as_str(),
+                };
+                println!(
+                    "{}  {:<10}  {}  {:<30}  {}",
+                    e.id,
+                    state,
+                    local(e.send_at),
+                    e.subject,
+                    e.recipients
+                );
+                if let Some(err) = &e.last_error {
+                    println!("    attempt {}: {}", e.attempts, err.message);
+                }
+            }
+        }
+        OutboxCommand::Cancel { id } => {
+            let draft_id = outbox.cancel(&mailroom.drafts, &id)?;
+            println!("Cancelled; the message is back in the drafts as {draft_id}.");
+        }
+        OutboxCommand::Reschedule { id, when } => {
+            let at = when.resolve(now)?.ok_or_else(|| Error::Input {
+                what: "reschedule".into(),
+                source: std::io::Error::new(std::io::ErrorKind::InvalidInput, "give --at or --in"),
+            })?;
+            let entry = outbox.reschedule(&id, at)?;
+            println!("{} now goes out {}.", entry.id, local(entry.send_at));
+        }
+        OutboxCommand::Retry { id } => {
+            outbox.reschedule(&id, now)?;
+            print_report(&mailroom.run_outbox_once()?);
+        }
+        OutboxCommand::Dismiss { id } => {
+            let sent_id = outbox.dismiss(&mailroom.sent, &id, now)?;
+            println!("Moved to sent as {sent_id}.");
+        }
+        OutboxCommand::Run { watch: false } => print_report(&mailroom.run_outbox_once()?),
+        OutboxCommand::Run { watch: true } => {
+            let profiles = mailroom.profiles()?;
+            let settings = mailroom.settings()?;
+            let runner = mailroom.runner(
+                &profiles,
+                settings.give_up_after(),
+                &crate::clock::SystemClock,
+                &crate::outbox::runner::RealConnector,
+            );
+            runner.watch(|report| {
+                mailroom.record_run(report);
+                print_report(report);
+            })?;
+        }
+        OutboxCommand::Install => println!("{}", crate::scheduler::install(&mailroom.dirs)?),
+        OutboxCommand::Uninstall => println!("{}", crate::scheduler::uninstall()?),
+        OutboxCommand::Status => println!("{}", crate::scheduler::status(&mailroom.dirs)),
+    }
+    Ok(())
+}
+
+pub fn run_sent(mailroom: &Mailroom, command: SentCommand) -> Result<(), Error> {
+    match command {
+        SentCommand::List { json } => {
+            let list = mailroom.sent.list()?;
+            if json {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&list).unwrap_or_default()
+                );
+            } else if list.is_empty() {
+                println!("Nothing sent yet.");
+            }
+            for s in list.iter().filter(|_| !json) {
+                println!(
+                    "{}  {}  {:<40}  {}",
+                    s.id,
+                    s.date.as_deref().unwrap_or("?"),
+                    s.subject,
+                    s.to
+                );
+            }
+        }
+        SentCommand::Export { id, eml } => {
+            let path = mailroom.sent.path(&id)?;
+            std::fs::copy(&path, &eml).map_err(|source| Error::Output {
+                what: format!("copying to {}", eml.display()),
+                source,
+            })?;
+            println!("Wrote {}.", eml.display());
+        }
+    }
+    Ok(())
+}
+
+/// Quiet when nothing happened, so `--watch` and the OS scheduler leave short logs.
+fn print_report(report: &RunReport) {
+    for id in &report.sent {
+        println!("sent {id}");
+    }
+    for (id, at) in &report.retrying {
+        println!("retrying {id} at {}", local(*at));
+    }
+    for id in &report.failed {
+        println!("failed {id} (see `mailroom outbox list`)");
+    }
+    for id in &report.uncertain {
+        println!("uncertain {id}: it may have been sent (see `mailroom outbox list`)");
+    }
+    for problem in &report.quarantined {
+        eprintln!("mailroom: {problem}");
+    }
+}

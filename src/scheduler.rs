@@ -1,0 +1,399 @@
+//! `outbox install`: have the operating system run `mailroom outbox run` every minute,
+//! so "send later" goes out with no window open.
+//!
+//! - Linux and the BSDs: a systemd user service + timer (`OnCalendar=minutely`,
+//!   `Persistent=true`, so a run missed while the machine slept happens at wake-up);
+//!   without a systemd user session, a crontab line. `MAILROOM_SCHEDULER=cron` or
+//!   `=systemd` chooses explicitly.
+//! - macOS: a launchd agent (`StartInterval` 60, `RunAtLoad`).
+//! - Windows: a Task Scheduler task (`schtasks /SC MINUTE`).
+//!
+//! The files and command lines are built by pure functions, tested on every platform;
+//! the commands that install them run only where they exist. Each carries
+//! `MAILROOM_HOME` when it is set, so a portable install keeps its own outbox.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use crate::error::Error;
+use crate::paths::{Dirs, HOME_ENV};
+
+const UNIT: &str = "mailroom-outbox";
+const CRON_MARK: &str = "# mailroom-outbox";
+const LAUNCHD_LABEL: &str = "org.mailroom.outbox";
+const TASK_NAME: &str = "Mailroom Outbox";
+
+/// The systemd user service that runs one outbox pass.
+pub fn systemd_service(exe: &Path, home: Option<&Path>) -> String {
+    let env = home.map_or(String::new(), |h| {
+        format!("Environment=\"{HOME_ENV}={}\"\n", h.display())
+    });
+    format!(
+        "[Unit]\nDescription=Mailroom: send the messages that are due\n\n[Service]\nType=oneshot\n{env}ExecStart=\"{}\" outbox run\n",
+        exe.display()
+    )
+}
+
+/// The timer that starts the service every minute, catching up after sleep.
+pub fn systemd_timer() -> String {
+    format!(
+        "[Unit]\nDescription=Mailroom: send later, every minute\n\n[Timer]\nOnCalendar=minutely\nPersistent=true\nUnit={UNIT}.service\n\n[Install]\nWantedBy=timers.target\n"
+    )
+}
+
+/// The crontab line, marked so that uninstall finds exactly it.
+pub fn cron_line(exe: &Path, home: Option<&Path>) -> String {
+    let env = home.map_or(String::new(), |h| format!("{HOME_ENV}='{}' ", h.display()));
+    let mark = home.map_or(CRON_MARK.to_string(), |h| {
+        format!("{CRON_MARK} {}", h.display())
+    });
+    format!(
+        "* * * * * {env}'{}' outbox run >/dev/null 2>&1 {mark}",
+        exe.display()
+    )
+}
+
+/// The launchd agent for macOS.
+pub fn launchd_plist(exe: &Path, home: Option<&Path>) -> String {
+    let env = home.map_or(String::new(), |h| {
+        format!("  <key>EnvironmentVariables</key>\n  <dict><key>{HOME_ENV}</key><string>{}</string></dict>\n", xml(&h.display().to_string()))
+    });
+    format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?>
+<!DOCTYPE plist PUBLIC "-//Apple//DTD PLIST 1.0//EN" "http://www.apple.com/DTDs/PropertyList-1.0.dtd">
+<plist version="1.0">
+<dict>
+  <key>Label</key><string>{LAUNCHD_LABEL}</string>
+  <key>ProgramArguments</key>
+  <array><string>{}</string><string>outbox</string><string>run</string></array>
+{env}  <key>StartInterval</key><integer>60</integer>
+  <key>RunAtLoad</key><true/>
+</dict>
+</plist>
+"#,
+        xml(&exe.display().to_string())
+    )
+}
+
+/// The `schtasks` arguments that create the Windows task.
+pub fn schtasks_create(exe: &Path, home: Option<&Path>) -> Vec<String> {
+    let run = match home {
+        Some(h) => format!(
+            "cmd /c \"set {HOME_ENV}={}&& \"{}\" outbox run\"",
+            h.display(),
+            exe.display()
+        ),
+        None => format!("\"{}\" outbox run", exe.display()),
+    };
+    [
+        "/Create", "/F", "/SC", "MINUTE", "/MO", "1", "/TN", TASK_NAME, "/TR", &run,
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect()
+}
+
+fn xml(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+fn home_override() -> Option<PathBuf> {
+    std::env::var_os(HOME_ENV)
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+}
+
+fn exe() -> Result<PathBuf, Error> {
+    std::env::current_exe()
+        .map_err(|e| Error::Scheduler(format!("could not find the mailroom program: {e}")))
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Kind {
+    Systemd,
+    Cron,
+    Launchd,
+    TaskScheduler,
+}
+
+fn kind() -> Kind {
+    match std::env::var("MAILROOM_SCHEDULER").as_deref() {
+        Ok("cron") => return Kind::Cron,
+        Ok("systemd") => return Kind::Systemd,
+        _ => {}
+    }
+    if cfg!(target_os = "macos") {
+        Kind::Launchd
+    } else if cfg!(windows) {
+        Kind::TaskScheduler
+    } else if succeeds("systemctl", &["--user", "show-environment"]) {
+        Kind::Systemd
+    } else {
+        Kind::Cron
+    }
+}
+
+/// Installs the scheduler for this platform; says what it did.
+pub fn install(dirs: &Dirs) -> Result<String, Error> {
+    let (exe, home) = (exe()?, home_override());
+    let home = home.as_deref();
+    match kind() {
+        Kind::Systemd => {
+            let folder = systemd_folder()?;
+            write(&folder.join(format!("{UNIT}.service")), &systemd_service(&exe, home))?;
+            write(&folder.join(format!("{UNIT}.timer")), &systemd_timer())?;
+            run("systemctl", &["--user", "daemon-reload"])?;
+            run("systemctl", &["--user", "enable", "--now", &format!("{UNIT}.timer")])?;
+            Ok(format!("Installed the systemd user timer {UNIT}.timer: the outbox is sent every minute, window or not."))
+        }
+        Kind::Cron => {
+            let mut lines = crontab_lines()?;
+            lines.retain(|l| !is_ours(l, home));
+            lines.push(cron_line(&exe, home));
+            set_crontab(&lines)?;
+            Ok("Installed a crontab line: the outbox is sent every minute, window or not.".into())
+        }
+        Kind::Launchd => {
+            let plist = launchd_path()?;
+            write(&plist, &launchd_plist(&exe, home))?;
+            run("launchctl", &["load", "-w", &plist.display().to_string()])?;
+            Ok(format!("Installed the launchd agent {LAUNCHD_LABEL}."))
+        }
+        Kind::TaskScheduler => {
+            let args = schtasks_create(&exe, home);
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            run("schtasks", &args)?;
+            Ok(format!("Installed the Task Scheduler task \"{TASK_NAME}\"."))
+        }
+    }
+    .map(|done| format!("{done}\nData: {}", dirs.data().display()))
+}
+
+pub fn uninstall() -> Result<String, Error> {
+    let home = home_override();
+    match kind() {
+        Kind::Systemd => {
+            let _ = run(
+                "systemctl",
+                &["--user", "disable", "--now", &format!("{UNIT}.timer")],
+            );
+            let folder = systemd_folder()?;
+            for ext in ["service", "timer"] {
+                let _ = std::fs::remove_file(folder.join(format!("{UNIT}.{ext}")));
+            }
+            let _ = run("systemctl", &["--user", "daemon-reload"]);
+        }
+        Kind::Cron => {
+            let mut lines = crontab_lines()?;
+            lines.retain(|l| !is_ours(l, home.as_deref()));
+            set_crontab(&lines)?;
+        }
+        Kind::Launchd => {
+            let plist = launchd_path()?;
+            let _ = run("launchctl", &["unload", "-w", &plist.display().to_string()]);
+            let _ = std::fs::remove_file(plist);
+        }
+        Kind::TaskScheduler => run("schtasks", &["/Delete", "/F", "/TN", TASK_NAME])?,
+    }
+    Ok("Uninstalled: scheduled messages go out only while Mailroom runs.".into())
+}
+
+/// What is installed, and when the outbox last ran.
+pub fn status(dirs: &Dirs) -> String {
+    let home = home_override();
+    let installed = match kind() {
+        Kind::Systemd => systemd_folder()
+            .ok()
+            .filter(|f| f.join(format!("{UNIT}.timer")).exists())
+            .map(|_| format!("systemd user timer {UNIT}.timer")),
+        Kind::Cron => crontab_lines()
+            .ok()
+            .filter(|lines| lines.iter().any(|l| is_ours(l, home.as_deref())))
+            .map(|_| "crontab line".to_string()),
+        Kind::Launchd => launchd_path()
+            .ok()
+            .filter(|p| p.exists())
+            .map(|_| format!("launchd agent {LAUNCHD_LABEL}")),
+        Kind::TaskScheduler => succeeds("schtasks", &["/Query", "/TN", TASK_NAME])
+            .then(|| format!("Task Scheduler task \"{TASK_NAME}\"")),
+    };
+    let last = std::fs::read_to_string(dirs.data().join("outbox-last-run.json"))
+        .ok()
+        .and_then(|text| serde_json::from_str::<serde_json::Value>(&text).ok())
+        .map_or("never".to_string(), |v| {
+            format!(
+                "{} (sent {}, retrying {}, failed {}, uncertain {})",
+                v["at"].as_str().unwrap_or("?"),
+                v["sent"],
+                v["retrying"],
+                v["failed"],
+                v["uncertain"]
+            )
+        });
+    match installed {
+        Some(what) => format!("Installed: {what}\nLast run: {last}"),
+        None => format!(
+            "Not installed: scheduled messages go out only while Mailroom runs (`mailroom outbox install`).\nLast run: {last}"
+        ),
+    }
+}
+
+/// Does the crontab line belong to this home's install?
+fn is_ours(line: &str, home: Option<&Path>) -> bool {
+    match home {
+        Some(h) => line.ends_with(&format!("{CRON_MARK} {}", h.display())),
+        None => line.ends_with(CRON_MARK),
+    }
+}
+
+fn crontab_lines() -> Result<Vec<String>, Error> {
+    let output = Command::new("crontab")
+        .arg("-l")
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|e| Error::Scheduler(format!("no systemd user session and no crontab here ({e}); run `mailroom outbox run --watch` when you log in instead")))?;
+    // `crontab -l` fails when the user has no crontab yet: that is an empty one.
+    Ok(String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .map(str::to_string)
+        .collect())
+}
+
+fn set_crontab(lines: &[String]) -> Result<(), Error> {
+    use std::io::Write;
+    let mut child = Command::new("crontab")
+        .arg("-")
+        .stdin(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| Error::Scheduler(format!("could not run crontab: {e}")))?;
+    if let Some(mut stdin) = child.stdin.take() {
+        let text: String = lines.iter().map(|l| format!("{l}\n")).collect();
+        stdin
+            .write_all(text.as_bytes())
+            .map_err(|e| Error::Scheduler(format!("could not write the crontab: {e}")))?;
+    }
+    let output = child
+        .wait_with_output()
+        .map_err(|e| Error::Scheduler(format!("crontab failed: {e}")))?;
+    if output.status.success() {
+        Ok(())
+    } else {
+        Err(Error::Scheduler(format!(
+            "crontab refused the new table: {}",
+            String::from_utf8_lossy(&output.stderr).trim()
+        )))
+    }
+}
+
+fn systemd_folder() -> Result<PathBuf, Error> {
+    directories::BaseDirs::new()
+        .map(|b| b.config_dir().join("systemd").join("user"))
+        .ok_or_else(|| Error::Scheduler("no home folder for the systemd user units".into()))
+}
+
+fn launchd_path() -> Result<PathBuf, Error> {
+    directories::BaseDirs::new()
+        .map(|b| {
+            b.home_dir()
+                .join("Library/LaunchAgents")
+                .join(format!("{LAUNCHD_LABEL}.plist"))
+        })
+        .ok_or_else(|| Error::Scheduler("no home folder for the launchd agent".into()))
+}
+
+fn write(path: &Path, text: &str) -> Result<(), Error> {
+    crate::store::write_atomic(path, text.as_bytes()).map_err(|e| Error::Scheduler(e.to_string()))
+}
+
+fn run(program: &str, args: &[&str]) -> Result<(), Error> {
+    let output = Command::new(program)
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|e| Error::Scheduler(format!("could not run {program}: {e}")))?;
+    if output.status.success() {
+        Ok(())
+    } else {
+        Err(Error::Scheduler(format!(
+            "{program} {} failed: {}",
+            args.join(" "),
+            String::from_utf8_lossy(&output.stderr).trim()
+        )))
+    }
+}
+
+fn succeeds(program: &str, args: &[&str]) -> bool {
+    Command::new(program)
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn systemd_units_run_one_pass_every_minute_and_catch_up() {
+        let service = systemd_service(
+            Path::new("/usr/bin/mailroom"),
+            Some(Path::new("/home/me/mr")),
+        );
+        assert!(service.contains("Type=oneshot\n"));
+        assert!(service.contains("ExecStart=\"/usr/bin/mailroom\" outbox run\n"));
+        assert!(service.contains("Environment=\"MAILROOM_HOME=/home/me/mr\"\n"));
+        let timer = systemd_timer();
+        assert!(
+            timer.contains("OnCalendar=minutely\nPersistent=true\nUnit=mailroom-outbox.service\n")
+        );
+        assert!(timer.contains("WantedBy=timers.target"));
+    }
+
+    #[test]
+    fn the_cron_line_is_marked_per_home() {
+        let line = cron_line(Path::new("/opt/mailroom"), Some(Path::new("/data/mr")));
+        assert_eq!(
+            line,
+            "* * * * * MAILROOM_HOME='/data/mr' '/opt/mailroom' outbox run >/dev/null 2>&1 # mailroom-outbox /data/mr"
+        );
+        assert!(is_ours(&line, Some(Path::new("/data/mr"))));
+        assert!(!is_ours(&line, Some(Path::new("/data/other"))));
+        assert!(is_ours(&cron_line(Path::new("/opt/mailroom"), None), None));
+    }
+
+    #[test]
+    fn the_launchd_agent_is_valid_xml_with_the_program_and_interval() {
+        let plist = launchd_plist(Path::new("/Applications/Mailroom & Co/mailroom"), None);
+        assert!(plist.contains("<string>/Applications/Mailroom &amp; Co/mailroom</string><string>outbox</string><string>run</string>"));
+        assert!(plist.contains("<key>StartInterval</key><integer>60</integer>"));
+        assert!(!plist.contains("EnvironmentVariables"));
+    }
+
+    #[test]
+    fn the_windows_task_runs_every_minute() {
+        let args = schtasks_create(Path::new(r"C:\Program Files\Mailroom\mailroom.exe"), None);
+        assert_eq!(
+            args[..8],
+            [
+                "/Create",
+                "/F",
+                "/SC",
+                "MINUTE",
+                "/MO",
+                "1",
+                "/TN",
+                "Mailroom Outbox"
+            ]
+        );
+        assert_eq!(
+            args[9],
+            r#""C:\Program Files\Mailroom\mailroom.exe" outbox run"#
+        );
+    }
+}

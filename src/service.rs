@@ -1,0 +1,196 @@
+//! [`Mailroom`]: the operations the CLI and the GUI's worker share — build, send now,
+//! schedule, run the outbox — over the stores in one home.
+
+use std::time::Duration;
+
+use jiff::Timestamp;
+
+use crate::clock::Clock;
+use crate::error::Error;
+use crate::message::{BuiltMessage, Draft};
+use crate::outbox::runner::{Connector, RunReport, Runner};
+use crate::outbox::{Entry, Outbox, Schedule};
+use crate::paths::Dirs;
+use crate::profile::{Profile, Profiles};
+use crate::settings::Settings;
+use crate::store::drafts::{DraftRecord, DraftStore};
+use crate::store::sent::SentStore;
+use crate::transport::Accepted;
+
+pub struct Mailroom {
+    pub dirs: Dirs,
+    pub drafts: DraftStore,
+    pub outbox: Outbox,
+    pub sent: SentStore,
+}
+
+/// A message that went out now.
+#[derive(Debug)]
+pub struct SentNow {
+    pub accepted: Accepted,
+    pub recipients: Vec<String>,
+    pub sent_id: String,
+}
+
+impl Mailroom {
+    pub fn new(dirs: Dirs) -> Self {
+        Self {
+            drafts: DraftStore::new(dirs.data()),
+            outbox: Outbox::new(dirs.data()),
+            sent: SentStore::new(dirs.data()),
+            dirs,
+        }
+    }
+
+    pub fn profiles(&self) -> Result<Profiles, Error> {
+        Ok(Profiles::load_or_init(&self.dirs)?)
+    }
+
+    pub fn settings(&self) -> Result<Settings, Error> {
+        Ok(Settings::load(&self.dirs)?)
+    }
+
+    /// Validates `draft` for `profile` (the default when `None`) and builds its message.
+    pub fn build(
+        &self,
+        profile: Option<&str>,
+        draft: &Draft,
+    ) -> Result<(Profile, BuiltMessage), Error> {
+        let profiles = self.profiles()?;
+        let profile = profiles.resolve(profile)?.clone();
+        let message = crate::send::build(&profile, draft)?;
+        Ok((profile, message))
+    }
+
+    /// Sends now over a connection of its own and keeps the person's copy in `sent/`.
+    pub fn send_now(
+        &self,
+        profile: Option<&str>,
+        draft: &Draft,
+        now: Timestamp,
+    ) -> Result<SentNow, Error> {
+        let (profile, message) = self.build(profile, draft)?;
+        let accepted = crate::send::send_now(&profile, &message)?;
+        let sent_id = self.sent.add(&message.record(), now)?;
+        Ok(SentNow {
+            accepted,
+            recipients: message
+                .recipients()
+                .iter()
+                .map(ToString::to_string)
+                .collect(),
+            sent_id,
+        })
+    }
+
+    /// Sends draft `id` now; the draft is removed once the server has accepted it.
+    pub fn send_draft_now(&self, id: &str, now: Timestamp) -> Result<SentNow, Error> {
+        let record = self.drafts.load(id)?;
+        let sent = self.send_now(record.profile.as_deref(), &record.draft, now)?;
+        self.drafts.delete(id)?;
+        Ok(sent)
+    }
+
+    /// Freezes draft `id` into the outbox to go out at `send_at`. A draft that would not
+    /// build (a bad address, a missing file) stays where it is.
+    pub fn schedule_draft(
+        &self,
+        id: &str,
+        send_at: Timestamp,
+        now: Timestamp,
+    ) -> Result<Entry, Error> {
+        let record = self.drafts.load(id)?;
+        let (profile, message) = self.build(record.profile.as_deref(), &record.draft)?;
+        let schedule = Schedule {
+            profile: &profile.id,
+            message: &message,
+            draft_id: id,
+            send_at,
+            time_zone: local_time_zone_name(),
+            subject: record.draft.subject.clone(),
+        };
+        Ok(self.outbox.schedule(&self.drafts, schedule, now)?)
+    }
+
+    /// Keeps `draft` as a new draft and schedules it (`send --at`).
+    pub fn schedule_new(
+        &self,
+        profile: Option<&str>,
+        draft: Draft,
+        send_at: Timestamp,
+        now: Timestamp,
+    ) -> Result<Entry, Error> {
+        self.build(profile, &draft)?; // refuse before anything is written
+        let record = self
+            .drafts
+            .create(profile.map(str::to_string), draft, now)?;
+        self.schedule_draft(&record.id, send_at, now)
+    }
+
+    pub fn create_draft(
+        &self,
+        profile: Option<String>,
+        draft: Draft,
+        now: Timestamp,
+    ) -> Result<DraftRecord, Error> {
+        Ok(self.drafts.create(profile, draft, now)?)
+    }
+
+    /// A runner over this home's outbox.
+    pub fn runner<'a>(
+        &'a self,
+        profiles: &'a Profiles,
+        give_up_after: Duration,
+        clock: &'a dyn Clock,
+        connector: &'a dyn Connector,
+    ) -> Runner<'a> {
+        Runner {
+            outbox: &self.outbox,
+            drafts: &self.drafts,
+            sent: &self.sent,
+            profiles,
+            give_up_after,
+            clock,
+            connector,
+        }
+    }
+
+    /// One outbox pass with the real network and clock; records when it ran.
+    pub fn run_outbox_once(&self) -> Result<RunReport, Error> {
+        let profiles = self.profiles()?;
+        let settings = self.settings()?;
+        let report = self
+            .runner(
+                &profiles,
+                settings.give_up_after(),
+                &crate::clock::SystemClock,
+                &crate::outbox::runner::RealConnector,
+            )
+            .run_due()?;
+        self.record_run(&report);
+        Ok(report)
+    }
+
+    /// Writes `data/outbox-last-run.json` for `outbox status`; best effort.
+    pub fn record_run(&self, report: &RunReport) {
+        let summary = serde_json::json!({
+            "at": Timestamp::now().to_string(),
+            "sent": report.sent.len(),
+            "retrying": report.retrying.len(),
+            "failed": report.failed.len(),
+            "uncertain": report.uncertain.len(),
+        });
+        let _ = crate::store::write_atomic(
+            &self.dirs.data().join("outbox-last-run.json"),
+            summary.to_string().as_bytes(),
+        );
+    }
+}
+
+/// The person's time zone name (IANA), for showing scheduled times; `UTC` if unknown.
+pub fn local_time_zone_name() -> String {
+    jiff::tz::TimeZone::system()
+        .iana_name()
+        .unwrap_or("UTC")
+        .to_string()
+}
