@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(postfix sasl2-bin libsasl2-modules openssl dbus-daemon dbus-bin gnome-keyring
-          libsecret-tools python3)
+          libsecret-tools python3 cron)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
@@ -25,4 +25,5 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-exec cargo test "$@"
+# --show-output: the crash and fault tests print their counts.
+exec cargo test --no-fail-fast "$@" -- --show-output

@@ -154,6 +154,83 @@ impl Home {
     }
 }
 
+impl Home {
+    /// Adds profile `id` on the test Postfix (STARTTLS + AUTH, test CA), the password
+    /// coming from a `password_command`; `extra` flags are appended.
+    pub fn postfix_profile(&self, id: &str, extra: &[&str]) {
+        let server = postfix::postfix();
+        let port = server.submission.to_string();
+        let ca = server.ca_file();
+        let mut args = vec![
+            "profile",
+            "add",
+            id,
+            "--host",
+            "localhost",
+            "--port",
+            &port,
+            "--user",
+            postfix::USER,
+            "--from",
+            "Me <me@example.org>",
+            "--ca-file",
+            ca.to_str().unwrap(),
+            "--password-command",
+            "printf testpass",
+        ];
+        args.extend_from_slice(extra);
+        self.run(&args).ok();
+    }
+
+    /// The outbox as `outbox list --json` shows it.
+    pub fn outbox(&self) -> Vec<serde_json::Value> {
+        let run = self.run(&["outbox", "list", "--json"]).ok();
+        serde_json::from_str(&run.stdout)
+            .unwrap_or_else(|e| panic!("outbox list --json: {e}\n{}", run.stdout))
+    }
+
+    /// The drafts as `drafts list --json` shows them.
+    pub fn drafts(&self) -> Vec<serde_json::Value> {
+        let run = self.run(&["drafts", "list", "--json"]).ok();
+        serde_json::from_str(&run.stdout)
+            .unwrap_or_else(|e| panic!("drafts list --json: {e}\n{}", run.stdout))
+    }
+
+    pub fn sent_dir(&self) -> PathBuf {
+        self.path().join("data/sent")
+    }
+}
+
+/// Opens `maildir` with Python's `mailbox.Maildir` (the parser mutt-compatible tools
+/// agree with) and returns each message's subject and flags.
+pub fn python_maildir(maildir: &Path) -> Vec<(String, String)> {
+    let script = r#"
+import mailbox, sys
+md = mailbox.Maildir(sys.argv[1], factory=None, create=False)
+for key in sorted(md.keys()):
+    m = md[key]
+    print(str(m['Subject']) + '\t' + m.get_flags())
+"#;
+    let output = std::process::Command::new("python3")
+        .arg("-c")
+        .arg(script)
+        .arg(maildir)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "python mailbox: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .map(|l| {
+            let (subject, flags) = l.split_once('\t').unwrap_or((l, ""));
+            (subject.to_string(), flags.to_string())
+        })
+        .collect()
+}
+
 /// The files in a folder (none when it does not exist).
 pub fn files_in(folder: &Path) -> Vec<PathBuf> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(folder)

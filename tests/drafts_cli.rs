@@ -1,0 +1,387 @@
+//! Drafts and the outbox from the command line, with the `local` folder profile: write,
+//! edit, version, schedule, cancel, export and import — nothing lost on the way.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests fail by panicking
+
+mod support;
+
+use support::{Home, files_in};
+
+fn new_draft(home: &Home, args: &[&str]) -> String {
+    let mut all = vec!["drafts", "new"];
+    all.extend_from_slice(args);
+    home.run(&all).ok().stdout.trim().to_string()
+}
+
+#[test]
+fn a_draft_is_kept_edited_versioned_and_listed() {
+    let home = Home::new();
+    let plan = home.file("plan.md", b"First plan");
+    let extra = home.file("extra.pdf", b"%PDF extra");
+    let id = new_draft(
+        &home,
+        &[
+            "--to",
+            "a@example.org",
+            "--subject",
+            "Plan",
+            "--body-file",
+            plan.to_str().unwrap(),
+        ],
+    );
+
+    let run = home
+        .run(&[
+            "drafts",
+            "edit",
+            &id,
+            "--subject",
+            "Plan v2",
+            "--attach",
+            extra.to_str().unwrap(),
+        ])
+        .ok();
+    assert!(run.stdout.contains("as version 2"), "{}", run.stdout);
+    std::fs::remove_file(&extra).unwrap(); // the draft keeps its own copy
+
+    let show = home.run(&["drafts", "show", &id]).ok().stdout;
+    assert!(
+        show.contains("Subject: Plan v2") && show.contains("To: a@example.org"),
+        "{show}"
+    );
+    assert!(
+        show.contains("Attachment: extra.pdf (10 bytes)") && show.contains("First plan"),
+        "{show}"
+    );
+    let v1 = home
+        .run(&["drafts", "show", &id, "--version", "1"])
+        .ok()
+        .stdout;
+    assert!(
+        v1.contains("Subject: Plan\n") && !v1.contains("extra.pdf"),
+        "{v1}"
+    );
+
+    let list = home.drafts();
+    assert_eq!(list.len(), 1);
+    assert_eq!(list[0]["subject"], "Plan v2");
+    assert_eq!(list[0]["attachments"], 1);
+    assert_eq!(
+        home.run(&["drafts", "list", "--search", "nothing-like-it"])
+            .ok()
+            .stdout
+            .trim(),
+        "No drafts."
+    );
+    assert!(
+        home.run(&["drafts", "list", "--search", "plan V2"])
+            .ok()
+            .stdout
+            .contains(&id)
+    );
+}
+
+#[test]
+fn send_later_then_cancel_gives_the_same_draft_back() {
+    let home = Home::new();
+    let id = new_draft(
+        &home,
+        &[
+            "--to",
+            "Ana <ana@example.org>",
+            "--cc",
+            "c@example.org",
+            "--subject",
+            "Later",
+            "--body",
+            "Text",
+            "--importance",
+            "high",
+        ],
+    );
+    let run = home.run(&["drafts", "send", &id, "--in", "2h"]).ok();
+    assert!(run.stdout.contains("Scheduled"), "{}", run.stdout);
+    assert!(home.drafts().is_empty(), "the draft moved into the outbox");
+
+    let outbox = home.outbox();
+    assert_eq!(outbox.len(), 1);
+    assert_eq!(
+        (outbox[0]["state"].as_str(), outbox[0]["subject"].as_str()),
+        (Some("scheduled"), Some("Later"))
+    );
+    let entry = outbox[0]["id"].as_str().unwrap().to_string();
+
+    let run = home.run(&["outbox", "cancel", &entry]).ok();
+    assert!(
+        run.stdout.contains(&id),
+        "the same draft comes back: {}",
+        run.stdout
+    );
+    assert!(home.outbox().is_empty());
+    let show = home.run(&["drafts", "show", &id]).ok().stdout;
+    assert!(
+        show.contains("To: Ana <ana@example.org>")
+            && show.contains("Cc: c@example.org")
+            && show.contains("Subject: Later"),
+        "{show}"
+    );
+}
+
+#[test]
+fn a_due_message_goes_out_on_the_next_run_and_lands_in_a_maildir() {
+    let home = Home::new();
+    home.run(&[
+        "send",
+        "--to",
+        "a@example.org",
+        "--subject",
+        "Queued",
+        "--body",
+        "x",
+        "--at",
+        "now",
+    ])
+    .ok();
+    assert_eq!(home.outbox().len(), 1);
+    let run = home.run(&["outbox", "run"]).ok();
+    assert!(run.stdout.starts_with("sent "), "{}", run.stdout);
+    assert!(home.outbox().is_empty());
+    assert_eq!(
+        files_in(&home.path().join("data/local-mail")).len(),
+        1,
+        "delivered by the local profile"
+    );
+    let sent = support::python_maildir(&home.sent_dir());
+    assert_eq!(sent, vec![("Queued".to_string(), "S".to_string())]);
+    let status = home.run(&["outbox", "status"]).ok().stdout;
+    assert!(
+        status.contains("Last run: 20") && status.contains("sent 1"),
+        "{status}"
+    );
+}
+
+#[test]
+fn export_and_import_round_trip_a_draft() {
+    let home = Home::new();
+    let logo = home.file("logo.png", b"\x89PNG fake");
+    let id = new_draft(
+        &home,
+        &[
+            "--to",
+            "a@example.org",
+            "--subject",
+            "Été",
+            "--body",
+            "<p><img src=\"cid:logo.png\"></p>",
+            "--html",
+            "--inline",
+            logo.to_str().unwrap(),
+        ],
+    );
+    let eml = home.path().join("plan.eml");
+    home.run(&["drafts", "export", &id, "--eml", eml.to_str().unwrap()])
+        .ok();
+    let imported = home
+        .run(&["drafts", "import", eml.to_str().unwrap()])
+        .ok()
+        .stdout
+        .trim()
+        .to_string();
+    let show = home.run(&["drafts", "show", &imported]).ok().stdout;
+    assert!(
+        show.contains("Subject: Été") && show.contains("Inline: logo.png (9 bytes)"),
+        "{show}"
+    );
+    assert!(show.contains("cid:logo.png"), "{show}");
+}
+
+#[test]
+fn bad_times_unknown_ids_and_damaged_files_are_named() {
+    let home = Home::new();
+    let id = new_draft(
+        &home,
+        &["--to", "a@example.org", "--subject", "x", "--body", "x"],
+    );
+    let err = home
+        .run(&["drafts", "send", &id, "--at", "someday"])
+        .expect_code(2)
+        .stderr;
+    assert!(err.contains("\"someday\" is not a time"), "{err}");
+    let err = home
+        .run(&["drafts", "send", &id, "--at", "2020-01-01 08:00"])
+        .expect_code(2)
+        .stderr;
+    assert!(err.contains("is in the past"), "{err}");
+    let err = home
+        .run(&["drafts", "send", &id, "--in", "2x"])
+        .expect_code(2)
+        .stderr;
+    assert!(err.contains("\"2x\" is not a duration"), "{err}");
+    assert_eq!(home.drafts().len(), 1, "nothing moved");
+
+    let err = home.run(&["drafts", "show", "nope"]).expect_code(2).stderr;
+    assert!(err.contains("no draft with id \"nope\""), "{err}");
+    let err = home
+        .run(&["outbox", "cancel", "nope"])
+        .expect_code(2)
+        .stderr;
+    assert!(err.contains("no outbox entry with id \"nope\""), "{err}");
+    let err = home
+        .run(&[
+            "send",
+            "--profile",
+            "ghost",
+            "--to",
+            "a@example.org",
+            "--body",
+            "x",
+            "--at",
+            "now",
+        ])
+        .expect_code(2)
+        .stderr;
+    assert!(err.contains("no profile named \"ghost\""), "{err}");
+
+    // A damaged sidecar is quarantined; the other entries still work.
+    home.run(&[
+        "send",
+        "--to",
+        "a@example.org",
+        "--subject",
+        "one",
+        "--body",
+        "x",
+        "--in",
+        "1h",
+    ])
+    .ok();
+    home.run(&[
+        "send",
+        "--to",
+        "b@example.org",
+        "--subject",
+        "two",
+        "--body",
+        "x",
+        "--in",
+        "1h",
+    ])
+    .ok();
+    let entries = home.outbox();
+    let damaged = entries[0]["id"].as_str().unwrap();
+    std::fs::write(
+        home.path()
+            .join("data/outbox")
+            .join(damaged)
+            .join("entry.json"),
+        b"{ broken",
+    )
+    .unwrap();
+    let run = home.run(&["outbox", "list"]).ok();
+    assert!(
+        run.stderr.contains("entry.json was damaged") && run.stderr.contains("quarantine"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stdout.contains("two") && !run.stdout.contains("one "),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        home.path()
+            .join("data/quarantine/outbox")
+            .join(format!("{damaged}."))
+            .parent()
+            .unwrap()
+            .is_dir()
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn a_write_failing_mid_save_keeps_the_previous_version() {
+    let home = Home::new();
+    let id = new_draft(
+        &home,
+        &[
+            "--to",
+            "a@example.org",
+            "--subject",
+            "Safe",
+            "--body",
+            "short",
+        ],
+    );
+    let big = "x".repeat(64 * 1024);
+    // A 16 KiB file-size limit makes the 64 KiB save fail with EFBIG part-way through.
+    let exe = env!("CARGO_BIN_EXE_mailroom");
+    let output = std::process::Command::new("bash")
+        .arg("-c")
+        .arg(format!(
+            "trap '' XFSZ; ulimit -f 16; exec '{exe}' drafts edit {id} --subject Lost --body {big}"
+        ))
+        .env("MAILROOM_HOME", home.path())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("could not write") && stderr.contains("too large"),
+        "{stderr}"
+    );
+    let show = home.run(&["drafts", "show", &id]).ok().stdout;
+    assert!(
+        show.contains("Subject: Safe") && show.contains("short"),
+        "{show}"
+    );
+    assert!(home.drafts().len() == 1);
+}
+
+#[test]
+fn the_scheduler_installs_a_crontab_line_and_removes_it() {
+    let home = Home::new();
+    let cron = |args: &[&str]| {
+        let mut cmd = home.command(args);
+        cmd.env("MAILROOM_SCHEDULER", "cron");
+        let output = cmd.output().unwrap();
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    };
+    let crontab = || {
+        String::from_utf8_lossy(
+            &std::process::Command::new("crontab")
+                .arg("-l")
+                .output()
+                .unwrap()
+                .stdout,
+        )
+        .into_owned()
+    };
+    let mark = format!("# mailroom-outbox {}", home.path().display());
+
+    assert!(cron(&["outbox", "status"]).contains("Not installed"));
+    assert!(cron(&["outbox", "install"]).contains("Installed a crontab line"));
+    let line = crontab()
+        .lines()
+        .find(|l| l.ends_with(&mark))
+        .map(str::to_string)
+        .expect("our line");
+    assert!(
+        line.starts_with("* * * * * MAILROOM_HOME=") && line.contains("' outbox run"),
+        "{line}"
+    );
+    cron(&["outbox", "install"]);
+    assert_eq!(
+        crontab().matches(&mark).count(),
+        1,
+        "installing twice leaves one line"
+    );
+    assert!(cron(&["outbox", "status"]).contains("Installed: crontab line"));
+    cron(&["outbox", "uninstall"]);
+    assert!(!crontab().contains(&mark));
+}
