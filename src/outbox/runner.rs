@@ -173,16 +173,20 @@ impl Runner<'_> {
             if entry.state != State::Scheduled || entry.send_at > self.clock.now() {
                 continue;
             }
-            entry.state = State::Sending;
-            entry.attempts += 1;
-            self.outbox.save(&entry)?;
-
-            let result = match (&profile, &open_failed) {
-                (Err(reason), _) => Err((format!("profile {reason}"), false, false)),
-                (_, Some((reason, transient))) => Err((reason.clone(), *transient, false)),
-                (Ok(profile), None) => {
-                    self.attempt(profile, &entry, &mut transport, &mut open_failed)
+            let opened = match (&profile, &open_failed) {
+                (Err(reason), _) => Err((format!("profile {reason}"), false)),
+                (_, Some(failure)) => Err(failure.clone()),
+                (Ok(profile), None) => self
+                    .ensure_open(profile, &mut transport)
+                    .inspect_err(|failure| open_failed = Some(failure.clone())),
+            };
+            let result = match (opened, transport.as_mut()) {
+                (Ok(()), Some(open)) => self.transmit(open, &mut entry),
+                (Err((message, transient)), _) => {
+                    entry.attempts += 1;
+                    Err((message, transient, false))
                 }
+                (Ok(()), None) => Err(("no connection".into(), true, false)),
             };
             let outcome = match result {
                 Ok(reply) => {
@@ -195,6 +199,9 @@ impl Runner<'_> {
                     Outcome::Sent
                 }
                 Err((message, transient, uncertain)) => {
+                    // After a failure the conversation may be out of step (or closed):
+                    // the next entry gets a fresh connection.
+                    drop_connection(&mut transport);
                     self.record_failure(&mut entry, message, transient, uncertain)?
                 }
             };
@@ -211,62 +218,52 @@ impl Runner<'_> {
         Ok(())
     }
 
-    /// Transmits one entry over the group's connection, opening it if needed. On error:
-    /// the text, whether it is transient, and whether the server may have the message.
-    fn attempt(
+    /// Opens the group's connection (login included) unless it is open already. Nothing
+    /// is marked `sending` before this succeeds, so a crash while connecting leaves the
+    /// entry simply `scheduled`.
+    fn ensure_open(
         &self,
         profile: &Profile,
-        entry: &Entry,
         transport: &mut Option<Box<dyn Transport>>,
-        open_failed: &mut Option<(String, bool)>,
+    ) -> Result<(), (String, bool)> {
+        if transport.is_none() {
+            let opened = self
+                .connector
+                .open(profile)
+                .map_err(|e| (display_chain(&e), e.is_transient()))?;
+            *transport = Some(opened);
+        }
+        Ok(())
+    }
+
+    /// Marks the entry `sending` (durably) and transmits it. On error: the text, whether
+    /// it is transient, and whether the server may have the message.
+    fn transmit(
+        &self,
+        transport: &mut Box<dyn Transport>,
+        entry: &mut Entry,
     ) -> Result<String, (String, bool, bool)> {
+        let local = |message: String| (message, false, false);
         let path = self.outbox.message_path(&entry.id);
-        let record = std::fs::read(&path).map_err(|e| {
-            (
-                format!("could not read {}: {e}", path.display()),
-                false,
-                false,
-            )
-        })?;
+        let record = std::fs::read(&path)
+            .map_err(|e| local(format!("could not read {}: {e}", path.display())))?;
         let envelope = entry
             .envelope
             .to_lettre()
-            .map_err(|e| (format!("bad envelope: {e}"), false, false))?;
-        if transport.is_none() {
-            match self.connector.open(profile) {
-                Ok(opened) => *transport = Some(opened),
-                Err(e) => {
-                    let failure = (display_chain(&e), e.is_transient());
-                    *open_failed = Some(failure.clone());
-                    return Err((failure.0, failure.1, false));
-                }
-            }
-        }
-        let Some(open) = transport.as_mut() else {
-            return Err(("no connection".into(), true, false));
-        };
-        match open.send(&envelope, &transmitted(&record)) {
-            Ok(accepted) => Ok(accepted.reply),
-            Err(e) => {
-                let failure = (
+            .map_err(|e| local(format!("bad envelope: {e}")))?;
+        entry.state = State::Sending;
+        entry.attempts += 1;
+        self.outbox.save(entry).map_err(|e| local(e.to_string()))?;
+        transport
+            .send(&envelope, &transmitted(&record))
+            .map(|accepted| accepted.reply)
+            .map_err(|e| {
+                (
                     display_chain(&e),
                     e.is_transient(),
                     e.may_have_been_accepted(),
-                );
-                if !matches!(
-                    e,
-                    crate::transport::SendError::Refused { .. }
-                        | crate::transport::SendError::RecipientsRefused { .. }
-                        | crate::transport::SendError::TooLarge { .. }
-                ) {
-                    // The connection is no longer usable; the next entry opens a new one.
-                    if let Some(mut broken) = transport.take() {
-                        broken.close();
-                    }
-                }
-                Err(failure)
-            }
-        }
+                )
+            })
     }
 
     fn record_failure(
@@ -306,6 +303,13 @@ impl Runner<'_> {
         let record = std::fs::read(&path).map_err(|source| StoreError::Read { path, source })?;
         self.sent.add(&record, self.clock.now())?;
         self.outbox.remove(&entry.id)
+    }
+}
+
+/// Closes a connection a failure may have left unusable.
+fn drop_connection(transport: &mut Option<Box<dyn Transport>>) {
+    if let Some(mut broken) = transport.take() {
+        broken.close();
     }
 }
 

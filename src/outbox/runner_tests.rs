@@ -19,7 +19,7 @@ impl Clock for TestClock {
 impl TestClock {
     fn advance(&self, by: SignedDuration) {
         let mut t = self.0.lock().unwrap();
-        *t = *t + by;
+        *t += by;
     }
 }
 

@@ -446,6 +446,11 @@ fn prune(folder: &Path) -> Result<(), StoreError> {
         let path = version_path(folder, *version);
         std::fs::remove_file(&path).map_err(StoreError::io("deleting", path))?;
     }
+    let files = folder.join("files");
+    let has_files = std::fs::read_dir(&files).is_ok_and(|mut dir| dir.next().is_some());
+    if !has_files {
+        return Ok(());
+    }
     let mut used = HashSet::new();
     for version in kept {
         let record = read_record(folder, &version_path(folder, *version))?;

@@ -336,6 +336,24 @@ fn reply_of(e: &LettreError) -> Option<Reply> {
     Some(Reply { code, text })
 }
 
+/// A socket read or write timeout: `TimedOut` on Windows, `WouldBlock` (EAGAIN) on Unix,
+/// which lettre's own `is_timeout` does not count.
+fn is_timeout(e: &LettreError) -> bool {
+    let mut current: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(err) = current {
+        if let Some(io) = err.downcast_ref::<std::io::Error>()
+            && matches!(
+                io.kind(),
+                std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock
+            )
+        {
+            return true;
+        }
+        current = err.source();
+    }
+    false
+}
+
 /// lettre reports a failed handshake as a network error wrapping rustls' error.
 fn is_tls_failure(e: &LettreError) -> bool {
     let mut current: Option<&(dyn std::error::Error + 'static)> = Some(e);
@@ -386,10 +404,16 @@ fn step_error(server: &str, stage: Stage, e: LettreError) -> SendError {
             stage,
             reply,
         },
+        None if is_timeout(&e) => SendError::Network {
+            server,
+            stage,
+            timed_out: true,
+            detail: "the server stopped answering (timed out)".into(),
+        },
         None => SendError::Network {
             server,
             stage,
-            timed_out: e.is_timeout(),
+            timed_out: false,
             detail: error_chain(&e),
         },
     }

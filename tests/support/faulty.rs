@@ -44,7 +44,10 @@ impl Faulty {
     pub fn messages(&self) -> Vec<PathBuf> {
         super::files_in(self.spool.path())
             .into_iter()
-            .filter(|p| p.extension().is_some_and(|e| e == "eml"))
+            .filter(|p| {
+                p.extension().is_some_and(|e| e == "eml")
+                    && !p.to_string_lossy().ends_with("-partial.eml")
+            })
             .collect()
     }
 

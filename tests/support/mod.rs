@@ -204,6 +204,9 @@ impl Home {
 /// Opens `maildir` with Python's `mailbox.Maildir` (the parser mutt-compatible tools
 /// agree with) and returns each message's subject and flags.
 pub fn python_maildir(maildir: &Path) -> Vec<(String, String)> {
+    if !maildir.exists() {
+        return Vec::new();
+    }
     let script = r#"
 import mailbox, sys
 md = mailbox.Maildir(sys.argv[1], factory=None, create=False)

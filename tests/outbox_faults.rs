@@ -1,0 +1,174 @@
+//! The outbox against servers that misbehave at each step: every case ends in the
+//! state the person expects, with the server's words, and the frozen message intact.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests fail by panicking
+
+mod support;
+
+use serde_json::Value;
+use support::Home;
+use support::faulty::Faulty;
+
+/// A home with one message queued for `server`, due now. Returns the home, the entry id
+/// and the frozen message's bytes.
+fn queued(server: &Faulty, extra: &[&str]) -> (Home, String, Vec<u8>) {
+    let home = Home::new();
+    let port = server.port.to_string();
+    let mut add = vec![
+        "profile",
+        "add",
+        "faulty",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        &port,
+        "--security",
+        "plain",
+        "--from",
+        "me@example.org",
+    ];
+    add.extend_from_slice(extra);
+    home.run(&add).ok();
+    let body =
+        "A long line of text to make the message bigger than one network write.\n".repeat(300);
+    home.run(&[
+        "send",
+        "--to",
+        "a@example.org",
+        "--subject",
+        "Fault",
+        "--body",
+        &body,
+        "--at",
+        "now",
+    ])
+    .ok();
+    let id = home.outbox()[0]["id"].as_str().unwrap().to_string();
+    let frozen = std::fs::read(
+        home.path()
+            .join("data/outbox")
+            .join(&id)
+            .join("message.eml"),
+    )
+    .unwrap();
+    (home, id, frozen)
+}
+
+fn entry(home: &Home, id: &str) -> Value {
+    home.outbox()
+        .into_iter()
+        .find(|e| e["id"] == id)
+        .unwrap_or_else(|| panic!("{id} left the outbox"))
+}
+
+/// Runs the outbox once and checks the entry's state, its error text and the message.
+fn run_expect(home: &Home, id: &str, frozen: &[u8], state: &str, words: &str) -> Value {
+    home.run(&["outbox", "run"]).ok();
+    let e = entry(home, id);
+    assert_eq!(e["state"], state, "{e:#}");
+    let error = e["last_error"]["message"].as_str().unwrap_or_default();
+    assert!(error.contains(words), "expected {words:?} in {error:?}");
+    let now = std::fs::read(home.path().join("data/outbox").join(id).join("message.eml")).unwrap();
+    assert!(now == frozen, "the frozen message changed");
+    println!("{state:<10} after: {error}");
+    e
+}
+
+#[test]
+fn temporary_refusals_are_retried_with_backoff_then_sent() {
+    for (at, code) in [
+        ("mail", "451"),
+        ("mail", "421"),
+        ("rcpt", "452"),
+        ("data", "451"),
+    ] {
+        let server = Faulty::start(&[
+            "--mode",
+            "temp",
+            "--at",
+            at,
+            "--code",
+            code,
+            "--fail-count",
+            "1",
+        ]);
+        let (home, id, frozen) = queued(&server, &[]);
+        let e = run_expect(&home, &id, &frozen, "scheduled", code);
+        assert_eq!(e["attempts"], 1);
+        assert!(
+            e["send_at"].as_str().unwrap() > e["first_send_at"].as_str().unwrap(),
+            "backed off: {e:#}"
+        );
+        let run = home.run(&["outbox", "retry", &id]).ok();
+        assert!(run.stdout.contains(&format!("sent {id}")), "{}", run.stdout);
+        assert_eq!(
+            server.messages().len(),
+            1,
+            "{at} {code}: delivered once after the retry"
+        );
+    }
+}
+
+#[test]
+fn permanent_refusals_fail_with_the_servers_words_and_the_draft_comes_back() {
+    for (at, code, words) in [
+        ("rcpt", "550", "refused recipient <a@example.org>: 550"),
+        ("data", "554", "refused DATA: 554"),
+        ("dot", "554", "refused the message upload: 554"),
+        ("mail", "550", "refused MAIL FROM: 550"),
+    ] {
+        let server = Faulty::start(&["--mode", "perm", "--at", at, "--code", code]);
+        let (home, id, frozen) = queued(&server, &[]);
+        run_expect(&home, &id, &frozen, "failed", words);
+        home.run(&["outbox", "run"]).ok();
+        assert_eq!(
+            entry(&home, &id)["attempts"],
+            1,
+            "a failed message is not retried by itself"
+        );
+        home.run(&["outbox", "cancel", &id]).ok();
+        let drafts = home.drafts();
+        assert_eq!(
+            (drafts.len(), drafts[0]["subject"].as_str()),
+            (1, Some("Fault")),
+            "{at} {code}"
+        );
+    }
+}
+
+#[test]
+fn a_connection_dropped_mid_data_is_retried() {
+    let server = Faulty::start(&[
+        "--mode",
+        "drop-in-data",
+        "--drop-after",
+        "4096",
+        "--fail-count",
+        "1",
+    ]);
+    let (home, id, frozen) = queued(&server, &[]);
+    run_expect(&home, &id, &frozen, "scheduled", "the message upload");
+    assert!(server.messages().is_empty());
+    home.run(&["outbox", "retry", &id]).ok();
+    assert_eq!(server.messages().len(), 1);
+    assert!(home.outbox().is_empty());
+}
+
+#[test]
+fn silence_after_the_final_dot_is_uncertain_never_resent_silently() {
+    let server = Faulty::start(&["--mode", "hang-after-data", "--hang-for", "30"]);
+    let (home, id, frozen) = queued(&server, &["--timeout-secs", "2"]);
+    run_expect(&home, &id, &frozen, "uncertain", "the message upload");
+    assert_eq!(server.messages().len(), 1, "the server has it");
+    home.run(&["outbox", "run"]).ok();
+    assert_eq!(server.messages().len(), 1, "not sent again by itself");
+    let listed = home.run(&["outbox", "list"]).ok().stdout;
+    assert!(
+        listed.contains("uncertain (may have been sent)"),
+        "{listed}"
+    );
+    let run = home.run(&["outbox", "dismiss", &id]).ok();
+    assert!(run.stdout.contains("Moved to sent"), "{}", run.stdout);
+    assert!(home.outbox().is_empty());
+    assert_eq!(support::python_maildir(&home.sent_dir()).len(), 1);
+}
