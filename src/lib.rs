@@ -29,4 +29,7 @@ pub mod service;
 pub mod settings;
 pub mod store;
 pub mod transport;
+#[cfg(feature = "gui")]
+pub mod ui;
 pub mod when;
+pub mod worker;

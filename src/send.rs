@@ -20,6 +20,16 @@ pub fn login_of(
     profile_id: &str,
     server: &SmtpServer,
 ) -> Result<Option<(String, Password)>, Error> {
+    login_with_fallback(profile_id, server, None)
+}
+
+/// As [`login_of`], but when the keyring cannot answer (or has nothing) and the person
+/// typed the password this session, that one is used (kept in memory only).
+pub fn login_with_fallback(
+    profile_id: &str,
+    server: &SmtpServer,
+    session: Option<&Password>,
+) -> Result<Option<(String, Password)>, Error> {
     if server.auth == Auth::None {
         return Ok(None);
     }
@@ -30,9 +40,13 @@ pub fn login_of(
         .ok_or_else(|| Error::NoUsername {
             profile: profile_id.to_string(),
         })?;
-    let password = match &server.password_command {
-        Some(command) => secret::from_command(command)?,
-        None => secret::load(profile_id)?.ok_or_else(|| Error::NoPassword {
+    let password = match (&server.password_command, session) {
+        (Some(command), _) => secret::from_command(command)?,
+        (None, Some(session)) => match secret::load(profile_id) {
+            Ok(Some(stored)) => stored,
+            Ok(None) | Err(_) => session.clone(),
+        },
+        (None, None) => secret::load(profile_id)?.ok_or_else(|| Error::NoPassword {
             profile: profile_id.to_string(),
         })?,
     };
@@ -41,10 +55,18 @@ pub fn login_of(
 
 /// Opens the profile's transport: an authenticated SMTP session, or its folder.
 pub fn open(profile: &Profile) -> Result<Box<dyn Transport>, Error> {
+    open_with(profile, None)
+}
+
+/// As [`open`], with a password typed this session as the fallback for the keyring.
+pub fn open_with(
+    profile: &Profile,
+    session: Option<&Password>,
+) -> Result<Box<dyn Transport>, Error> {
     match &profile.server {
         Server::Folder { path } => Ok(Box::new(FolderTransport::new(path.clone()))),
         Server::Smtp(server) => {
-            let login = login_of(&profile.id, server)?;
+            let login = login_with_fallback(&profile.id, server, session)?;
             let login = login
                 .as_ref()
                 .map(|(user, password)| (user.as_str(), password));

@@ -11,7 +11,9 @@ mod send;
 use std::io::{IsTerminal, Read};
 use std::process::ExitCode;
 
-use clap::{CommandFactory, Parser, Subcommand};
+#[cfg(not(feature = "gui"))]
+use clap::CommandFactory;
+use clap::{Parser, Subcommand};
 
 use crate::error::{Error, display_chain};
 use crate::paths::Dirs;
@@ -45,16 +47,22 @@ enum Command {
     /// Add, list, test and remove accounts.
     #[command(subcommand)]
     Profile(profile::ProfileCommand),
+    /// Open the compose window, filled from a mailto: link or reopening a draft.
+    Compose {
+        /// A mailto: URI (RFC 6068), e.g. "mailto:ana@example.org?subject=Hi".
+        mailto: Option<String>,
+        #[arg(long, conflicts_with = "mailto")]
+        draft: Option<String>,
+    },
 }
 
 /// Runs the command line and returns the process exit code.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    let Some(command) = cli.command else {
-        // The desktop window arrives with the `gui` feature's app; until then, help.
-        let _ = Cli::command().print_help();
-        return ExitCode::SUCCESS;
-    };
+    let command = cli.command.unwrap_or(Command::Compose {
+        mailto: None,
+        draft: None,
+    });
     match run(command) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -72,7 +80,42 @@ fn run(command: Command) -> Result<(), Error> {
         Command::Outbox(command) => outbox::run(&mailroom, *command),
         Command::Sent(command) => outbox::run_sent(&mailroom, command),
         Command::Profile(command) => profile::run(&mailroom.dirs, command),
+        Command::Compose { mailto, draft } => open_window(mailroom, mailto, draft),
     }
+}
+
+#[cfg(feature = "gui")]
+fn open_window(
+    mailroom: Mailroom,
+    mailto: Option<String>,
+    draft: Option<String>,
+) -> Result<(), Error> {
+    use crate::ui::Start;
+    let start = match (mailto, draft) {
+        (Some(uri), _) => {
+            Start::Mailto(
+                crate::message::mailto::parse(&uri).map_err(|e| Error::Input {
+                    what: "the mailto: link".into(),
+                    source: std::io::Error::new(std::io::ErrorKind::InvalidInput, e.to_string()),
+                })?,
+            )
+        }
+        (None, Some(id)) => {
+            mailroom.drafts.load(&id)?;
+            Start::Draft(id)
+        }
+        (None, None) => Start::Compose,
+    };
+    crate::ui::run(mailroom.dirs, start).map_err(|e| Error::Output {
+        what: "opening the window".into(),
+        source: std::io::Error::other(e),
+    })
+}
+
+#[cfg(not(feature = "gui"))]
+fn open_window(_: Mailroom, _: Option<String>, _: Option<String>) -> Result<(), Error> {
+    let _ = Cli::command().print_help();
+    Ok(())
 }
 
 /// Reads all of standard input, for a body or a password piped in.

@@ -28,12 +28,24 @@ pub struct Draft {
     pub delivery_receipt_to: String,
 }
 
+/// How the body is written. Markdown is what the desktop app's formatted mode writes:
+/// it is sent as HTML, with the Markdown text itself as the plain alternative.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum BodyFormat {
     #[default]
     Plain,
+    /// HTML source (a Logic Apps payload, an imported message, `--html`).
     Html,
+    /// CommonMark, sent as HTML.
+    Markdown,
+}
+
+impl BodyFormat {
+    /// Whether the message carries an HTML part.
+    pub fn is_html(self) -> bool {
+        !matches!(self, BodyFormat::Plain)
+    }
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -107,14 +107,14 @@ enum Part {
 }
 
 fn body_with_attachments(draft: &Draft) -> Result<Part, DraftError> {
-    let html = draft.body_format == BodyFormat::Html;
+    let html = draft.body_format.is_html();
     let (inline, attached): (Vec<&Attachment>, Vec<&Attachment>) = draft
         .attachments
         .iter()
         .partition(|a| html && a.is_inline());
     let body = match draft.body_format {
         BodyFormat::Plain => Part::Single(SinglePart::plain(draft.body.clone())),
-        BodyFormat::Html => Part::Multi(html_body(draft, &inline)?),
+        BodyFormat::Html | BodyFormat::Markdown => Part::Multi(html_body(draft, &inline)?),
     };
     if attached.is_empty() {
         return Ok(body);
@@ -130,11 +130,12 @@ fn body_with_attachments(draft: &Draft) -> Result<Part, DraftError> {
 }
 
 fn html_body(draft: &Draft, inline: &[&Attachment]) -> Result<MultiPart, DraftError> {
-    let text = match &draft.text_alternative {
-        Some(text) => text.clone(),
-        None => html_to_text(&draft.body),
+    let (html, derived_text) = match draft.body_format {
+        BodyFormat::Markdown => (markdown_to_html(&draft.body), draft.body.clone()),
+        _ => (draft.body.clone(), html_to_text(&draft.body)),
     };
-    let html_part = SinglePart::html(draft.body.clone());
+    let text = draft.text_alternative.clone().unwrap_or(derived_text);
+    let html_part = SinglePart::html(html);
     let alternative = MultiPart::alternative().singlepart(SinglePart::plain(text));
     if inline.is_empty() {
         return Ok(alternative.singlepart(html_part));
@@ -167,6 +168,20 @@ pub fn transmitted(message: &[u8]) -> Vec<u8> {
 
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     haystack.windows(needle.len()).position(|w| w == needle)
+}
+
+/// CommonMark (with tables and strikethrough) as an HTML document body.
+pub fn markdown_to_html(markdown: &str) -> String {
+    use pulldown_cmark::{Options, Parser, html};
+    let mut out = String::with_capacity(markdown.len() * 5 / 4);
+    html::push_html(
+        &mut out,
+        Parser::new_ext(
+            markdown,
+            Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH,
+        ),
+    );
+    out
 }
 
 /// The plain-text rendering of an HTML body; the HTML itself if it cannot be parsed.

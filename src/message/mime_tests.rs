@@ -225,3 +225,22 @@ fn a_folder_is_not_an_attachment() {
         Err(DraftError::AttachmentIsFolder { .. })
     ));
 }
+
+#[test]
+fn markdown_is_sent_as_html_with_the_markdown_as_plain_text() {
+    let d = Draft {
+        body: "# Plan\n\nThis is **important**.\n\n- one\n- two".into(),
+        body_format: BodyFormat::Markdown,
+        ..draft()
+    };
+    let msg = parse(&build(&d, "me@example.org").unwrap());
+    assert_eq!(msg.content_type().unwrap().subtype(), Some("alternative"));
+    let html = msg.body_html(0).unwrap();
+    assert!(
+        html.contains("<h1>Plan</h1>")
+            && html.contains("<strong>important</strong>")
+            && html.contains("<li>two</li>"),
+        "{html}"
+    );
+    assert!(msg.body_text(0).unwrap().contains("This is **important**."));
+}

@@ -12,6 +12,7 @@ pub mod eml;
 mod error;
 mod headers;
 pub mod logic_apps;
+pub mod mailto;
 pub mod mime;
 
 pub use draft::{Attachment, AttachmentSource, BodyFormat, Draft, Importance};

@@ -88,6 +88,29 @@ impl DraftStore {
         self.save_as(&id, 1, now, profile, draft, now)
     }
 
+    /// Saves draft `id`, creating it under that id if it does not exist yet (the desktop
+    /// app names a new draft before its first autosave, so saves can never race into
+    /// two drafts).
+    pub fn put(
+        &self,
+        id: &str,
+        profile: Option<String>,
+        draft: Draft,
+        now: Timestamp,
+    ) -> Result<DraftRecord, StoreError> {
+        if !ids::is_valid(id) {
+            return Err(StoreError::UnknownDraft(id.to_string()));
+        }
+        let folder = self.folder(id);
+        if folder.join("draft.json").exists() || !versions_in(&folder).is_empty() {
+            return self.save(id, profile, draft, now);
+        }
+        std::fs::create_dir_all(&folder).map_err(StoreError::io("creating", folder.clone()))?;
+        let _lock = lock::lock(&folder.join("lock"))
+            .map_err(StoreError::io("locking", folder.join("lock")))?;
+        self.save_as(id, 1, now, profile, draft, now)
+    }
+
     /// Saves a new version of draft `id` and returns it (its `version` is the new number).
     pub fn save(
         &self,

@@ -1,0 +1,323 @@
+//! The window: a tab per view, the worker's events applied each frame, toasts, and the
+//! autosave tick. [`MailroomApp::show`] is the whole UI, so tests drive it with
+//! egui_kittest exactly as eframe does.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use eframe::egui::{self, RichText, Ui};
+use serde::{Deserialize, Serialize};
+
+use super::Start;
+use super::compose::{ComposeAction, ComposeState, compose_ui};
+use super::drafts::{DraftsAction, DraftsState, drafts_ui};
+use super::outbox::{OutboxState, outbox_ui};
+use super::profiles::{ProfilesState, profiles_ui};
+use super::toast::{Toast, ToastAction, Toasts};
+use super::widgets::local_time;
+use crate::paths::Dirs;
+use crate::worker::{self, Command, Event, WorkerHandle};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum View {
+    Compose,
+    Drafts,
+    Outbox,
+    Profiles,
+}
+
+pub struct MailroomApp {
+    worker: WorkerHandle,
+    pub view: View,
+    pub compose: ComposeState,
+    pub drafts: DraftsState,
+    pub outbox: OutboxState,
+    pub profiles: ProfilesState,
+    toasts: Toasts,
+    /// SIZE limits learned from servers this session, by profile.
+    size_limits: HashMap<String, u64>,
+    problem: Option<String>,
+}
+
+const VIEW_KEY: &str = "view";
+const PROFILE_KEY: &str = "last-profile";
+
+impl MailroomApp {
+    /// The app inside eframe: restores the last view and profile, starts the worker.
+    pub fn new(cc: &eframe::CreationContext<'_>, dirs: Dirs, start: Start) -> Self {
+        let mut app = Self::start(&cc.egui_ctx, dirs, start);
+        if let Some(storage) = cc.storage {
+            if let Some(view) = eframe::get_value(storage, VIEW_KEY) {
+                app.view = view;
+            }
+            if app.compose.profile.is_none() {
+                app.compose.profile = eframe::get_value(storage, PROFILE_KEY);
+            }
+        }
+        app
+    }
+
+    /// The app for `ctx` over the home in `dirs` (tests use this with egui_kittest).
+    pub fn start(ctx: &egui::Context, dirs: Dirs, start: Start) -> Self {
+        let repaint = ctx.clone();
+        let worker = worker::start(dirs, std::sync::Arc::new(move || repaint.request_repaint()));
+        worker.send(Command::Refresh);
+        let mut compose = ComposeState::default();
+        match start {
+            Start::Compose => {}
+            Start::Mailto(draft) => compose = ComposeState::new(draft, None),
+            Start::Draft(id) => worker.send(Command::OpenDraft(id)),
+        }
+        Self {
+            worker,
+            view: View::Compose,
+            compose,
+            drafts: DraftsState::default(),
+            outbox: OutboxState::default(),
+            profiles: ProfilesState::default(),
+            toasts: Toasts::default(),
+            size_limits: HashMap::new(),
+            problem: None,
+        }
+    }
+
+    /// One frame of the whole UI.
+    pub fn show(&mut self, ui: &mut Ui) {
+        for event in self.worker.drain() {
+            self.apply(event);
+        }
+        egui::Panel::top("tabs").show(ui, |ui| self.tabs_ui(ui));
+        egui::Panel::bottom("toasts")
+            .show_separator_line(false)
+            .show(ui, |ui| {
+                if let Some(problem) = self.problem.clone() {
+                    ui.horizontal(|ui| {
+                        ui.label(RichText::new(problem).color(super::widgets::error_color(ui)));
+                        if ui.small_button("Dismiss").clicked() {
+                            self.problem = None;
+                        }
+                    });
+                }
+                if let Some(action) = self.toasts.ui(ui) {
+                    self.toast_action(action);
+                }
+            });
+        egui::CentralPanel::default().show(ui, |ui| match self.view {
+            View::Compose => self.compose_view(ui),
+            View::Drafts => self.drafts_view(ui),
+            View::Outbox => {
+                for command in outbox_ui(ui, &self.outbox) {
+                    self.worker.send(command);
+                }
+            }
+            View::Profiles => {
+                for command in profiles_ui(ui, &mut self.profiles) {
+                    self.worker.send(command);
+                }
+            }
+        });
+        if let Some(command) = self.compose.autosave() {
+            self.worker.send(command);
+        }
+        if self.compose.has_unsaved_changes() {
+            ui.ctx().request_repaint_after(Duration::from_millis(500)); // the autosave tick
+        }
+    }
+
+    fn tabs_ui(&mut self, ui: &mut Ui) {
+        ui.horizontal(|ui| {
+            ui.selectable_value(&mut self.view, View::Compose, "Compose");
+            ui.selectable_value(
+                &mut self.view,
+                View::Drafts,
+                format!("Drafts ({})", self.drafts.list.len()),
+            );
+            ui.selectable_value(
+                &mut self.view,
+                View::Outbox,
+                format!("Outbox ({})", self.outbox.entries.len()),
+            );
+            ui.selectable_value(&mut self.view, View::Profiles, "Profiles");
+        });
+    }
+
+    fn compose_view(&mut self, ui: &mut Ui) {
+        let profiles = self.profiles.profiles.as_ref();
+        let limit = profiles
+            .and_then(|p| p.resolve(self.compose.profile.as_deref()).ok())
+            .and_then(|p| self.size_limits.get(&p.id).copied());
+        for action in compose_ui(ui, &mut self.compose, profiles, limit) {
+            match action {
+                ComposeAction::Command(command) => self.worker.send(command),
+                ComposeAction::Discard => self.discard(),
+            }
+        }
+    }
+
+    fn drafts_view(&mut self, ui: &mut Ui) {
+        for action in drafts_ui(ui, &mut self.drafts) {
+            match action {
+                DraftsAction::Open(id) => {
+                    self.flush_compose();
+                    self.worker.send(Command::OpenDraft(id));
+                }
+                DraftsAction::Command(command) => self.worker.send(command),
+            }
+        }
+    }
+
+    /// Saves what is being written before compose shows something else.
+    fn flush_compose(&mut self) {
+        if self.compose.has_unsaved_changes() {
+            let command = self.compose.save_command(false);
+            self.worker.send(command);
+        }
+    }
+
+    fn discard(&mut self) {
+        let profile = self.compose.profile.clone();
+        if self.compose.saved_at.is_some() || self.compose.save_pending {
+            self.worker
+                .send(Command::DeleteDraft(self.compose.draft_id.clone()));
+        }
+        self.compose = ComposeState::new(Default::default(), profile);
+    }
+
+    fn toast_action(&mut self, action: ToastAction) {
+        match action {
+            ToastAction::UndoSend { entry_id } => self.worker.send(Command::CancelOutbox {
+                id: entry_id,
+                reopen: true,
+            }),
+            ToastAction::UndoDelete(record) => self.worker.send(Command::RestoreDraft(*record)),
+        }
+    }
+
+    fn apply(&mut self, event: Event) {
+        match event {
+            Event::Profiles(profiles) => self.profiles.profiles = Some(profiles),
+            Event::Drafts(list) => self.drafts.list = list,
+            Event::DraftOpened(record) | Event::Reopen(record) => {
+                self.compose = ComposeState::from_record(record);
+                self.view = View::Compose;
+                let files = self.compose.unmeasured_files();
+                if !files.is_empty() {
+                    self.worker.send(Command::InspectFiles(files));
+                }
+            }
+            Event::DraftSaved {
+                id, at, explicit, ..
+            } => {
+                if id == self.compose.draft_id {
+                    self.compose.saved_at = Some(local_time(at));
+                    self.compose.save_pending = false;
+                    self.compose.problem = None;
+                }
+                if explicit {
+                    self.toasts.info("Draft saved");
+                }
+            }
+            Event::DraftDeleted(record) => self.toasts.push(Toast {
+                text: format!("Deleted \"{}\"", record.draft.subject),
+                until: jiff::Timestamp::now() + Duration::from_secs(8),
+                action: Some(("Undo".into(), ToastAction::UndoDelete(Box::new(record)))),
+                countdown: false,
+            }),
+            Event::Outbox(entries) => self.outbox.entries = entries,
+            Event::Sent(list) => self.outbox.sent = list,
+            Event::Scheduled {
+                entry,
+                draft_id,
+                undo_until,
+            } => {
+                if draft_id == self.compose.draft_id {
+                    self.compose =
+                        ComposeState::new(Default::default(), self.compose.profile.clone());
+                }
+                match undo_until {
+                    Some(until) => self.toasts.push(Toast {
+                        text: "Sending in".into(),
+                        until,
+                        action: Some(("Undo".into(), ToastAction::UndoSend { entry_id: entry.id })),
+                        countdown: true,
+                    }),
+                    None => self
+                        .toasts
+                        .info(format!("Scheduled for {}", local_time(entry.send_at))),
+                }
+            }
+            Event::OutboxRan(report) => {
+                if !report.sent.is_empty() {
+                    self.toasts.info(if report.sent.len() == 1 {
+                        "Message sent".to_string()
+                    } else {
+                        format!("{} messages sent", report.sent.len())
+                    });
+                }
+                if !report.failed.is_empty() || !report.uncertain.is_empty() {
+                    self.toasts
+                        .info("A message needs your attention: see the Outbox");
+                }
+            }
+            Event::TestResult { result, .. } => self.profiles.test = Some(Some(result)),
+            Event::ProfileSaved { id, note } => {
+                self.profiles.form = None;
+                self.profiles.note = Some(format!("Saved \"{id}\". {}", note.unwrap_or_default()));
+            }
+            Event::KeyringUnavailable { reason, .. } => {
+                self.profiles.keyring_problem = Some(reason)
+            }
+            Event::SchedulerStatus(status) => {
+                self.compose.send_later.scheduler_installed = Some(status.contains("Installed"));
+                self.outbox.scheduler = Some(status);
+            }
+            Event::FilesPicked(paths) => self.worker.send(Command::InspectFiles(paths)),
+            Event::NoFilesPicked => self.compose.no_file_dialog = true,
+            Event::FilesInspected(files) => self.compose.add_files(files),
+            Event::Problem { what, message } => {
+                let text = format!("{what}: {message}");
+                if what == "Sending" || what == "Saving the draft" {
+                    self.compose.save_pending = false;
+                    self.compose.problem = Some(text);
+                } else if what == "Saving the profile" {
+                    if let Some(form) = &mut self.profiles.form {
+                        form.problem = Some(text);
+                    }
+                } else {
+                    self.problem = Some(text);
+                }
+            }
+        }
+    }
+
+    /// Before the window closes: nothing typed may be lost.
+    fn save_before_exit(&mut self) {
+        if !self.compose.has_unsaved_changes() && !self.compose.save_pending {
+            return;
+        }
+        if self.compose.has_unsaved_changes() {
+            let command = self.compose.save_command(false);
+            self.worker.send(command);
+        }
+        while let Some(event) = self.worker.wait(Duration::from_secs(5)) {
+            if matches!(&event, Event::DraftSaved { id, .. } if *id == self.compose.draft_id) {
+                break;
+            }
+        }
+    }
+}
+
+impl eframe::App for MailroomApp {
+    fn ui(&mut self, ui: &mut Ui, _frame: &mut eframe::Frame) {
+        self.show(ui);
+    }
+
+    fn save(&mut self, storage: &mut dyn eframe::Storage) {
+        eframe::set_value(storage, VIEW_KEY, &self.view);
+        eframe::set_value(storage, PROFILE_KEY, &self.compose.profile);
+    }
+
+    fn on_exit(&mut self) {
+        self.save_before_exit();
+    }
+}

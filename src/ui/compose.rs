@@ -1,0 +1,618 @@
+//! The compose view: From, To, Cc, Bcc, Subject, the body (plain, or formatted with a
+//! toolbar and a preview), attachments, importance, and Send / Send later / Save /
+//! Discard. Autosaves two seconds after each change; bad addresses are marked in their
+//! field with the reason.
+//!
+//! Formatted mode is written as CommonMark (sent as HTML, the Markdown itself as the
+//! plain alternative); a body that arrives as raw HTML is edited as HTML source with a
+//! text preview.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use eframe::egui::{self, Key, KeyboardShortcut, Modifiers, RichText, Ui};
+use egui_commonmark::{CommonMarkCache, CommonMarkViewer};
+
+use super::formatting::{self, Format};
+use super::send_later::SendLater;
+use super::widgets::{field_error, human_size, labelled_field, local_time};
+use crate::message::address::invalid_addresses;
+use crate::message::mime::html_to_text;
+use crate::message::{Attachment, AttachmentSource, BodyFormat, Draft, Field, Importance};
+use crate::profile::Profiles;
+use crate::store::drafts::DraftRecord;
+use crate::store::ids;
+use crate::worker::Command;
+
+/// How long after the last change the draft is saved by itself.
+pub const AUTOSAVE_AFTER: Duration = Duration::from_secs(2);
+
+pub const SEND: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key::Enter);
+pub const SAVE: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key::S);
+const BOLD: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key::B);
+const ITALIC: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key::I);
+
+pub struct ComposeState {
+    /// Named before the first save, so saves and sends can never make two drafts.
+    pub draft_id: String,
+    pub profile: Option<String>,
+    pub draft: Draft,
+    pub show_cc_bcc: bool,
+    /// Each address field's problems, recomputed when the field changes.
+    pub address_errors: HashMap<&'static str, Vec<String>>,
+    changed_at: Option<Instant>,
+    pub saved_at: Option<String>,
+    pub save_pending: bool,
+    /// Sizes of attached files, as the worker measured them.
+    pub sizes: HashMap<PathBuf, u64>,
+    pub attach_problem: Option<String>,
+    pub no_file_dialog: bool,
+    pub ask_drop_formatting: bool,
+    pub send_later: SendLater,
+    pub problem: Option<String>,
+    preview: CommonMarkCache,
+}
+
+impl Default for ComposeState {
+    fn default() -> Self {
+        Self::new(Draft::default(), None)
+    }
+}
+
+impl ComposeState {
+    pub fn new(draft: Draft, profile: Option<String>) -> Self {
+        let mut state = Self {
+            draft_id: ids::new_id(jiff::Timestamp::now()),
+            profile,
+            show_cc_bcc: !draft.cc.is_empty() || !draft.bcc.is_empty(),
+            draft,
+            address_errors: HashMap::new(),
+            changed_at: None,
+            saved_at: None,
+            save_pending: false,
+            sizes: HashMap::new(),
+            attach_problem: None,
+            no_file_dialog: false,
+            ask_drop_formatting: false,
+            send_later: SendLater::default(),
+            problem: None,
+            preview: CommonMarkCache::default(),
+        };
+        state.check_all_addresses();
+        state
+    }
+
+    /// Reopens a stored draft.
+    pub fn from_record(record: DraftRecord) -> Self {
+        let mut state = Self::new(record.draft, record.profile);
+        state.draft_id = record.id;
+        state.saved_at = Some(local_time(record.modified));
+        state
+    }
+
+    /// The files whose size the worker should measure.
+    pub fn unmeasured_files(&self) -> Vec<PathBuf> {
+        self.draft
+            .attachments
+            .iter()
+            .filter_map(|a| match &a.source {
+                AttachmentSource::File(path) if !self.sizes.contains_key(path) => {
+                    Some(path.clone())
+                }
+                _ => None,
+            })
+            .collect()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.draft == Draft::default()
+    }
+
+    pub fn mark_changed(&mut self) {
+        self.changed_at = Some(Instant::now());
+    }
+
+    /// The autosave command, once the person has paused for [`AUTOSAVE_AFTER`].
+    pub fn autosave(&mut self) -> Option<Command> {
+        let due = self
+            .changed_at
+            .is_some_and(|t| t.elapsed() >= AUTOSAVE_AFTER);
+        (due && !self.save_pending).then(|| self.save_command(false))
+    }
+
+    pub fn save_command(&mut self, explicit: bool) -> Command {
+        self.changed_at = None;
+        self.save_pending = true;
+        Command::SaveDraft {
+            id: self.draft_id.clone(),
+            profile: self.profile.clone(),
+            draft: self.draft.clone(),
+            explicit,
+        }
+    }
+
+    /// Whether there are unsaved changes (for the window closing).
+    pub fn has_unsaved_changes(&self) -> bool {
+        self.changed_at.is_some()
+    }
+
+    fn check_all_addresses(&mut self) {
+        for field in ADDRESS_FIELDS {
+            self.check_addresses(field.0);
+        }
+    }
+
+    fn check_addresses(&mut self, name: &'static str) {
+        let Some((_, field)) = ADDRESS_FIELDS.iter().find(|(n, _)| *n == name) else {
+            return;
+        };
+        let text = match field {
+            Field::To => &self.draft.to,
+            Field::Cc => &self.draft.cc,
+            _ => &self.draft.bcc,
+        };
+        let problems = invalid_addresses(*field, text)
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        self.address_errors.insert(name, problems);
+    }
+
+    pub fn has_address_errors(&self) -> bool {
+        self.address_errors.values().any(|p| !p.is_empty())
+    }
+
+    /// Adds files the worker has checked; a bad one is reported, the rest attached.
+    pub fn add_files(&mut self, files: Vec<(PathBuf, Result<u64, String>)>) {
+        let mut problems = Vec::new();
+        for (path, size) in files {
+            match size {
+                Ok(size) => {
+                    self.sizes.insert(path.clone(), size);
+                    let known = self
+                        .draft
+                        .attachments
+                        .iter()
+                        .any(|a| a.source == AttachmentSource::File(path.clone()));
+                    if !known {
+                        self.draft.attachments.push(Attachment::from_path(path));
+                        self.mark_changed();
+                    }
+                }
+                Err(problem) => problems.push(problem),
+            }
+        }
+        self.attach_problem = (!problems.is_empty()).then(|| problems.join("; "));
+    }
+
+    fn total_size(&self) -> u64 {
+        self.draft
+            .attachments
+            .iter()
+            .map(|a| match &a.source {
+                AttachmentSource::File(path) => self.sizes.get(path).copied().unwrap_or(0),
+                AttachmentSource::Bytes(bytes) => bytes.len() as u64,
+            })
+            .sum()
+    }
+}
+
+const ADDRESS_FIELDS: [(&str, Field); 3] =
+    [("To", Field::To), ("Cc", Field::Cc), ("Bcc", Field::Bcc)];
+
+/// What the compose view asks the app to do.
+#[derive(Debug)]
+pub enum ComposeAction {
+    Command(Command),
+    Discard,
+}
+
+/// The compose view. `size_limit` is the profile server's SIZE, when known.
+pub fn compose_ui(
+    ui: &mut Ui,
+    state: &mut ComposeState,
+    profiles: Option<&Profiles>,
+    size_limit: Option<u64>,
+) -> Vec<ComposeAction> {
+    let mut actions = Vec::new();
+    take_dropped_files(ui, &mut actions);
+
+    egui::Grid::new("compose-headers")
+        .num_columns(2)
+        .spacing([8.0, 6.0])
+        .min_col_width(64.0)
+        .show(ui, |ui| {
+            from_row(ui, state, profiles);
+            ui.end_row();
+            for (name, field) in ADDRESS_FIELDS {
+                if field != Field::To && !state.show_cc_bcc {
+                    continue;
+                }
+                address_row(ui, state, name);
+                ui.end_row();
+            }
+            let subject =
+                labelled_field(ui, "Subject", &mut state.draft.subject, "What is it about?");
+            if subject.changed() {
+                state.mark_changed();
+            }
+            ui.end_row();
+        });
+
+    ui.horizontal(|ui| {
+        let mut formatted = state.draft.body_format.is_html();
+        if ui.checkbox(&mut formatted, "Formatted (HTML)").changed() {
+            if formatted {
+                state.draft.body_format = BodyFormat::Markdown;
+                state.mark_changed();
+            } else if state.draft.body.trim().is_empty() {
+                state.draft.body_format = BodyFormat::Plain;
+            } else {
+                state.ask_drop_formatting = true;
+            }
+        }
+        if state.draft.body_format == BodyFormat::Markdown {
+            toolbar(ui, state);
+        }
+        ui.separator();
+        importance_ui(ui, state);
+    });
+
+    body_ui(ui, state);
+    attachments_ui(ui, state, size_limit, &mut actions);
+    buttons_ui(ui, state, &mut actions);
+    drop_formatting_modal(ui, state);
+    if let Some(command) =
+        state
+            .send_later
+            .ui(ui, &state.draft_id, state.profile.clone(), &state.draft)
+    {
+        actions.push(ComposeAction::Command(command));
+    }
+    actions
+}
+
+fn from_row(ui: &mut Ui, state: &mut ComposeState, profiles: Option<&Profiles>) {
+    let label = ui.label("From");
+    let Some(profiles) = profiles else {
+        ui.spinner();
+        return;
+    };
+    let current = profiles.resolve(state.profile.as_deref()).ok();
+    let shown = current.map_or("(no profile)".to_string(), |p| {
+        format!("{} — {}", p.from, p.id)
+    });
+    ui.horizontal(|ui| {
+        egui::ComboBox::from_id_salt("from-profile")
+            .selected_text(shown)
+            .width(360.0)
+            .show_ui(ui, |ui| {
+                for p in &profiles.list {
+                    let selected = current.is_some_and(|c| c.id == p.id);
+                    if ui
+                        .selectable_label(selected, format!("{} — {}", p.from, p.id))
+                        .clicked()
+                    {
+                        state.profile = Some(p.id.clone());
+                        state.mark_changed();
+                    }
+                }
+            })
+            .response
+            .labelled_by(label.id);
+        if current.is_some_and(|p| matches!(p.server, crate::profile::Server::Folder { .. })) {
+            ui.label(RichText::new("delivers nowhere: writes .eml files").weak());
+        }
+        let toggle = if state.show_cc_bcc {
+            "Hide Cc/Bcc"
+        } else {
+            "Cc/Bcc"
+        };
+        if ui.button(toggle).clicked() {
+            state.show_cc_bcc = !state.show_cc_bcc;
+        }
+    });
+}
+
+fn address_row(ui: &mut Ui, state: &mut ComposeState, name: &'static str) {
+    let hint = "Name <address@example.org>, …";
+    let label = ui.label(name);
+    ui.vertical(|ui| {
+        let text = match name {
+            "To" => &mut state.draft.to,
+            "Cc" => &mut state.draft.cc,
+            _ => &mut state.draft.bcc,
+        };
+        let response = ui
+            .add(
+                egui::TextEdit::singleline(text)
+                    .hint_text(hint)
+                    .desired_width(f32::INFINITY),
+            )
+            .labelled_by(label.id);
+        if response.changed() {
+            state.mark_changed();
+            state.check_addresses(name);
+        }
+        for problem in state.address_errors.get(name).into_iter().flatten() {
+            field_error(ui, problem);
+        }
+    });
+}
+
+fn importance_ui(ui: &mut Ui, state: &mut ComposeState) {
+    let label = ui.label("Importance");
+    let names = [
+        (Importance::Low, "Low"),
+        (Importance::Normal, "Normal"),
+        (Importance::High, "High"),
+    ];
+    let shown = names
+        .iter()
+        .find(|(i, _)| *i == state.draft.importance)
+        .map_or("Normal", |(_, n)| n);
+    egui::ComboBox::from_id_salt("importance")
+        .selected_text(shown)
+        .show_ui(ui, |ui| {
+            for (importance, name) in names {
+                if ui
+                    .selectable_value(&mut state.draft.importance, importance, name)
+                    .changed()
+                {
+                    state.mark_changed();
+                }
+            }
+        })
+        .response
+        .labelled_by(label.id);
+}
+
+fn toolbar(ui: &mut Ui, state: &mut ComposeState) {
+    for format in Format::ALL {
+        let (text, name) = format.label();
+        if ui.button(text).on_hover_text(name).clicked() {
+            format_selection(ui, state, format);
+        }
+    }
+}
+
+fn body_id(ui: &Ui) -> egui::Id {
+    ui.make_persistent_id("compose-body")
+}
+
+/// Applies a format to the body's selection and keeps the selection on the result.
+fn format_selection(ui: &mut Ui, state: &mut ComposeState, format: Format) {
+    let id = body_id(ui);
+    let mut text_state = egui::TextEdit::load_state(ui.ctx(), id).unwrap_or_default();
+    let (start, end) = text_state
+        .cursor
+        .char_range()
+        .map_or((0, 0), |r| (r.primary.index.0, r.secondary.index.0));
+    let (start, end) = (start.min(end), start.max(end));
+    let (s, e) = formatting::apply(&mut state.draft.body, start, end, format);
+    text_state
+        .cursor
+        .set_char_range(Some(egui::text::CCursorRange::two(
+            egui::text::CCursor::new(s),
+            egui::text::CCursor::new(e),
+        )));
+    text_state.store(ui.ctx(), id);
+    ui.memory_mut(|m| m.request_focus(id));
+    state.mark_changed();
+}
+
+fn body_ui(ui: &mut Ui, state: &mut ComposeState) {
+    let label = ui.label("Message");
+    let id = body_id(ui);
+    let height = (ui.available_height() - 120.0).max(160.0);
+    let preview = state.draft.body_format.is_html();
+    ui.horizontal_top(|ui| {
+        let width = if preview {
+            ui.available_width() / 2.0 - 6.0
+        } else {
+            ui.available_width()
+        };
+        egui::ScrollArea::vertical()
+            .id_salt("body-scroll")
+            .max_height(height)
+            .max_width(width)
+            .show(ui, |ui| {
+                let editor = egui::TextEdit::multiline(&mut state.draft.body)
+                    .id(id)
+                    .desired_width(width)
+                    .desired_rows(12)
+                    .hint_text("Write your message…");
+                let response = ui.add_sized([width, height], editor).labelled_by(label.id);
+                if response.changed() {
+                    state.mark_changed();
+                }
+                if response.has_focus() && state.draft.body_format == BodyFormat::Markdown {
+                    for (shortcut, format) in [(BOLD, Format::Bold), (ITALIC, Format::Italic)] {
+                        if ui.input_mut(|i| i.consume_shortcut(&shortcut)) {
+                            format_selection(ui, state, format);
+                        }
+                    }
+                }
+            });
+        if preview {
+            ui.separator();
+            egui::ScrollArea::vertical()
+                .id_salt("preview-scroll")
+                .max_height(height)
+                .show(ui, |ui| {
+                    ui.label(
+                        RichText::new("Preview: what the recipient sees")
+                            .weak()
+                            .small(),
+                    );
+                    match state.draft.body_format {
+                        BodyFormat::Markdown => {
+                            CommonMarkViewer::new().show(ui, &mut state.preview, &state.draft.body);
+                        }
+                        _ => {
+                            ui.label(html_to_text(&state.draft.body));
+                        }
+                    }
+                });
+        }
+    });
+}
+
+fn attachments_ui(
+    ui: &mut Ui,
+    state: &mut ComposeState,
+    size_limit: Option<u64>,
+    actions: &mut Vec<ComposeAction>,
+) {
+    ui.horizontal_wrapped(|ui| {
+        if ui
+            .button("Attach files…")
+            .on_hover_text("Choose files, or drop them on the window")
+            .clicked()
+        {
+            actions.push(ComposeAction::Command(Command::PickAttachments));
+        }
+        let mut remove = None;
+        for (index, a) in state.draft.attachments.iter().enumerate() {
+            let size = match &a.source {
+                AttachmentSource::File(path) => state.sizes.get(path).map(|s| human_size(*s)),
+                AttachmentSource::Bytes(bytes) => Some(human_size(bytes.len() as u64)),
+            };
+            let kind = if a.is_inline() { "inline " } else { "" };
+            ui.group(|ui| {
+                ui.label(format!(
+                    "{kind}{} ({})",
+                    a.file_name,
+                    size.unwrap_or_else(|| "…".into())
+                ));
+                if ui.small_button(format!("Remove {}", a.file_name)).clicked() {
+                    remove = Some(index);
+                }
+            });
+        }
+        if let Some(index) = remove {
+            state.draft.attachments.remove(index);
+            state.mark_changed();
+        }
+        if !state.draft.attachments.is_empty() {
+            let total = state.total_size();
+            let limit = size_limit.map_or(String::new(), |l| {
+                format!(" of the server's {}", human_size(l))
+            });
+            let text = format!("Total {}{limit}", human_size(total));
+            let over = size_limit.is_some_and(|l| total * 4 / 3 > l);
+            if over {
+                field_error(ui, &format!("{text}: too big once encoded"));
+            } else {
+                ui.label(RichText::new(text).weak());
+            }
+        }
+    });
+    if let Some(problem) = &state.attach_problem {
+        field_error(ui, problem);
+    }
+    if state.no_file_dialog {
+        ui.label(
+            RichText::new(
+                "No file dialog is available here: drop files on the window to attach them.",
+            )
+            .weak(),
+        );
+    }
+}
+
+fn buttons_ui(ui: &mut Ui, state: &mut ComposeState, actions: &mut Vec<ComposeAction>) {
+    ui.add_space(4.0);
+    ui.horizontal(|ui| {
+        let send = ui.add_enabled(
+            !state.has_address_errors(),
+            egui::Button::new(RichText::new("Send").strong()),
+        );
+        let send = send
+            .on_hover_text("Ctrl+Enter")
+            .on_disabled_hover_text("Fix the marked addresses first");
+        let shortcut = ui.input_mut(|i| i.consume_shortcut(&SEND));
+        if (send.clicked() || shortcut) && !state.has_address_errors() {
+            state.save_pending = true;
+            state.changed_at = None;
+            actions.push(ComposeAction::Command(Command::Send {
+                id: state.draft_id.clone(),
+                profile: state.profile.clone(),
+                draft: state.draft.clone(),
+                at: None,
+            }));
+        }
+        if ui
+            .add_enabled(
+                !state.has_address_errors(),
+                egui::Button::new("Send later…"),
+            )
+            .clicked()
+        {
+            state.send_later.open();
+        }
+        let save = ui.button("Save draft").on_hover_text("Ctrl+S");
+        if save.clicked() || ui.input_mut(|i| i.consume_shortcut(&SAVE)) {
+            actions.push(ComposeAction::Command(state.save_command(true)));
+        }
+        if ui.button("Discard").clicked() {
+            actions.push(ComposeAction::Discard);
+        }
+        if let Some(at) = &state.saved_at {
+            let text = if state.has_unsaved_changes() {
+                "Editing…".to_string()
+            } else {
+                format!("Saved {at}")
+            };
+            ui.label(RichText::new(text).weak());
+        }
+    });
+    if let Some(problem) = &state.problem {
+        field_error(ui, problem);
+    }
+}
+
+fn drop_formatting_modal(ui: &mut Ui, state: &mut ComposeState) {
+    if !state.ask_drop_formatting {
+        return;
+    }
+    egui::Modal::new(egui::Id::unique("drop-formatting")).show(ui.ctx(), |ui| {
+        ui.heading("Drop the formatting?");
+        ui.label("The message becomes plain text: bold, links, headings and lists are lost.");
+        ui.horizontal(|ui| {
+            if ui.button("Make plain text").clicked() {
+                let html = match state.draft.body_format {
+                    BodyFormat::Markdown => {
+                        crate::message::mime::markdown_to_html(&state.draft.body)
+                    }
+                    _ => state.draft.body.clone(),
+                };
+                state.draft.body = html_to_text(&html).trim_end().to_string();
+                state.draft.body_format = BodyFormat::Plain;
+                state.ask_drop_formatting = false;
+                state.mark_changed();
+            }
+            if ui.button("Keep formatting").clicked() || ui.input(|i| i.key_pressed(Key::Escape)) {
+                state.ask_drop_formatting = false;
+            }
+        });
+    });
+}
+
+/// Files dropped on the window from the file manager go to the worker to be checked.
+fn take_dropped_files(ui: &mut Ui, actions: &mut Vec<ComposeAction>) {
+    let dropped: Vec<PathBuf> = ui.input(|i| {
+        i.raw
+            .dropped_files
+            .iter()
+            .map(|f| f.path().to_path_buf())
+            .collect()
+    });
+    if !dropped.is_empty() {
+        actions.push(ComposeAction::Command(Command::InspectFiles(dropped)));
+    }
+    if ui.input(|i| !i.raw.hovered_files.is_empty()) {
+        ui.label(RichText::new("Drop to attach").strong());
+    }
+}

@@ -1,0 +1,148 @@
+//! The drafts view: search, and a table that stays smooth at 10,000 drafts (only the
+//! visible rows are laid out). Open with a double click or Enter; delete with undo; send.
+
+use eframe::egui::{self, Key, RichText, Ui};
+use egui_extras::{Column, TableBuilder};
+
+use super::widgets::local_time;
+use crate::store::drafts::DraftSummary;
+use crate::worker::Command;
+
+#[derive(Debug, Default)]
+pub struct DraftsState {
+    pub list: Vec<DraftSummary>,
+    pub search: String,
+    pub selected: Option<String>,
+}
+
+/// What the drafts view asks for.
+#[derive(Debug)]
+pub enum DraftsAction {
+    Open(String),
+    Command(Command),
+}
+
+pub fn drafts_ui(ui: &mut Ui, state: &mut DraftsState) -> Vec<DraftsAction> {
+    let mut actions = Vec::new();
+    ui.horizontal(|ui| {
+        let label = ui.label("Search drafts");
+        let search = ui
+            .add(
+                egui::TextEdit::singleline(&mut state.search)
+                    .hint_text("subject, recipient or text"),
+            )
+            .labelled_by(label.id);
+        if search.changed() {
+            actions.push(DraftsAction::Command(Command::ListDrafts {
+                search: state.search.clone(),
+            }));
+        }
+        if let Some(id) = state.selected.clone() {
+            if ui.button("Open").clicked() {
+                actions.push(DraftsAction::Open(id.clone()));
+            }
+            if ui.button("Delete").clicked() {
+                actions.push(DraftsAction::Command(Command::DeleteDraft(id)));
+                state.selected = None;
+            }
+        }
+    });
+    if state.list.is_empty() {
+        ui.add_space(40.0);
+        ui.vertical_centered(|ui| {
+            let text = if state.search.is_empty() {
+                "No drafts yet"
+            } else {
+                "No draft matches"
+            };
+            ui.label(RichText::new(text).heading().weak());
+            ui.label(
+                RichText::new("Every message you write is kept here until it is sent.").weak(),
+            );
+        });
+        return actions;
+    }
+    keyboard(ui, state, &mut actions);
+    let row_height = ui.text_style_height(&egui::TextStyle::Body) + 6.0;
+    TableBuilder::new(ui)
+        .striped(true)
+        .sense(egui::Sense::click())
+        .column(Column::remainder().at_least(160.0).clip(true))
+        .column(Column::initial(220.0).clip(true))
+        .column(Column::initial(130.0))
+        .column(Column::initial(40.0))
+        .header(row_height, |mut header| {
+            for title in ["Subject", "Recipients", "Modified", "Files"] {
+                header.col(|ui| {
+                    ui.strong(title);
+                });
+            }
+        })
+        .body(|body| {
+            body.rows(row_height, state.list.len(), |mut row| {
+                let draft = &state.list[row.index()];
+                row.set_selected(state.selected.as_deref() == Some(draft.id.as_str()));
+                let subject = if draft.subject.is_empty() {
+                    "(no subject)"
+                } else {
+                    draft.subject.as_str()
+                };
+                row.col(|ui| {
+                    ui.label(subject);
+                });
+                row.col(|ui| {
+                    ui.label(&draft.recipients);
+                });
+                row.col(|ui| {
+                    ui.label(local_time(draft.modified));
+                });
+                row.col(|ui| {
+                    if draft.attachments > 0 {
+                        ui.label(draft.attachments.to_string());
+                    }
+                });
+                let response = row.response();
+                if response.clicked() {
+                    state.selected = Some(draft.id.clone());
+                }
+                if response.double_clicked() {
+                    actions.push(DraftsAction::Open(draft.id.clone()));
+                }
+            });
+        });
+    actions
+}
+
+/// Up and Down move the selection, Enter opens it, Delete deletes it.
+fn keyboard(ui: &mut Ui, state: &mut DraftsState, actions: &mut Vec<DraftsAction>) {
+    if ui.ctx().memory(|m| m.focused().is_some()) {
+        return; // typing in the search field
+    }
+    let index = state
+        .selected
+        .as_ref()
+        .and_then(|id| state.list.iter().position(|d| &d.id == id));
+    let (down, up, enter, delete) = ui.input(|i| {
+        (
+            i.key_pressed(Key::ArrowDown),
+            i.key_pressed(Key::ArrowUp),
+            i.key_pressed(Key::Enter),
+            i.key_pressed(Key::Delete),
+        )
+    });
+    let last = state.list.len().saturating_sub(1);
+    let next = match (index, down, up) {
+        (None, true, _) | (None, _, true) => Some(0),
+        (Some(i), true, _) => Some((i + 1).min(last)),
+        (Some(i), _, true) => Some(i.saturating_sub(1)),
+        _ => index,
+    };
+    state.selected = next.and_then(|i| state.list.get(i)).map(|d| d.id.clone());
+    if let Some(id) = state.selected.clone() {
+        if enter {
+            actions.push(DraftsAction::Open(id));
+        } else if delete {
+            actions.push(DraftsAction::Command(Command::DeleteDraft(id)));
+        }
+    }
+}

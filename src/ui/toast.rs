@@ -1,0 +1,78 @@
+//! Toasts: short notices at the bottom of the window, one of them with an action
+//! ("Sending in 10 s — Undo").
+
+use std::time::Duration;
+
+use eframe::egui::{self, Ui};
+use jiff::Timestamp;
+
+/// What a toast's button does, answered by the app.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ToastAction {
+    /// Take outbox entry back into compose.
+    UndoSend { entry_id: String },
+    /// Bring back a deleted draft.
+    UndoDelete(Box<crate::store::drafts::DraftRecord>),
+}
+
+#[derive(Debug, Clone)]
+pub struct Toast {
+    pub text: String,
+    pub until: Timestamp,
+    pub action: Option<(String, ToastAction)>,
+    /// The text counts down to `until` ("Sending in 8 s").
+    pub countdown: bool,
+}
+
+#[derive(Debug, Default)]
+pub struct Toasts {
+    list: Vec<Toast>,
+}
+
+impl Toasts {
+    pub fn info(&mut self, text: impl Into<String>) {
+        self.push(Toast {
+            text: text.into(),
+            until: Timestamp::now() + Duration::from_secs(6),
+            action: None,
+            countdown: false,
+        });
+    }
+
+    pub fn push(&mut self, toast: Toast) {
+        self.list.push(toast);
+    }
+
+    /// Shows the toasts; returns the action of a clicked button.
+    pub fn ui(&mut self, ui: &mut Ui) -> Option<ToastAction> {
+        let now = Timestamp::now();
+        self.list.retain(|t| t.until > now);
+        let mut clicked = None;
+        for toast in &self.list {
+            egui::Frame::popup(ui.style()).show(ui, |ui| {
+                ui.horizontal(|ui| {
+                    let text = if toast.countdown {
+                        let left = toast.until.duration_since(now).as_secs().max(0) + 1;
+                        format!("{} {left} s", toast.text)
+                    } else {
+                        toast.text.clone()
+                    };
+                    ui.label(text);
+                    if let Some((label, action)) = &toast.action
+                        && ui.button(label).clicked()
+                    {
+                        clicked = Some(action.clone());
+                    }
+                });
+            });
+        }
+        if !self.list.is_empty() {
+            ui.ctx().request_repaint_after(Duration::from_millis(250));
+        }
+        if let Some(action) = &clicked {
+            self.list
+                .retain(|t| t.action.as_ref().map(|(_, a)| a) != Some(action));
+        }
+        clicked
+    }
+}

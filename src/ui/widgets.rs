@@ -1,0 +1,89 @@
+//! Small building blocks shared by the views.
+
+use eframe::egui::{self, Color32, Response, RichText, Ui};
+
+/// A single-line text field named by the label before it (screen readers read the
+/// label; tests find the field by it).
+pub fn labelled_field(ui: &mut Ui, label: &str, text: &mut String, hint: &str) -> Response {
+    let label = ui.label(label);
+    ui.add(
+        egui::TextEdit::singleline(text)
+            .hint_text(hint)
+            .desired_width(f32::INFINITY),
+    )
+    .labelled_by(label.id)
+}
+
+/// A red line under a field saying what is wrong with it.
+pub fn field_error(ui: &mut Ui, message: &str) {
+    ui.label(RichText::new(message).color(error_color(ui)).small());
+}
+
+pub fn error_color(ui: &Ui) -> Color32 {
+    if ui.visuals().dark_mode {
+        Color32::from_rgb(255, 120, 110)
+    } else {
+        Color32::from_rgb(190, 30, 30)
+    }
+}
+
+/// A banner across the view (a missing keyring, an unencrypted profile).
+pub fn banner(ui: &mut Ui, text: &str) {
+    egui::Frame::new()
+        .fill(ui.visuals().warn_fg_color.gamma_multiply(0.15))
+        .inner_margin(8.0)
+        .corner_radius(4.0)
+        .show(ui, |ui| {
+            ui.label(RichText::new(text).color(ui.visuals().warn_fg_color));
+        });
+}
+
+/// Bytes as people read them.
+pub fn human_size(bytes: u64) -> String {
+    const UNITS: [&str; 4] = ["bytes", "KB", "MB", "GB"];
+    let mut value = bytes as f64;
+    let mut unit = 0;
+    while value >= 1024.0 && unit < UNITS.len() - 1 {
+        value /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{bytes} bytes")
+    } else {
+        format!("{value:.1} {}", UNITS[unit])
+    }
+}
+
+/// A time in the person's zone: `14:02` today, else `Tue 24 Nov 14:02`.
+pub fn local_time(ts: jiff::Timestamp) -> String {
+    let zoned = ts.to_zoned(jiff::tz::TimeZone::system());
+    let today = jiff::Zoned::now().date();
+    if zoned.date() == today {
+        zoned.strftime("%H:%M").to_string()
+    } else {
+        zoned.strftime("%a %-d %b %H:%M").to_string()
+    }
+}
+
+/// `in 4 min 10 s`, `in 2 h 5 min`, `due now`.
+pub fn countdown(until: jiff::Timestamp) -> String {
+    let seconds = until.duration_since(jiff::Timestamp::now()).as_secs();
+    match seconds {
+        s if s <= 0 => "due now".to_string(),
+        s if s < 60 => format!("in {s} s"),
+        s if s < 3600 => format!("in {} min {} s", s / 60, s % 60),
+        s if s < 86_400 => format!("in {} h {} min", s / 3600, (s % 3600) / 60),
+        s => format!("in {} days", s / 86_400),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_read_naturally() {
+        assert_eq!(human_size(512), "512 bytes");
+        assert_eq!(human_size(25 * 1024 * 1024), "25.0 MB");
+    }
+}

@@ -1,0 +1,587 @@
+//! The desktop app's background: two threads that own every file, keyring, dialog and
+//! network call, so the UI thread never waits on one.
+//!
+//! - The **command thread** takes [`Command`]s in order (save a draft, schedule, test a
+//!   profile, …) and answers with [`Event`]s.
+//! - The **outbox thread** runs the outbox (the same [`Runner`] the CLI and the OS
+//!   scheduler use) whenever something is due, so Send — which goes through the outbox
+//!   with the undo grace period — goes out while the window is open. A long upload
+//!   never delays a draft save.
+//!
+//! After sending each event a thread calls the injected waker (the GUI passes a closure
+//! calling `ctx.request_repaint()`), so the core knows nothing of egui. Passwords typed
+//! while no keyring answers are kept here, in memory, for the session only.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use jiff::Timestamp;
+
+use crate::error::{Error, display_chain};
+use crate::message::Draft;
+use crate::outbox::Entry;
+use crate::outbox::runner::{Connector, RunReport};
+use crate::paths::Dirs;
+use crate::profile::secret::{self, Password};
+use crate::profile::{Profile, Profiles, Server};
+use crate::service::Mailroom;
+use crate::store::drafts::{DraftRecord, DraftSummary};
+use crate::store::sent::SentSummary;
+use crate::transport::Transport;
+use crate::transport::smtp::SmtpSession;
+
+/// Wakes the UI after an event (the GUI: `ctx.request_repaint()`).
+pub type Waker = Arc<dyn Fn() + Send + Sync>;
+
+/// What the UI asks for.
+#[derive(Debug)]
+pub enum Command {
+    /// Reload profiles, drafts, outbox, sent and the scheduler status.
+    Refresh,
+    ListDrafts {
+        search: String,
+    },
+    OpenDraft(String),
+    /// Save draft `id` (created on its first save); `explicit` is Save, not autosave.
+    SaveDraft {
+        id: String,
+        profile: Option<String>,
+        draft: Draft,
+        explicit: bool,
+    },
+    DeleteDraft(String),
+    /// Undo a delete: the draft comes back (under a new id).
+    RestoreDraft(DraftRecord),
+    /// Save and move into the outbox, due at `at` (`None`: now plus the undo grace).
+    Send {
+        id: String,
+        profile: Option<String>,
+        draft: Draft,
+        at: Option<Timestamp>,
+    },
+    /// Check files before they are attached: each path with its size or what is wrong.
+    InspectFiles(Vec<PathBuf>),
+    /// Take an outbox entry back into the drafts and reopen it (Undo, Edit, Cancel).
+    CancelOutbox {
+        id: String,
+        reopen: bool,
+    },
+    RetryOutbox(String),
+    DismissOutbox(String),
+    SaveProfile {
+        profile: Profile,
+        password: Option<Password>,
+        replaces: Option<String>,
+    },
+    RemoveProfile(String),
+    TestProfile {
+        profile: Profile,
+        password: Option<Password>,
+    },
+    InstallScheduler,
+    /// Open the native file picker (on a thread of its own).
+    PickAttachments,
+    /// Open a file with the desktop's default program (a sent `.eml`).
+    OpenFile(PathBuf),
+}
+
+/// What the UI hears back.
+#[derive(Debug)]
+pub enum Event {
+    Profiles(Profiles),
+    Drafts(Vec<DraftSummary>),
+    DraftOpened(DraftRecord),
+    DraftSaved {
+        id: String,
+        version: u32,
+        at: Timestamp,
+        explicit: bool,
+    },
+    DraftDeleted(DraftRecord),
+    Outbox(Vec<Entry>),
+    Sent(Vec<SentSummary>),
+    /// A message went into the outbox; `undo_until` when it was a plain Send.
+    Scheduled {
+        entry: Entry,
+        draft_id: String,
+        undo_until: Option<Timestamp>,
+    },
+    Reopen(DraftRecord),
+    OutboxRan(RunReport),
+    TestResult {
+        profile_id: String,
+        result: Result<String, String>,
+    },
+    ProfileSaved {
+        id: String,
+        note: Option<String>,
+    },
+    /// No keyring answered; the password is kept in memory for this session.
+    KeyringUnavailable {
+        profile_id: String,
+        reason: String,
+    },
+    SchedulerStatus(String),
+    FilesPicked(Vec<PathBuf>),
+    /// No native file dialog could be shown (no portal, no zenity), or it was cancelled.
+    NoFilesPicked,
+    FilesInspected(Vec<(PathBuf, Result<u64, String>)>),
+    /// Something failed; `what` names the action.
+    Problem {
+        what: String,
+        message: String,
+    },
+}
+
+/// The UI's handle: send commands, drain events.
+pub struct WorkerHandle {
+    commands: Sender<Command>,
+    events: Receiver<Event>,
+}
+
+impl WorkerHandle {
+    pub fn send(&self, command: Command) {
+        let _ = self.commands.send(command);
+    }
+
+    /// Every event that has arrived, without waiting.
+    pub fn drain(&self) -> Vec<Event> {
+        self.events.try_iter().collect()
+    }
+
+    /// Waits up to `timeout` for the next event (tests use this; the UI never waits).
+    pub fn wait(&self, timeout: Duration) -> Option<Event> {
+        self.events.recv_timeout(timeout).ok()
+    }
+}
+
+type SessionPasswords = Arc<Mutex<HashMap<String, Password>>>;
+
+/// Starts both threads for the home in `dirs`.
+pub fn start(dirs: Dirs, waker: Waker) -> WorkerHandle {
+    let (commands, command_rx) = mpsc::channel();
+    let (event_tx, events) = mpsc::channel();
+    let (poke_tx, poke_rx) = mpsc::channel();
+    let passwords: SessionPasswords = Arc::default();
+    let emit = Emitter {
+        tx: event_tx,
+        waker,
+    };
+
+    let outbox = OutboxThread {
+        mailroom: Mailroom::new(dirs.clone()),
+        emit: emit.clone(),
+        passwords: passwords.clone(),
+    };
+    std::thread::Builder::new()
+        .name("mailroom-outbox".into())
+        .spawn(move || outbox.run(poke_rx))
+        .ok();
+    let worker = CommandThread {
+        mailroom: Mailroom::new(dirs),
+        emit,
+        passwords,
+        poke: poke_tx,
+    };
+    std::thread::Builder::new()
+        .name("mailroom-worker".into())
+        .spawn(move || worker.run(command_rx))
+        .ok();
+    WorkerHandle { commands, events }
+}
+
+#[derive(Clone)]
+struct Emitter {
+    tx: Sender<Event>,
+    waker: Waker,
+}
+
+impl Emitter {
+    fn emit(&self, event: Event) {
+        let _ = self.tx.send(event);
+        (self.waker)();
+    }
+
+    fn problem(&self, what: &str, error: &dyn std::error::Error) {
+        self.emit(Event::Problem {
+            what: what.to_string(),
+            message: display_chain(error),
+        });
+    }
+}
+
+struct CommandThread {
+    mailroom: Mailroom,
+    emit: Emitter,
+    passwords: SessionPasswords,
+    poke: Sender<()>,
+}
+
+impl CommandThread {
+    fn run(self, commands: Receiver<Command>) {
+        for command in commands {
+            let what = describe(&command);
+            if let Err(e) = self.handle(command) {
+                self.emit.problem(&what, &e);
+            }
+        }
+    }
+
+    fn handle(&self, command: Command) -> Result<(), Error> {
+        let m = &self.mailroom;
+        let now = Timestamp::now();
+        match command {
+            Command::Refresh => {
+                self.emit.emit(Event::Profiles(m.profiles()?));
+                self.list_drafts("")?;
+                self.list_outbox()?;
+                self.emit
+                    .emit(Event::SchedulerStatus(crate::scheduler::status(&m.dirs)));
+            }
+            Command::ListDrafts { search } => self.list_drafts(&search)?,
+            Command::OpenDraft(id) => self.emit.emit(Event::DraftOpened(m.drafts.load(&id)?)),
+            Command::SaveDraft {
+                id,
+                profile,
+                draft,
+                explicit,
+            } => {
+                let record = self.save(id, profile, draft, now)?;
+                self.emit.emit(Event::DraftSaved {
+                    id: record.id,
+                    version: record.version,
+                    at: now,
+                    explicit,
+                });
+                self.list_drafts("")?;
+            }
+            Command::DeleteDraft(id) => {
+                let record = m.drafts.load(&id)?;
+                m.drafts.delete(&id)?;
+                self.emit.emit(Event::DraftDeleted(record));
+                self.list_drafts("")?;
+            }
+            Command::RestoreDraft(record) => {
+                m.create_draft(record.profile, record.draft, now)?;
+                self.list_drafts("")?;
+            }
+            Command::Send {
+                id,
+                profile,
+                draft,
+                at,
+            } => {
+                let grace = m.settings()?.undo_send();
+                // Refuse a message that would not build before anything moves.
+                m.build(profile.as_deref(), &draft)?;
+                let record = self.save(id, profile, draft, now)?;
+                let send_at = at.unwrap_or_else(|| now + grace);
+                let entry = m.schedule_draft(&record.id, send_at, now)?;
+                let undo_until = at.is_none().then_some(send_at);
+                self.emit.emit(Event::Scheduled {
+                    entry,
+                    draft_id: record.id,
+                    undo_until,
+                });
+                self.list_drafts("")?;
+                self.list_outbox()?;
+                let _ = self.poke.send(());
+            }
+            Command::CancelOutbox { id, reopen } => {
+                let draft_id = m.outbox.cancel(&m.drafts, &id)?;
+                if reopen {
+                    self.emit.emit(Event::Reopen(m.drafts.load(&draft_id)?));
+                }
+                self.list_drafts("")?;
+                self.list_outbox()?;
+            }
+            Command::RetryOutbox(id) => {
+                m.outbox.reschedule(&id, now)?;
+                self.list_outbox()?;
+                let _ = self.poke.send(());
+            }
+            Command::DismissOutbox(id) => {
+                m.outbox.dismiss(&m.sent, &id, now)?;
+                self.list_outbox()?;
+            }
+            Command::SaveProfile {
+                profile,
+                password,
+                replaces,
+            } => self.save_profile(profile, password, replaces)?,
+            Command::RemoveProfile(id) => {
+                let mut profiles = m.profiles()?;
+                profiles.remove(&id)?;
+                profiles.save(&m.dirs.profiles_file())?;
+                let _ = secret::delete(&id);
+                self.emit.emit(Event::Profiles(profiles));
+            }
+            Command::TestProfile { profile, password } => {
+                let result = self
+                    .test(&profile, password.as_ref())
+                    .map_err(|e| display_chain(&e));
+                self.emit.emit(Event::TestResult {
+                    profile_id: profile.id,
+                    result,
+                });
+            }
+            Command::InstallScheduler => {
+                let done = crate::scheduler::install(&m.dirs)?;
+                self.emit.emit(Event::SchedulerStatus(format!(
+                    "{done}\n{}",
+                    crate::scheduler::status(&m.dirs)
+                )));
+            }
+            Command::PickAttachments => {
+                let emit = self.emit.clone();
+                std::thread::spawn(move || pick_files(&emit));
+            }
+            Command::OpenFile(path) => open_with_desktop(&path)?,
+            Command::InspectFiles(paths) => {
+                let inspected = paths.into_iter().map(|path| {
+                    let size = match std::fs::metadata(&path) {
+                        Ok(meta) if meta.is_dir() => {
+                            Err(format!("{} is a folder, not a file", path.display()))
+                        }
+                        Ok(meta) => Ok(meta.len()),
+                        Err(e) => Err(format!("{}: {e}", path.display())),
+                    };
+                    (path, size)
+                });
+                self.emit.emit(Event::FilesInspected(inspected.collect()));
+            }
+        }
+        Ok(())
+    }
+
+    fn save(
+        &self,
+        id: String,
+        profile: Option<String>,
+        draft: Draft,
+        now: Timestamp,
+    ) -> Result<DraftRecord, Error> {
+        Ok(self.mailroom.drafts.put(&id, profile, draft, now)?)
+    }
+
+    fn list_drafts(&self, search: &str) -> Result<(), Error> {
+        let listing = self.mailroom.drafts.list(Some(search))?;
+        for problem in &listing.quarantined {
+            self.emit.problem("Reading drafts", problem);
+        }
+        self.emit.emit(Event::Drafts(listing.drafts));
+        Ok(())
+    }
+
+    fn list_outbox(&self) -> Result<(), Error> {
+        let listing = self.mailroom.outbox.list(&self.mailroom.drafts)?;
+        self.emit.emit(Event::Outbox(listing.entries));
+        self.emit.emit(Event::Sent(self.mailroom.sent.list()?));
+        Ok(())
+    }
+
+    fn save_profile(
+        &self,
+        profile: Profile,
+        password: Option<Password>,
+        replaces: Option<String>,
+    ) -> Result<(), Error> {
+        let m = &self.mailroom;
+        let mut profiles = m.profiles()?;
+        if let Some(old) = &replaces {
+            profiles.remove(old)?;
+        }
+        let id = profile.id.clone();
+        profiles.add(profile)?;
+        let mut note = None;
+        if let Some(password) = password {
+            match secret::store(&id, &password) {
+                Ok(()) => {}
+                Err(e) => {
+                    // No keyring: keep it for this session only, and say so.
+                    self.passwords
+                        .lock()
+                        .map(|mut p| p.insert(id.clone(), password))
+                        .ok();
+                    self.emit.emit(Event::KeyringUnavailable {
+                        profile_id: id.clone(),
+                        reason: e.to_string(),
+                    });
+                    note = Some("The password is kept for this session only.".to_string());
+                }
+            }
+        }
+        profiles.save(&m.dirs.profiles_file())?;
+        self.emit.emit(Event::Profiles(profiles));
+        self.emit.emit(Event::ProfileSaved { id, note });
+        Ok(())
+    }
+
+    fn test(&self, profile: &Profile, typed: Option<&Password>) -> Result<String, Error> {
+        let Server::Smtp(server) = &profile.server else {
+            return Ok(format!("A folder profile: {}", profile.summary()));
+        };
+        let session = typed.cloned().or_else(|| {
+            self.passwords
+                .lock()
+                .ok()
+                .and_then(|p| p.get(&profile.id).cloned())
+        });
+        let login = crate::send::login_with_fallback(&profile.id, server, session.as_ref())?;
+        let login_ref = login
+            .as_ref()
+            .map(|(user, password)| (user.as_str(), password));
+        let mut smtp = SmtpSession::open(server, login_ref)?;
+        let greeting = smtp.greeting().clone();
+        smtp.close();
+        let security = if greeting.encrypted {
+            "encrypted, certificate verified"
+        } else {
+            "UNENCRYPTED"
+        };
+        let login = greeting
+            .login_reply
+            .map_or("no login".to_string(), |reply| {
+                format!("logged in: {reply}")
+            });
+        Ok(format!(
+            "Connected to {} ({security}); {login}",
+            server.address()
+        ))
+    }
+}
+
+fn describe(command: &Command) -> String {
+    match command {
+        Command::Refresh | Command::ListDrafts { .. } => "Reading your messages",
+        Command::OpenDraft(_) => "Opening the draft",
+        Command::SaveDraft { .. } | Command::RestoreDraft(_) => "Saving the draft",
+        Command::DeleteDraft(_) => "Deleting the draft",
+        Command::Send { .. } => "Sending",
+        Command::CancelOutbox { .. } => "Taking the message back",
+        Command::RetryOutbox(_) => "Retrying",
+        Command::DismissOutbox(_) => "Dismissing",
+        Command::SaveProfile { .. } => "Saving the profile",
+        Command::RemoveProfile(_) => "Removing the profile",
+        Command::TestProfile { .. } => "Testing the connection",
+        Command::InstallScheduler => "Installing the scheduler",
+        Command::PickAttachments | Command::InspectFiles(_) => "Attaching files",
+        Command::OpenFile(_) => "Opening the file",
+    }
+    .to_string()
+}
+
+/// The native picker blocks until the person chooses; rfd returns `None` at once when
+/// no portal or zenity can show one, which the UI answers with drag and drop.
+fn pick_files(emit: &Emitter) {
+    #[cfg(feature = "gui")]
+    match rfd::FileDialog::new()
+        .set_title("Attach files")
+        .pick_files()
+    {
+        Some(paths) if !paths.is_empty() => emit.emit(Event::FilesPicked(paths)),
+        _ => emit.emit(Event::NoFilesPicked),
+    }
+    #[cfg(not(feature = "gui"))]
+    emit.emit(Event::NoFilesPicked);
+}
+
+fn open_with_desktop(path: &std::path::Path) -> Result<(), Error> {
+    let program = if cfg!(target_os = "macos") {
+        "open"
+    } else if cfg!(windows) {
+        "explorer"
+    } else {
+        "xdg-open"
+    };
+    std::process::Command::new(program)
+        .arg(path)
+        .spawn()
+        .map(|_| ())
+        .map_err(|e| {
+            Error::Scheduler(format!(
+                "could not open {} with {program}: {e}",
+                path.display()
+            ))
+        })
+}
+
+struct OutboxThread {
+    mailroom: Mailroom,
+    emit: Emitter,
+    passwords: SessionPasswords,
+}
+
+impl OutboxThread {
+    /// Runs the outbox when something is due, or when poked after a Send.
+    fn run(self, pokes: Receiver<()>) {
+        loop {
+            let wait = match self.pass() {
+                Ok(next_due) => next_due
+                    .map(|due| {
+                        Duration::try_from(due.duration_since(Timestamp::now()))
+                            .unwrap_or(Duration::ZERO)
+                    })
+                    .unwrap_or(Duration::from_secs(30))
+                    .clamp(Duration::from_millis(200), Duration::from_secs(30)),
+                Err(e) => {
+                    self.emit.problem("Sending from the outbox", &e);
+                    Duration::from_secs(30)
+                }
+            };
+            match pokes.recv_timeout(wait) {
+                Ok(()) | Err(RecvTimeoutError::Timeout) => {}
+                Err(RecvTimeoutError::Disconnected) => return,
+            }
+        }
+    }
+
+    fn pass(&self) -> Result<Option<Timestamp>, Error> {
+        let m = &self.mailroom;
+        let profiles = m.profiles()?;
+        let settings = m.settings()?;
+        let connector = SessionConnector {
+            passwords: self.passwords.clone(),
+        };
+        let report = m
+            .runner(
+                &profiles,
+                settings.give_up_after(),
+                &crate::clock::SystemClock,
+                &connector,
+            )
+            .run_due()?;
+        let changed = !(report.sent.is_empty()
+            && report.failed.is_empty()
+            && report.retrying.is_empty()
+            && report.uncertain.is_empty());
+        let next_due = report.next_due;
+        if changed {
+            m.record_run(&report);
+            let listing = m.outbox.list(&m.drafts)?;
+            self.emit.emit(Event::Outbox(listing.entries));
+            self.emit.emit(Event::Sent(m.sent.list()?));
+            self.emit.emit(Event::OutboxRan(report));
+        }
+        Ok(next_due)
+    }
+}
+
+/// The real connector, with this session's typed passwords as the keyring's fallback.
+struct SessionConnector {
+    passwords: SessionPasswords,
+}
+
+impl Connector for SessionConnector {
+    fn open(&self, profile: &Profile) -> Result<Box<dyn Transport>, Error> {
+        let session = self
+            .passwords
+            .lock()
+            .ok()
+            .and_then(|p| p.get(&profile.id).cloned());
+        crate::send::open_with(profile, session.as_ref())
+    }
+}
