@@ -92,14 +92,12 @@ fn open_window(
 ) -> Result<(), Error> {
     use crate::ui::Start;
     let start = match (mailto, draft) {
-        (Some(uri), _) => {
-            Start::Mailto(
-                crate::message::mailto::parse(&uri).map_err(|e| Error::Input {
-                    what: "the mailto: link".into(),
-                    source: std::io::Error::new(std::io::ErrorKind::InvalidInput, e.to_string()),
-                })?,
-            )
-        }
+        (Some(uri), _) => Start::Mailto(Box::new(crate::message::mailto::parse(&uri).map_err(
+            |e| Error::Input {
+                what: "the mailto: link".into(),
+                source: std::io::Error::new(std::io::ErrorKind::InvalidInput, e.to_string()),
+            },
+        )?)),
         (None, Some(id)) => {
             mailroom.drafts.load(&id)?;
             Start::Draft(id)

@@ -36,7 +36,8 @@ pub struct MailroomApp {
     toasts: Toasts,
     /// SIZE limits learned from servers this session, by profile.
     size_limits: HashMap<String, u64>,
-    problem: Option<String>,
+    /// The last failure not shown in a view of its own.
+    pub problem: Option<String>,
 }
 
 const VIEW_KEY: &str = "view";
@@ -65,7 +66,7 @@ impl MailroomApp {
         let mut compose = ComposeState::default();
         match start {
             Start::Compose => {}
-            Start::Mailto(draft) => compose = ComposeState::new(draft, None),
+            Start::Mailto(draft) => compose = ComposeState::new(*draft, None),
             Start::Draft(id) => worker.send(Command::OpenDraft(id)),
         }
         Self {
@@ -148,7 +149,7 @@ impl MailroomApp {
             .and_then(|p| self.size_limits.get(&p.id).copied());
         for action in compose_ui(ui, &mut self.compose, profiles, limit) {
             match action {
-                ComposeAction::Command(command) => self.worker.send(command),
+                ComposeAction::Command(command) => self.worker.send(*command),
                 ComposeAction::Discard => self.discard(),
             }
         }
@@ -161,7 +162,7 @@ impl MailroomApp {
                     self.flush_compose();
                     self.worker.send(Command::OpenDraft(id));
                 }
-                DraftsAction::Command(command) => self.worker.send(command),
+                DraftsAction::Command(command) => self.worker.send(*command),
             }
         }
     }

@@ -204,7 +204,7 @@ const ADDRESS_FIELDS: [(&str, Field); 3] =
 /// What the compose view asks the app to do.
 #[derive(Debug)]
 pub enum ComposeAction {
-    Command(Command),
+    Command(Box<Command>),
     Discard,
 }
 
@@ -268,7 +268,7 @@ pub fn compose_ui(
             .send_later
             .ui(ui, &state.draft_id, state.profile.clone(), &state.draft)
     {
-        actions.push(ComposeAction::Command(command));
+        actions.push(ComposeAction::Command(Box::new(command)));
     }
     actions
 }
@@ -471,7 +471,7 @@ fn attachments_ui(
             .on_hover_text("Choose files, or drop them on the window")
             .clicked()
         {
-            actions.push(ComposeAction::Command(Command::PickAttachments));
+            actions.push(ComposeAction::Command(Box::new(Command::PickAttachments)));
         }
         let mut remove = None;
         for (index, a) in state.draft.attachments.iter().enumerate() {
@@ -536,12 +536,12 @@ fn buttons_ui(ui: &mut Ui, state: &mut ComposeState, actions: &mut Vec<ComposeAc
         if (send.clicked() || shortcut) && !state.has_address_errors() {
             state.save_pending = true;
             state.changed_at = None;
-            actions.push(ComposeAction::Command(Command::Send {
+            actions.push(ComposeAction::Command(Box::new(Command::Send {
                 id: state.draft_id.clone(),
                 profile: state.profile.clone(),
                 draft: state.draft.clone(),
                 at: None,
-            }));
+            })));
         }
         if ui
             .add_enabled(
@@ -554,7 +554,7 @@ fn buttons_ui(ui: &mut Ui, state: &mut ComposeState, actions: &mut Vec<ComposeAc
         }
         let save = ui.button("Save draft").on_hover_text("Ctrl+S");
         if save.clicked() || ui.input_mut(|i| i.consume_shortcut(&SAVE)) {
-            actions.push(ComposeAction::Command(state.save_command(true)));
+            actions.push(ComposeAction::Command(Box::new(state.save_command(true))));
         }
         if ui.button("Discard").clicked() {
             actions.push(ComposeAction::Discard);
@@ -610,7 +610,9 @@ fn take_dropped_files(ui: &mut Ui, actions: &mut Vec<ComposeAction>) {
             .collect()
     });
     if !dropped.is_empty() {
-        actions.push(ComposeAction::Command(Command::InspectFiles(dropped)));
+        actions.push(ComposeAction::Command(Box::new(Command::InspectFiles(
+            dropped,
+        ))));
     }
     if ui.input(|i| !i.raw.hovered_files.is_empty()) {
         ui.label(RichText::new("Drop to attach").strong());

@@ -19,7 +19,7 @@ pub struct DraftsState {
 #[derive(Debug)]
 pub enum DraftsAction {
     Open(String),
-    Command(Command),
+    Command(Box<Command>),
 }
 
 pub fn drafts_ui(ui: &mut Ui, state: &mut DraftsState) -> Vec<DraftsAction> {
@@ -33,16 +33,16 @@ pub fn drafts_ui(ui: &mut Ui, state: &mut DraftsState) -> Vec<DraftsAction> {
             )
             .labelled_by(label.id);
         if search.changed() {
-            actions.push(DraftsAction::Command(Command::ListDrafts {
+            actions.push(DraftsAction::Command(Box::new(Command::ListDrafts {
                 search: state.search.clone(),
-            }));
+            })));
         }
         if let Some(id) = state.selected.clone() {
             if ui.button("Open").clicked() {
                 actions.push(DraftsAction::Open(id.clone()));
             }
             if ui.button("Delete").clicked() {
-                actions.push(DraftsAction::Command(Command::DeleteDraft(id)));
+                actions.push(DraftsAction::Command(Box::new(Command::DeleteDraft(id))));
                 state.selected = None;
             }
         }
@@ -81,14 +81,17 @@ pub fn drafts_ui(ui: &mut Ui, state: &mut DraftsState) -> Vec<DraftsAction> {
         .body(|body| {
             body.rows(row_height, state.list.len(), |mut row| {
                 let draft = &state.list[row.index()];
-                row.set_selected(state.selected.as_deref() == Some(draft.id.as_str()));
+                let selected = state.selected.as_deref() == Some(draft.id.as_str());
+                row.set_selected(selected);
                 let subject = if draft.subject.is_empty() {
                     "(no subject)"
                 } else {
                     draft.subject.as_str()
                 };
+                let mut subject_response = None;
                 row.col(|ui| {
-                    ui.label(subject);
+                    // A selectable label: focusable and clickable by keyboard and screen readers.
+                    subject_response = Some(ui.selectable_label(selected, subject));
                 });
                 row.col(|ui| {
                     ui.label(&draft.recipients);
@@ -101,11 +104,12 @@ pub fn drafts_ui(ui: &mut Ui, state: &mut DraftsState) -> Vec<DraftsAction> {
                         ui.label(draft.attachments.to_string());
                     }
                 });
-                let response = row.response();
-                if response.clicked() {
+                let row_response = row.response();
+                let responses = [Some(row_response), subject_response];
+                if responses.iter().flatten().any(|r| r.clicked()) {
                     state.selected = Some(draft.id.clone());
                 }
-                if response.double_clicked() {
+                if responses.iter().flatten().any(|r| r.double_clicked()) {
                     actions.push(DraftsAction::Open(draft.id.clone()));
                 }
             });
@@ -142,7 +146,7 @@ fn keyboard(ui: &mut Ui, state: &mut DraftsState, actions: &mut Vec<DraftsAction
         if enter {
             actions.push(DraftsAction::Open(id));
         } else if delete {
-            actions.push(DraftsAction::Command(Command::DeleteDraft(id)));
+            actions.push(DraftsAction::Command(Box::new(Command::DeleteDraft(id))));
         }
     }
 }

@@ -27,7 +27,7 @@ pub enum Start {
     #[default]
     Compose,
     /// A new message filled from a `mailto:` URI.
-    Mailto(Draft),
+    Mailto(Box<Draft>),
     /// Reopen this draft.
     Draft(String),
 }

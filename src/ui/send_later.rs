@@ -60,7 +60,7 @@ impl SendLater {
             ui.horizontal(|ui| {
                 let label = ui.label("On");
                 let date = self.date.get_or_insert(now.date());
-                ui.add(egui_extras::DatePickerButton::new(date).id_salt("send-later-date")).labelled_by(label.id);
+                ui.add(egui_extras::DatePickerButton::new(date).id_salt("send-later-date").show_icon(false)).labelled_by(label.id);
                 let label = ui.label("at");
                 ui.add(egui::DragValue::new(&mut self.hour).range(0..=23).custom_formatter(|v, _| format!("{v:02}"))).labelled_by(label.id);
                 ui.label(":");

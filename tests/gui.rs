@@ -1,0 +1,348 @@
+//! The desktop app, driven through egui_kittest by accessible names (no display, no
+//! GPU), with its real worker threads: messages go through the real Postfix and are
+//! read back; drafts and the outbox are the real stores.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests fail by panicking
+
+mod support;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use eframe::egui;
+use egui::accesskit::Role;
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+use mail_parser::MimeHeaders;
+use mailroom::paths::Dirs;
+use mailroom::ui::{MailroomApp, Start};
+use support::postfix::postfix;
+use support::{Home, parse};
+
+type Gui = Harness<'static, Option<MailroomApp>>;
+
+/// The whole app over `home`, in a 1000×760 window.
+fn gui(home: &Home) -> Gui {
+    let dirs = Dirs::under(home.path());
+    Harness::builder()
+        .with_size(egui::vec2(1000.0, 760.0))
+        .build_ui_state(
+            move |ui, app: &mut Option<MailroomApp>| {
+                app.get_or_insert_with(|| {
+                    MailroomApp::start(ui.ctx(), dirs.clone(), Start::Compose)
+                })
+                .show(ui);
+            },
+            None,
+        )
+}
+
+/// Steps frames until `done` holds (the worker answers asynchronously); a minute at most.
+#[track_caller]
+fn wait_until(gui: &mut Gui, what: &str, done: impl Fn(&Gui) -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        gui.step();
+        if done(gui) {
+            return;
+        }
+        if Instant::now() > deadline {
+            let app = gui.state().as_ref();
+            let problems = app.map(|a| {
+                (
+                    a.problem.clone(),
+                    a.compose.problem.clone(),
+                    a.outbox
+                        .entries
+                        .iter()
+                        .map(|e| (e.state, e.last_error.clone()))
+                        .collect::<Vec<_>>(),
+                )
+            });
+            panic!("timed out waiting for {what}; app problems: {problems:?}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// Whether the From picker shows a profile whose text contains `text`.
+fn from_shows(gui: &Gui, text: &str) -> bool {
+    gui.query_by_label("From")
+        .and_then(|n| n.value())
+        .is_some_and(|v| v.contains(text))
+}
+
+fn has_label(gui: &Gui, text: &str) -> bool {
+    gui.query_all_by_label_contains(text).next().is_some()
+}
+
+fn type_into(gui: &mut Gui, field: &str, text: &str) {
+    gui.get_by_label(field).focus();
+    gui.step();
+    gui.get_by_label(field).type_text(text);
+    gui.step();
+}
+
+fn click(gui: &mut Gui, label: &str) {
+    gui.get_by_label(label).click_accesskit();
+    gui.step();
+    gui.step();
+}
+
+/// A home whose default profile is the test Postfix, sending with no undo delay.
+fn postfix_home(undo_seconds: u32) -> Home {
+    let home = Home::new();
+    home.postfix_profile("work", &[]);
+    std::fs::write(
+        home.path().join("config/settings.toml"),
+        format!("undo_send_seconds = {undo_seconds}\n"),
+    )
+    .unwrap();
+    home
+}
+
+/// A file dropped on the window from the file manager.
+#[derive(Debug)]
+struct Dropped(PathBuf);
+
+impl egui::DroppedFile for Dropped {
+    fn path(&self) -> &Path {
+        &self.0
+    }
+    fn bytes(&self) -> Result<Vec<u8>, String> {
+        std::fs::read(&self.0).map_err(|e| e.to_string())
+    }
+}
+
+fn drop_file(gui: &mut Gui, path: PathBuf) {
+    gui.input_mut().dropped_files.push(Arc::new(Dropped(path)));
+    gui.step();
+}
+
+#[test]
+fn a_formatted_message_with_a_dropped_file_is_sent_through_postfix() {
+    let home = postfix_home(0);
+    let report = home.file("Résumé été.pdf", b"%PDF-1.4 report");
+    let mut gui = gui(&home);
+    wait_until(&mut gui, "the profiles", |g| {
+        from_shows(g, "Me <me@example.org> — work")
+    });
+
+    type_into(&mut gui, "To", "Ana <gui-send@example.org>");
+    type_into(&mut gui, "Subject", "From the window");
+    click(&mut gui, "Formatted (HTML)");
+    type_into(&mut gui, "Message", "# Hello\n\nThis is **bold**.");
+    drop_file(&mut gui, report);
+    wait_until(&mut gui, "the attachment", |g| {
+        has_label(g, "Résumé été.pdf (15 bytes)")
+    });
+    assert!(has_label(&gui, "Preview"), "formatted mode shows a preview");
+    click(&mut gui, "Send");
+    wait_until(&mut gui, "the sent toast", |g| has_label(g, "Message sent"));
+
+    let msg = parse(&postfix().wait_for("gui-send@example.org"));
+    assert_eq!(msg.subject(), Some("From the window"));
+    assert_eq!(msg.content_type().unwrap().subtype(), Some("mixed"));
+    assert_eq!(
+        msg.parts[1].content_type().unwrap().subtype(),
+        Some("alternative")
+    );
+    assert!(msg.body_html(0).unwrap().contains("<strong>bold</strong>"));
+    assert!(msg.body_text(0).unwrap().contains("This is **bold**."));
+    let pdf = msg.attachment(0).unwrap();
+    assert_eq!(
+        (pdf.attachment_name(), pdf.contents()),
+        (Some("Résumé été.pdf"), &b"%PDF-1.4 report"[..])
+    );
+}
+
+#[test]
+fn a_saved_draft_appears_in_drafts_and_reopens_with_the_same_fields() {
+    let home = Home::new();
+    let mut gui = gui(&home);
+    wait_until(&mut gui, "the profiles", |g| from_shows(g, "— local"));
+    click(&mut gui, "Cc/Bcc");
+    type_into(&mut gui, "To", "Ana <ana@example.org>");
+    type_into(&mut gui, "Cc", "team@example.org");
+    type_into(&mut gui, "Subject", "Quarterly plan");
+    type_into(&mut gui, "Message", "Numbers attached.");
+    click(&mut gui, "Save draft");
+    wait_until(&mut gui, "the save", |g| has_label(g, "Saved "));
+
+    click(&mut gui, "Discard"); // the saved draft goes too…
+    wait_until(&mut gui, "the undo toast", |g| {
+        has_label(g, "Deleted \"Quarterly plan\"")
+    });
+    click(&mut gui, "Undo"); // …and comes back
+    wait_until(&mut gui, "the draft restored", |g| {
+        has_label(g, "Drafts (1)")
+    });
+    click(&mut gui, "Drafts (1)");
+    wait_until(&mut gui, "the draft in the list", |g| {
+        has_label(g, "Quarterly plan")
+    });
+    click(&mut gui, "Quarterly plan");
+    click(&mut gui, "Open");
+    wait_until(&mut gui, "compose", |g| {
+        g.query_by_label("Subject")
+            .and_then(|n| n.value())
+            .as_deref()
+            == Some("Quarterly plan")
+    });
+    assert_eq!(
+        gui.get_by_label("To").value().as_deref(),
+        Some("Ana <ana@example.org>")
+    );
+    assert_eq!(
+        gui.get_by_label("Cc").value().as_deref(),
+        Some("team@example.org")
+    );
+    assert_eq!(
+        gui.get_by_label("Message").value().as_deref(),
+        Some("Numbers attached.")
+    );
+}
+
+#[test]
+fn send_later_shows_a_countdown_and_cancel_brings_the_draft_back() {
+    let home = Home::new();
+    let mut gui = gui(&home);
+    wait_until(&mut gui, "the profiles", |g| from_shows(g, "— local"));
+    type_into(&mut gui, "To", "later@example.org");
+    type_into(&mut gui, "Subject", "Tomorrow's news");
+    click(&mut gui, "Send later…");
+    assert!(
+        has_label(&gui, "goes out only while Mailroom is open")
+            || has_label(&gui, "even with Mailroom closed")
+    );
+    click(&mut gui, "Tomorrow 08:00");
+    wait_until(&mut gui, "the outbox", |g| has_label(g, "Outbox (1)"));
+    click(&mut gui, "Outbox (1)");
+    assert!(has_label(&gui, "Scheduled for"), "the entry and its time");
+    assert!(has_label(&gui, " — in "), "a live countdown");
+    click(&mut gui, "Cancel");
+    wait_until(&mut gui, "the draft back", |g| {
+        has_label(g, "Drafts (1)") && has_label(g, "Outbox (0)")
+    });
+    click(&mut gui, "Drafts (1)");
+    assert!(has_label(&gui, "Tomorrow's news"));
+}
+
+#[test]
+fn undo_send_reopens_the_message_as_it_was() {
+    let home = postfix_home(60);
+    let mut gui = gui(&home);
+    wait_until(&mut gui, "the profiles", |g| from_shows(g, "— work"));
+    type_into(&mut gui, "To", "undo@example.org");
+    type_into(&mut gui, "Subject", "Second thoughts");
+    click(&mut gui, "Send");
+    wait_until(&mut gui, "the undo toast", |g| has_label(g, "Sending in"));
+    assert_eq!(
+        gui.get_by_label("Subject").value().as_deref(),
+        Some(""),
+        "compose is cleared"
+    );
+    click(&mut gui, "Undo");
+    wait_until(&mut gui, "compose reopened", |g| {
+        g.query_by_label("Subject")
+            .and_then(|n| n.value())
+            .as_deref()
+            == Some("Second thoughts")
+    });
+    assert!(has_label(&gui, "Outbox (0)"));
+    assert!(postfix().delivered_to("undo@example.org").is_empty());
+}
+
+#[test]
+fn a_bad_address_is_marked_and_nothing_is_sent() {
+    let home = Home::new();
+    let mut gui = gui(&home);
+    wait_until(&mut gui, "the profiles", |g| from_shows(g, "— local"));
+    type_into(&mut gui, "To", "ok@example.org, ana.example.org");
+    assert!(has_label(
+        &gui,
+        "\"ana.example.org\" is not a valid address (no @ in it)"
+    ));
+    click(&mut gui, "Send");
+    for _ in 0..20 {
+        gui.step();
+    }
+    assert!(has_label(&gui, "Outbox (0)"));
+    assert!(support::files_in(&home.path().join("data/local-mail")).is_empty());
+    assert!(support::files_in(&home.path().join("data/outbox")).is_empty());
+}
+
+fn fill_profile_form(gui: &mut Gui, port: u16, password: &str) {
+    click(gui, "Profiles");
+    click(gui, "Add profile");
+    type_into(gui, "Name", "gui-work");
+    type_into(gui, "From", "Me <me@example.org>");
+    type_into(gui, "Server", "localhost");
+    gui.get_by_label("Port").focus();
+    gui.step();
+    gui.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    gui.step();
+    gui.get_by_label("Port").type_text(&port.to_string());
+    gui.step();
+    type_into(gui, "Username", support::postfix::USER);
+    type_into(gui, "Password", password);
+}
+
+#[test]
+fn test_connection_shows_the_servers_answer_and_a_wrong_password() {
+    let home = Home::new();
+    let server = postfix();
+    std::fs::create_dir_all(home.path().join("config")).unwrap();
+    let mut gui = gui(&home);
+    wait_until(&mut gui, "the profiles", |g| from_shows(g, "— local"));
+    fill_profile_form(&mut gui, server.submission, "wrong-password");
+    type_into(
+        &mut gui,
+        "Extra CA file",
+        server.ca_file().to_str().unwrap(),
+    );
+    click(&mut gui, "Test connection");
+    wait_until(&mut gui, "the server's answer", |g| {
+        has_label(g, "535 5.7.8")
+    });
+
+    gui.get_by_label("Password").focus();
+    gui.step();
+    gui.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    gui.get_by_label("Password")
+        .type_text(support::postfix::PASSWORD);
+    gui.step();
+    click(&mut gui, "Test connection");
+    wait_until(&mut gui, "the login", |g| has_label(g, "logged in: 235"));
+    assert!(has_label(&gui, "encrypted, certificate verified"));
+    assert!(
+        gui.query_all_by_role(Role::PasswordInput).count() == 1,
+        "the password field is masked"
+    );
+}
+
+#[test]
+fn frames_keep_coming_while_a_dead_server_is_tested() {
+    let silent = support::faulty::Faulty::start(&["--mode", "hang-greeting", "--hang-for", "30"]);
+    let home = Home::new();
+    let mut gui = gui(&home);
+    wait_until(&mut gui, "the profiles", |g| from_shows(g, "— local"));
+    fill_profile_form(&mut gui, silent.port, "x");
+    click(&mut gui, "Test connection");
+    // The server never answers; the UI keeps drawing frames and showing the spinner.
+    for frame in 0..50 {
+        gui.step();
+        assert!(
+            has_label(&gui, "Testing…"),
+            "frame {frame} still shows the test running"
+        );
+        type_into(&mut gui, "Name", "x"); // and still takes input
+    }
+    drop(silent); // the server goes away: the worker's answer arrives
+    wait_until(&mut gui, "the failure", |g| !has_label(g, "Testing…"));
+    assert!(
+        has_label(&gui, "localhost:"),
+        "the failure names the server"
+    );
+}
