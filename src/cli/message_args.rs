@@ -33,8 +33,11 @@ pub struct MessageArgs {
     #[arg(long, value_name = "FILE")]
     pub body_file: Option<PathBuf>,
     /// The body is HTML; a plain-text alternative is derived from it.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "markdown")]
     pub html: bool,
+    /// The body is Markdown (CommonMark): sent as HTML, the Markdown as the plain part.
+    #[arg(long)]
+    pub markdown: bool,
     /// Attach a file; repeat for more.
     #[arg(long, value_name = "FILE")]
     pub attach: Vec<PathBuf>,
@@ -89,6 +92,8 @@ impl MessageArgs {
         set(&mut draft.subject, &self.subject);
         if self.html {
             draft.body_format = BodyFormat::Html;
+        } else if self.markdown {
+            draft.body_format = BodyFormat::Markdown;
         } else if fresh {
             draft.body_format = BodyFormat::Plain;
         }

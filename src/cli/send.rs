@@ -18,7 +18,7 @@ pub struct SendArgs {
     #[arg(long, short)]
     profile: Option<String>,
     /// A Logic Apps SMTP connector `Email` payload (JSON) holding the whole message.
-    #[arg(long, value_name = "FILE", conflicts_with_all = ["to", "cc", "bcc", "subject", "body", "body_file", "html", "attach", "inline", "from"])]
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["to", "cc", "bcc", "subject", "body", "body_file", "html", "markdown", "attach", "inline", "from"])]
     json: Option<PathBuf>,
     #[command(flatten)]
     message: MessageArgs,

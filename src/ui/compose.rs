@@ -259,9 +259,14 @@ pub fn compose_ui(
         importance_ui(ui, state);
     });
 
+    // Attachments and buttons keep their place at the bottom; the body takes the rest.
+    egui::Panel::bottom("compose-actions")
+        .show_separator_line(false)
+        .show(ui, |ui| {
+            attachments_ui(ui, state, size_limit, &mut actions);
+            buttons_ui(ui, state, &mut actions);
+        });
     body_ui(ui, state);
-    attachments_ui(ui, state, size_limit, &mut actions);
-    buttons_ui(ui, state, &mut actions);
     drop_formatting_modal(ui, state);
     if let Some(command) =
         state
@@ -405,7 +410,7 @@ fn format_selection(ui: &mut Ui, state: &mut ComposeState, format: Format) {
 fn body_ui(ui: &mut Ui, state: &mut ComposeState) {
     let label = ui.label("Message");
     let id = body_id(ui);
-    let height = (ui.available_height() - 120.0).max(160.0);
+    let height = ui.available_height().max(120.0);
     let preview = state.draft.body_format.is_html();
     ui.horizontal_top(|ui| {
         let width = if preview {
@@ -441,19 +446,25 @@ fn body_ui(ui: &mut Ui, state: &mut ComposeState) {
                 .id_salt("preview-scroll")
                 .max_height(height)
                 .show(ui, |ui| {
-                    ui.label(
-                        RichText::new("Preview: what the recipient sees")
-                            .weak()
-                            .small(),
-                    );
-                    match state.draft.body_format {
-                        BodyFormat::Markdown => {
-                            CommonMarkViewer::new().show(ui, &mut state.preview, &state.draft.body);
+                    ui.vertical(|ui| {
+                        ui.label(
+                            RichText::new("Preview: what the recipient sees")
+                                .weak()
+                                .small(),
+                        );
+                        match state.draft.body_format {
+                            BodyFormat::Markdown => {
+                                CommonMarkViewer::new().show(
+                                    ui,
+                                    &mut state.preview,
+                                    &state.draft.body,
+                                );
+                            }
+                            _ => {
+                                ui.label(html_to_text(&state.draft.body));
+                            }
                         }
-                        _ => {
-                            ui.label(html_to_text(&state.draft.body));
-                        }
-                    }
+                    });
                 });
         }
     });
