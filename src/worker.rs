@@ -3,7 +3,7 @@
 //!
 //! - The **command thread** takes [`Command`]s in order (save a draft, schedule, test a
 //!   profile, …) and answers with [`Event`]s.
-//! - The **outbox thread** runs the outbox (the same [`Runner`] the CLI and the OS
+//! - The **outbox thread** runs the outbox (the same [`Runner`](crate::outbox::runner::Runner) the CLI and the OS
 //!   scheduler use) whenever something is due, so Send — which goes through the outbox
 //!   with the undo grace period — goes out while the window is open. A long upload
 //!   never delays a draft save.
@@ -62,6 +62,8 @@ pub enum Command {
         draft: Draft,
         at: Option<Timestamp>,
     },
+    /// Send a stored draft as it is (from the drafts list), through the undo grace period.
+    SendDraft(String),
     /// Check files before they are attached: each path with its size or what is wrong.
     InspectFiles(Vec<PathBuf>),
     /// Take an outbox entry back into the drafts and reopen it (Undo, Edit, Cancel).
@@ -290,6 +292,18 @@ impl CommandThread {
                 self.list_outbox()?;
                 let _ = self.poke.send(());
             }
+            Command::SendDraft(id) => {
+                let send_at = now + m.settings()?.undo_send();
+                let entry = m.schedule_draft(&id, send_at, now)?;
+                self.emit.emit(Event::Scheduled {
+                    entry,
+                    draft_id: id,
+                    undo_until: Some(send_at),
+                });
+                self.list_drafts("")?;
+                self.list_outbox()?;
+                let _ = self.poke.send(());
+            }
             Command::CancelOutbox { id, reopen } => {
                 let draft_id = m.outbox.cancel(&m.drafts, &id)?;
                 if reopen {
@@ -460,7 +474,7 @@ fn describe(command: &Command) -> String {
         Command::OpenDraft(_) => "Opening the draft",
         Command::SaveDraft { .. } | Command::RestoreDraft(_) => "Saving the draft",
         Command::DeleteDraft(_) => "Deleting the draft",
-        Command::Send { .. } => "Sending",
+        Command::Send { .. } | Command::SendDraft(_) => "Sending",
         Command::CancelOutbox { .. } => "Taking the message back",
         Command::RetryOutbox(_) => "Retrying",
         Command::DismissOutbox(_) => "Dismissing",

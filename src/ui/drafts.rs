@@ -41,6 +41,11 @@ pub fn drafts_ui(ui: &mut Ui, state: &mut DraftsState) -> Vec<DraftsAction> {
             if ui.button("Open").clicked() {
                 actions.push(DraftsAction::Open(id.clone()));
             }
+            if ui.button("Send").clicked() {
+                actions.push(DraftsAction::Command(Box::new(Command::SendDraft(
+                    id.clone(),
+                ))));
+            }
             if ui.button("Delete").clicked() {
                 actions.push(DraftsAction::Command(Box::new(Command::DeleteDraft(id))));
                 state.selected = None;
