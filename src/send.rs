@@ -78,7 +78,7 @@ pub fn open_with(
 /// Sends one built message through the profile, over a connection of its own.
 pub fn send_now(profile: &Profile, message: &BuiltMessage) -> Result<Accepted, Error> {
     let mut transport = open(profile)?;
-    let result = transport.send(message.envelope(), &message.formatted());
+    let result = transport.send(message.envelope(), &message.transmitted());
     transport.close();
     Ok(result?)
 }

@@ -71,7 +71,7 @@ impl Mailroom {
     ) -> Result<SentNow, Error> {
         let (profile, message) = self.build(profile, draft)?;
         let accepted = crate::send::send_now(&profile, &message)?;
-        let sent_id = self.sent.add(&message.record(), now)?;
+        let sent_id = self.sent.add(message.record(), now)?;
         Ok(SentNow {
             accepted,
             recipients: message

@@ -12,22 +12,7 @@ packages=(postfix sasl2-bin libsasl2-modules openssl dbus-daemon dbus-bin gnome-
           xvfb xauth x11-utils imagemagick libx11-6 libx11-xcb1 libxcb1 libxcursor1 libxi6
           libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libvulkan1 mesa-vulkan-drivers libegl1
           libgl1-mesa-dri)
-missing=()
-for p in "${packages[@]}"; do
-  dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-  if [ "$(id -u)" != 0 ]; then
-    echo "tests/run.sh: missing packages: ${missing[*]}; run as root (or install them) first" >&2
-    exit 1
-  fi
-  echo "tests/run.sh: installing ${missing[*]}"
-  # "No configuration": no system mail server is set up or started.
-  echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
-  echo "postfix postfix/mailname string smtp.test.invalid" | debconf-set-selections
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-fi
+bash scripts/install-packages.sh "${packages[@]}"
 
 # --show-output: the crash and fault tests print their counts.
 exec cargo test --no-fail-fast "$@" -- --show-output

@@ -147,7 +147,7 @@ pub fn run(mailroom: &Mailroom, command: DraftsCommand) -> Result<(), Error> {
         DraftsCommand::Export { id, eml } => {
             let record = drafts.load(&id)?;
             let (_, message) = mailroom.build(record.profile.as_deref(), &record.draft)?;
-            write_atomic(&eml, &message.record()).map_err(|e| Error::Output {
+            write_atomic(&eml, message.record()).map_err(|e| Error::Output {
                 what: format!("writing {}", e.path.display()),
                 source: e.source,
             })?;

@@ -46,7 +46,7 @@ pub fn run(mailroom: &Mailroom, args: SendArgs) -> Result<(), Error> {
 
     if let Some(path) = &args.eml {
         let (_, message) = mailroom.build(profile, &draft)?;
-        let bytes = message.formatted();
+        let bytes = message.transmitted();
         write_atomic(path, &bytes).map_err(|e| Error::Output {
             what: format!("writing {}", e.path.display()),
             source: e.source,

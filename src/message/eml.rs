@@ -136,7 +136,7 @@ mod tests {
             ],
             ..Draft::default()
         };
-        let record = build(&original, "").unwrap().record();
+        let record = build(&original, "").unwrap().record().to_vec();
         let back = import(&record).unwrap();
         assert_eq!(back.from, "Zoë <zoe@example.org>");
         assert_eq!(back.to, "Ana Lima <ana@example.org>, b@example.org");
@@ -164,7 +164,7 @@ mod tests {
             body: "Hello\nthere".into(),
             ..Draft::default()
         };
-        let back = import(&build(&d, "me@example.org").unwrap().record()).unwrap();
+        let back = import(build(&d, "me@example.org").unwrap().record()).unwrap();
         assert_eq!(
             (back.body_format, back.body.as_str()),
             (BodyFormat::Plain, "Hello\nthere")

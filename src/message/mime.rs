@@ -11,6 +11,14 @@
 //! the message (the outbox's frozen `.eml`, the copy in `sent/`) keeps its `Bcc` header;
 //! what is transmitted never has it ([`transmitted`]): Bcc recipients are in the
 //! envelope only.
+//!
+//! Memory: a message is formatted once, into its record, and the `lettre::Message`
+//! (which holds every attachment already encoded) is dropped right after; `Bcc` is the
+//! record's first header, so what is transmitted is a slice of the record, not a copy.
+//! Sending a 25 MiB attachment holds at most two encoded copies of it at any moment.
+
+use std::borrow::Cow;
+use std::ops::Range;
 
 use lettre::message::header::{ContentDisposition, ContentId, ContentType};
 use lettre::message::{Body, Mailbox, MessageBuilder, MultiPart, SinglePart};
@@ -29,24 +37,32 @@ const TEXT_WIDTH: usize = 78;
 /// A validated message, ready to transmit or write as `.eml`.
 #[derive(Debug, Clone)]
 pub struct BuiltMessage {
-    /// Built with its `Bcc` header kept (the person's record).
-    pub message: Message,
+    /// The person's record: RFC 5322 bytes (CRLF), `Bcc` kept as the first header.
+    record: Vec<u8>,
+    envelope: lettre::address::Envelope,
 }
 
 impl BuiltMessage {
+    fn new(message: Message) -> Self {
+        Self {
+            envelope: message.envelope().clone(),
+            record: message.formatted(),
+        }
+    }
+
     /// The person's record of the message: RFC 5322 bytes (CRLF) with `Bcc` kept.
-    pub fn record(&self) -> Vec<u8> {
-        self.message.formatted()
+    pub fn record(&self) -> &[u8] {
+        &self.record
     }
 
     /// The exact bytes to transmit: the record without its `Bcc` header.
-    pub fn formatted(&self) -> Vec<u8> {
-        transmitted(&self.record())
+    pub fn transmitted(&self) -> Cow<'_, [u8]> {
+        transmitted(&self.record)
     }
 
     /// Where the message goes: From and every To, Cc and Bcc address.
     pub fn envelope(&self) -> &lettre::address::Envelope {
-        self.message.envelope()
+        &self.envelope
     }
 
     pub fn recipients(&self) -> &[Address] {
@@ -69,14 +85,15 @@ pub fn build(draft: &Draft, identity: &str) -> Result<BuiltMessage, DraftError> 
     }
     reject_control_characters(Field::Subject, &draft.subject)?;
 
-    let mut builder = Message::builder()
-        .keep_bcc()
+    // Bcc first: the transmitted message is then the record minus its first lines.
+    let mut builder = bcc
+        .into_iter()
+        .fold(Message::builder().keep_bcc(), MessageBuilder::bcc)
         .from(from)
         .subject(draft.subject.clone())
         .message_id(None);
     builder = to.into_iter().fold(builder, MessageBuilder::to);
     builder = cc.into_iter().fold(builder, MessageBuilder::cc);
-    builder = bcc.into_iter().fold(builder, MessageBuilder::bcc);
     if let Some(reply_to) = parse_single(Field::ReplyTo, &draft.reply_to)? {
         builder = builder.reply_to(reply_to);
     }
@@ -94,7 +111,7 @@ pub fn build(draft: &Draft, identity: &str) -> Result<BuiltMessage, DraftError> 
         Part::Single(part) => builder.singlepart(part)?,
         Part::Multi(part) => builder.multipart(part)?,
     };
-    Ok(BuiltMessage { message })
+    Ok(BuiltMessage::new(message))
 }
 
 fn mailbox_text(mailbox: &Mailbox) -> String {
@@ -148,22 +165,45 @@ fn html_body(draft: &Draft, inline: &[&Attachment]) -> Result<MultiPart, DraftEr
     Ok(alternative.multipart(related))
 }
 
-/// `message` without its `Bcc` header (and the header's folded continuation lines).
-pub fn transmitted(message: &[u8]) -> Vec<u8> {
+/// `message` without its `Bcc` header (and the header's folded continuation lines):
+/// borrowed when there is none or it comes first (as [`build`] writes it), a copy
+/// otherwise (a message frozen by an older Mailroom, or imported).
+pub fn transmitted(message: &[u8]) -> Cow<'_, [u8]> {
     let header_end = find(message, b"\r\n\r\n").map_or(message.len(), |i| i + 2);
-    let mut out = Vec::with_capacity(message.len());
-    let mut in_bcc = false;
-    for line in message[..header_end].split_inclusive(|&b| b == b'\n') {
-        let continuation = line.first().is_some_and(|b| *b == b' ' || *b == b'\t');
-        if !continuation {
-            in_bcc = line.len() >= 4 && line[..4].eq_ignore_ascii_case(b"bcc:");
-        }
-        if !in_bcc {
-            out.extend_from_slice(line);
+    let fields = header_fields(&message[..header_end]);
+    let is_bcc = |field: &Range<usize>| {
+        message[field.clone()].len() >= 4
+            && message[field.start..field.start + 4].eq_ignore_ascii_case(b"bcc:")
+    };
+    let bcc: Vec<&Range<usize>> = fields.iter().filter(|f| is_bcc(f)).collect();
+    match bcc.as_slice() {
+        [] => Cow::Borrowed(message),
+        [first] if first.start == 0 => Cow::Borrowed(&message[first.end..]),
+        _ => {
+            let mut out = Vec::with_capacity(message.len());
+            for field in fields.iter().filter(|f| !is_bcc(f)) {
+                out.extend_from_slice(&message[field.clone()]);
+            }
+            out.extend_from_slice(&message[header_end..]);
+            Cow::Owned(out)
         }
     }
-    out.extend_from_slice(&message[header_end..]);
-    out
+}
+
+/// Where each header field lies in `header`, with its folded continuation lines.
+fn header_fields(header: &[u8]) -> Vec<Range<usize>> {
+    let mut fields: Vec<Range<usize>> = Vec::new();
+    let mut start = 0;
+    for line in header.split_inclusive(|&b| b == b'\n') {
+        let end = start + line.len();
+        let continuation = line.first().is_some_and(|b| *b == b' ' || *b == b'\t');
+        match fields.last_mut() {
+            Some(field) if continuation => field.end = end,
+            _ => fields.push(start..end),
+        }
+        start = end;
+    }
+    fields
 }
 
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {

@@ -7,7 +7,7 @@ use crate::message::Importance;
 
 fn parse(built: &BuiltMessage) -> mail_parser::Message<'static> {
     MessageParser::default()
-        .parse(&built.formatted())
+        .parse(&built.transmitted().to_vec())
         .unwrap()
         .into_owned()
 }
@@ -47,10 +47,10 @@ fn bcc_is_in_the_envelope_but_not_the_headers() {
     let built = build(&d, "me@example.org").unwrap();
     let recipients: Vec<String> = built.recipients().iter().map(ToString::to_string).collect();
     assert!(recipients.contains(&"hidden@example.org".to_string()));
-    let text = String::from_utf8(built.formatted()).unwrap();
+    let text = String::from_utf8(built.transmitted().to_vec()).unwrap();
     assert!(!text.to_ascii_lowercase().contains("bcc:"), "{text}");
     assert!(!text.contains("hidden@example.org"));
-    let record = String::from_utf8(built.record()).unwrap();
+    let record = String::from_utf8(built.record().to_vec()).unwrap();
     assert!(
         record.contains("Bcc: hidden@example.org\r\n"),
         "the record keeps Bcc: {record}"
@@ -62,9 +62,31 @@ fn stripping_bcc_removes_folded_lines_and_nothing_else() {
     let message =
         b"From: a@x.org\r\nBcc: one@x.org,\r\n two@x.org\r\nSubject: s\r\n\r\nBcc: in the body\r\n";
     assert_eq!(
-        transmitted(message),
-        b"From: a@x.org\r\nSubject: s\r\n\r\nBcc: in the body\r\n".to_vec()
+        transmitted(message).as_ref(),
+        b"From: a@x.org\r\nSubject: s\r\n\r\nBcc: in the body\r\n"
     );
+}
+
+#[test]
+fn a_leading_bcc_or_none_is_stripped_without_a_copy() {
+    let leading = b"Bcc: one@x.org,\r\n two@x.org\r\nFrom: a@x.org\r\n\r\nbody\r\n";
+    let stripped = transmitted(leading);
+    assert!(matches!(stripped, std::borrow::Cow::Borrowed(_)));
+    assert_eq!(stripped.as_ref(), b"From: a@x.org\r\n\r\nbody\r\n");
+
+    let none = b"From: a@x.org\r\n\r\nBcc: in the body\r\n";
+    assert!(matches!(transmitted(none), std::borrow::Cow::Borrowed(b) if b == none));
+}
+
+#[test]
+fn a_built_message_puts_bcc_first_so_sending_it_copies_nothing() {
+    let d = Draft {
+        bcc: "hidden@example.org, other@example.org".into(),
+        ..draft()
+    };
+    let built = build(&d, "me@example.org").unwrap();
+    assert!(built.record().starts_with(b"Bcc: "));
+    assert!(matches!(built.transmitted(), std::borrow::Cow::Borrowed(_)));
 }
 
 #[test]
@@ -157,7 +179,8 @@ fn importance_sets_both_headers() {
         importance: Importance::High,
         ..draft()
     };
-    let text = String::from_utf8(build(&d, "me@example.org").unwrap().formatted()).unwrap();
+    let text =
+        String::from_utf8(build(&d, "me@example.org").unwrap().transmitted().to_vec()).unwrap();
     assert!(text.contains("Importance: high\r\n"), "{text}");
     assert!(text.contains("X-Priority: 1 (Highest)\r\n"), "{text}");
 }

@@ -109,7 +109,7 @@ impl Outbox {
             recipients: recipients.join(", "),
             size: record.len() as u64,
         };
-        write_atomic(&staging.join("message.eml"), &record)?;
+        write_atomic(&staging.join("message.eml"), record)?;
         write_json(&staging.join("entry.json"), &entry)?;
         drafts.move_out(s.draft_id, &staging.join("draft"))?;
         std::fs::rename(&staging, self.folder(&id)).map_err(StoreError::io("moving", staging))?;

@@ -27,6 +27,10 @@ use crate::error::display_chain as error_chain;
 use crate::profile::secret::Password;
 use crate::profile::{Security, SmtpServer};
 
+/// How much of a message goes to the server at a time: big enough to fill TLS records,
+/// small enough that a 25 MiB message is never copied whole on its way out.
+const DATA_CHUNK: usize = 256 * 1024;
+
 /// What the server said while the session was set up, for `profile test`.
 #[derive(Debug, Clone, Default)]
 pub struct Greeting {
@@ -220,9 +224,10 @@ impl Transport for SmtpSession {
         self.conn
             .command(Data)
             .map_err(|e| step_error(&self.server, Stage::Data, e))?;
+        // In pieces: lettre dot-stuffs each piece into a buffer of its own size.
         let response = self
             .conn
-            .message(message)
+            .message_iter(message.chunks(DATA_CHUNK))
             .map_err(|e| step_error(&self.server, Stage::Message, e))?;
         Ok(Accepted {
             reply: response_text(&response),

@@ -277,8 +277,13 @@ impl MailroomApp {
             Event::FilesInspected(files) => self.compose.add_files(files),
             Event::Problem { what, message } => {
                 let text = format!("{what}: {message}");
-                if what == "Sending" || what == "Saving the draft" {
+                let about_compose = what == "Sending" || what == "Saving the draft";
+                if about_compose {
                     self.compose.save_pending = false;
+                }
+                // Shown where the person is looking: in the compose view, or (a draft sent
+                // from the Drafts view) in the window's banner.
+                if about_compose && self.view == View::Compose {
                     self.compose.problem = Some(text);
                 } else if what == "Saving the profile" {
                     if let Some(form) = &mut self.profiles.form {
@@ -311,6 +316,7 @@ impl MailroomApp {
 impl eframe::App for MailroomApp {
     fn ui(&mut self, ui: &mut Ui, _frame: &mut eframe::Frame) {
         self.show(ui);
+        super::exit_after_first_frame_if_asked(ui);
     }
 
     fn save(&mut self, storage: &mut dyn eframe::Storage) {

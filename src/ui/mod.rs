@@ -76,3 +76,18 @@ fn icon() -> eframe::egui::IconData {
         height: SIZE as u32,
     }
 }
+
+/// For the start-up benchmark (P1 in `benches/run.sh`): with
+/// `MAILROOM_EXIT_AFTER_FIRST_FRAME` set, the process ends as soon as its first frame has
+/// been painted (at the start of the second), so the time from launch to exit is the time
+/// to the first frame. `benches/bare_window.rs`, the floor, does the same.
+pub fn exit_after_first_frame_if_asked(ui: &eframe::egui::Ui) {
+    static ASKED: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    if !*ASKED.get_or_init(|| std::env::var_os("MAILROOM_EXIT_AFTER_FIRST_FRAME").is_some()) {
+        return;
+    }
+    if ui.ctx().cumulative_frame_nr() >= 1 {
+        std::process::exit(0);
+    }
+    ui.ctx().request_repaint();
+}

@@ -1,0 +1,171 @@
+//! P5 and P6 of `benches/run.sh`: the desktop app's frames, driven with egui_kittest in
+//! a release build (no display, no GPU: a frame here is egui's layout plus the
+//! tessellation into triangles, which is the UI thread's work of a real frame).
+//!
+//! ```text
+//! bench_frames typing                      P5: typing one character into the compose
+//!                                          view, with an empty and with a 1 MB body
+//! bench_frames sending HOME MAILDIR FILE   P6: frames while the app sends FILE through
+//!                                          HOME's default profile, until it lands in MAILDIR
+//! ```
+//! Each prints one line of `key=value` figures (milliseconds) that `run.sh` reads.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a bench fails by panicking
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use eframe::egui;
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+use mailroom::message::{Attachment, Draft};
+use mailroom::paths::Dirs;
+use mailroom::ui::{MailroomApp, Start};
+
+type Gui = Harness<'static, Option<MailroomApp>>;
+
+/// Characters typed per body when timing P5.
+const KEYSTROKES: usize = 40;
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args
+        .iter()
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .as_slice()
+    {
+        ["typing"] => typing(),
+        ["sending", home, maildir, file] => sending(Path::new(home), Path::new(maildir), file),
+        _ => panic!("usage: bench_frames typing | sending HOME MAILDIR FILE"),
+    }
+}
+
+/// The whole app over `home`, opened on a new message, in a 1000×760 window.
+fn gui(home: &Path, draft: Draft) -> Gui {
+    let dirs = Dirs::under(home);
+    let start = Start::Mailto(Box::new(draft));
+    Harness::builder()
+        .with_size(egui::vec2(1000.0, 760.0))
+        .build_ui_state(
+            move |ui, app: &mut Option<MailroomApp>| {
+                app.get_or_insert_with(|| {
+                    MailroomApp::start(ui.ctx(), dirs.clone(), start.clone())
+                })
+                .show(ui);
+            },
+            None,
+        )
+}
+
+/// One frame as the UI thread does it: run the UI, then tessellate what it painted.
+fn timed_frame(gui: &mut Gui) -> Duration {
+    let started = Instant::now();
+    gui.step();
+    let shapes = gui.output().shapes.clone();
+    let pixels_per_point = gui.output().pixels_per_point;
+    std::hint::black_box(gui.ctx.tessellate(shapes, pixels_per_point));
+    started.elapsed()
+}
+
+fn typing() {
+    let empty = median_keystroke(String::new());
+    let full = median_keystroke(one_megabyte_of_prose());
+    println!("empty_ms={:.3} full_ms={:.3}", millis(empty), millis(full));
+}
+
+/// The median frame that takes one typed character into the body.
+fn median_keystroke(body: String) -> Duration {
+    let home = tempfile::tempdir().unwrap();
+    let draft = Draft {
+        to: "ana@example.org".into(),
+        subject: "Frames".into(),
+        body,
+        ..Draft::default()
+    };
+    let mut gui = gui(home.path(), draft);
+    for _ in 0..5 {
+        gui.step();
+    }
+    gui.get_by_label("Message").focus();
+    gui.step();
+    gui.step();
+    let mut frames: Vec<Duration> = (0..KEYSTROKES)
+        .map(|_| {
+            gui.get_by_label("Message").type_text("x");
+            timed_frame(&mut gui)
+        })
+        .collect();
+    frames.sort();
+    frames[frames.len() / 2]
+}
+
+/// Paragraphs of ordinary prose, about 1 MB of them.
+fn one_megabyte_of_prose() -> String {
+    const SENTENCE: &str = "The quarterly figures arrived late, so the meeting moved to Thursday \
+                            and everyone was asked to read the summary beforehand. ";
+    let mut body = String::with_capacity(1 << 20);
+    let mut paragraph = 0;
+    while body.len() < 1_000_000 {
+        paragraph += 1;
+        body.push_str(&format!("{paragraph}. "));
+        for _ in 0..4 {
+            body.push_str(SENTENCE);
+        }
+        body.push_str("\n\n");
+    }
+    body
+}
+
+/// Frames from the click on Send until the message lands in `maildir`.
+fn sending(home: &Path, maildir: &Path, file: &str) {
+    let draft = Draft {
+        to: "ana@example.org".into(),
+        subject: "A big attachment".into(),
+        body: "The file is attached.".into(),
+        attachments: vec![Attachment::from_path(PathBuf::from(file))],
+        ..Draft::default()
+    };
+    let before = count_files(maildir);
+    let mut gui = gui(home, draft);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let from_bench = |gui: &Gui| {
+        gui.query_by_label("From")
+            .and_then(|n| n.value())
+            .is_some_and(|v| v.contains("— bench"))
+    };
+    while !from_bench(&gui) {
+        assert!(Instant::now() < deadline, "the bench profile never showed");
+        gui.step();
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    gui.get_by_label("Send").click_accesskit();
+
+    let started = Instant::now();
+    let deadline = started + Duration::from_secs(120);
+    let (mut frames, mut longest) = (0u32, Duration::ZERO);
+    let mut last_frame_start = Instant::now();
+    let mut longest_gap = Duration::ZERO;
+    while count_files(maildir) == before {
+        assert!(Instant::now() < deadline, "the message never arrived");
+        let now = Instant::now();
+        longest_gap = longest_gap.max(now - last_frame_start);
+        last_frame_start = now;
+        longest = longest.max(timed_frame(&mut gui));
+        frames += 1;
+    }
+    println!(
+        "longest_frame_ms={:.3} longest_gap_ms={:.3} frames={frames} seconds={:.2}",
+        millis(longest),
+        millis(longest_gap),
+        started.elapsed().as_secs_f64()
+    );
+}
+
+fn count_files(folder: &Path) -> usize {
+    std::fs::read_dir(folder).map_or(0, |entries| entries.count())
+}
+
+fn millis(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}

@@ -1,0 +1,90 @@
+#!/usr/bin/env python3
+"""Prints the table of benches/run.sh from what it measured in WORK_DIR: hyperfine's JSON
+(medians), GNU time's peak RSS and the key=value lines of bench_frames.
+
+usage: report.py WORK_DIR
+"""
+
+import json
+import sys
+from pathlib import Path
+
+MIB = 1024 * 1024
+
+
+def medians(path: Path) -> dict:
+    """Each command's median wall time in seconds, by its hyperfine name."""
+    results = json.loads(path.read_text())["results"]
+    return {r["command"]: r["median"] for r in results}
+
+
+def figures(path: Path) -> dict:
+    """The key=value figures a bench_frames line printed."""
+    return {k: float(v) for k, v in (pair.split("=") for pair in path.read_text().split())}
+
+
+def ms(seconds: float) -> str:
+    return f"{seconds * 1000:.1f} ms"
+
+
+def verdict(met: bool) -> str:
+    return "met" if met else "**missed**"
+
+
+def main() -> None:
+    work = Path(sys.argv[1])
+    rows = []
+
+    p1 = medians(work / "p1.json")
+    ratio = p1["mailroom"] / p1["floor"]
+    rows.append(("P1", "start to first painted frame (Xvfb)", ms(p1["mailroom"]),
+                 f"bare eframe window {ms(p1['floor'])}", f"{ratio:.2f}×", "≤ 1.3×",
+                 verdict(ratio <= 1.3)))
+
+    p2 = medians(work / "p2.json")
+    fastest = min(("curl", "msmtp"), key=lambda name: p2[name])
+    ratio = p2["mailroom"] / p2[fastest]
+    rows.append(("P2", "`send` with a 25 MiB attachment, STARTTLS + AUTH", ms(p2["mailroom"]),
+                 f"{fastest} {ms(p2[fastest])} (curl {ms(p2['curl'])}, msmtp {ms(p2['msmtp'])})",
+                 f"{ratio:.2f}×", "≤ 1.2×", verdict(ratio <= 1.2)))
+    rss = int((work / "p2-rss-kib.txt").read_text().split()[-1]) * 1024
+    attachment = int((work / "p2-attachment-bytes.txt").read_text())
+    ratio = rss / attachment
+    rows.append(("P2", "peak RSS of that send", f"{rss / MIB:.1f} MiB",
+                 f"the attachment {attachment / MIB:.0f} MiB", f"{ratio:.2f}×", "≤ 3×",
+                 verdict(ratio <= 3)))
+
+    p3 = medians(work / "p3.json")
+    ratio = p3["floor"] / p3["mailroom"]
+    rows.append(("P3", "`outbox run` draining 500 due messages",
+                 f"{500 / p3['mailroom']:.0f} msg/s",
+                 f"python3 smtplib, one connection: {500 / p3['floor']:.0f} msg/s",
+                 f"{ratio:.2f}× the rate", "≥ 1.0×", verdict(ratio >= 1.0)))
+
+    p4 = medians(work / "p4.json")
+    ratio = p4["mailroom"] / p4["floor"]
+    rows.append(("P4", "`drafts list` over 10,000 drafts", ms(p4["mailroom"]),
+                 f"cat of their draft.json {ms(p4['floor'])}", f"{ratio:.2f}×", "≤ 1.5×",
+                 verdict(ratio <= 1.5)))
+
+    p5 = figures(work / "p5.txt")
+    rows.append(("P5", "a frame typing into a 1 MB body", f"{p5['full_ms']:.2f} ms",
+                 f"empty body {p5['empty_ms']:.2f} ms",
+                 f"{p5['full_ms'] / p5['empty_ms']:.1f}×", "≤ 16 ms",
+                 verdict(p5["full_ms"] <= 16)))
+
+    p6 = figures(work / "p6.txt")
+    rows.append(("P6", "longest gap between frames while sending 25 MiB",
+                 f"{p6['longest_gap_ms']:.1f} ms",
+                 f"{p6['frames']:.0f} frames in {p6['seconds']:.1f} s", "—", "≤ 50 ms",
+                 verdict(p6["longest_gap_ms"] <= 50)))
+
+    header = ("id", "what", "Mailroom", "floor (same run)", "ratio", "target", "")
+    print("| " + " | ".join(header) + " |")
+    print("|" + "---|" * len(header))
+    for row in rows:
+        print("| " + " | ".join(row) + " |")
+
+
+if __name__ == "__main__":
+    main()
