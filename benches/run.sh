@@ -22,6 +22,7 @@ mr=$root/target/release/mailroom
 examples=$root/target/release/examples
 
 work=$(mktemp -d /tmp/mailroom-bench.XXXXXX)
+chmod 755 "$work" # Postfix's daemons run as user postfix and must reach their queue
 xvfb_pid=""
 cleanup() {
   bash "$root/tests/support/postfix-testbed.sh" stop "$work/postfix" >/dev/null 2>&1 || true
@@ -36,7 +37,7 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 # --- the real SMTP server of the tests: STARTTLS + AUTH, a test CA, a 40 MiB SIZE -------
 sub=$(free_port)
 SMTP_SUBMISSION_PORT=$sub SMTP_SMTPS_PORT=$(free_port) SMTP_PLAIN_PORT=$(free_port) \
-  bash tests/support/postfix-testbed.sh start "$work/postfix" >/dev/null
+  bash tests/support/postfix-testbed.sh start "$work/postfix" >"$work/postfix.txt" || { cat "$work/postfix.txt" >&2; exit 1; }
 ca=$work/postfix/certs/ca.crt
 maildir=$work/postfix/Maildir/new
 queue=$work/postfix/queue

@@ -1,5 +1,6 @@
 //! `mailroom drafts …`: write, keep, edit, send or schedule drafts.
 
+use std::io::{BufWriter, Write};
 use std::path::PathBuf;
 
 use clap::Subcommand;
@@ -9,6 +10,7 @@ use super::message_args::{MessageArgs, WhenArgs, local};
 use crate::error::Error;
 use crate::message::{AttachmentSource, eml};
 use crate::service::Mailroom;
+use crate::store::drafts::DraftSummary;
 use crate::store::write_atomic;
 
 #[derive(Debug, Subcommand)]
@@ -63,6 +65,27 @@ pub enum DraftsCommand {
     },
 }
 
+/// One line a draft, written in one go (10,000 drafts are not 10,000 writes).
+fn print_list(drafts: &[DraftSummary]) -> std::io::Result<()> {
+    let mut out = BufWriter::new(std::io::stdout().lock());
+    for d in drafts {
+        let clip = if d.attachments > 0 {
+            format!("  [{} attached]", d.attachments)
+        } else {
+            String::new()
+        };
+        writeln!(
+            out,
+            "{}  {}  {:<40}  {}{clip}",
+            d.id,
+            local(d.modified),
+            d.subject,
+            d.recipients
+        )?;
+    }
+    out.flush()
+}
+
 pub fn run(mailroom: &Mailroom, command: DraftsCommand) -> Result<(), Error> {
     let now = Timestamp::now();
     let drafts = &mailroom.drafts;
@@ -87,20 +110,10 @@ pub fn run(mailroom: &Mailroom, command: DraftsCommand) -> Result<(), Error> {
             } else if listing.drafts.is_empty() {
                 println!("No drafts.");
             } else {
-                for d in &listing.drafts {
-                    let clip = if d.attachments > 0 {
-                        format!("  [{} attached]", d.attachments)
-                    } else {
-                        String::new()
-                    };
-                    println!(
-                        "{}  {}  {:<40}  {}{clip}",
-                        d.id,
-                        local(d.modified),
-                        d.subject,
-                        d.recipients
-                    );
-                }
+                print_list(&listing.drafts).map_err(|source| Error::Output {
+                    what: "writing the list of drafts".into(),
+                    source,
+                })?;
             }
         }
         DraftsCommand::Show { id, version } => {

@@ -8,6 +8,7 @@
 mod error;
 pub mod folder;
 pub mod smtp;
+mod upload;
 
 use lettre::address::Envelope;
 

@@ -8,7 +8,8 @@
 //! - Certificates are checked against the system's roots plus the profile's `ca_file`.
 //!   A self-signed server is trusted only by pinning its certificate's SHA-256, checked
 //!   before anything else (AUTH, the message) is sent.
-//! - The server's `SIZE` is honoured: a message over it fails before upload.
+//! - The server's `SIZE` is honoured: a message over it fails before upload. The upload
+//!   itself is BDAT when the server offers CHUNKING, else DATA ([`super::upload`]).
 //! - A recipient the server refuses fails the whole send (after `RSET`), naming every
 //!   refused address, so nobody gets the message twice once the address is fixed.
 
@@ -18,18 +19,15 @@ use lettre::address::Envelope;
 use lettre::transport::smtp::Error as LettreError;
 use lettre::transport::smtp::authentication::{Credentials, Mechanism};
 use lettre::transport::smtp::client::{Certificate, SmtpConnection, TlsParameters};
-use lettre::transport::smtp::commands::{Data, Ehlo, Mail, Rcpt, Rset};
+use lettre::transport::smtp::commands::{Ehlo, Mail, Rcpt, Rset};
 use lettre::transport::smtp::extension::{ClientId, Extension, MailBodyParameter, MailParameter};
 use sha2::{Digest, Sha256};
 
+use super::upload::upload;
 use super::{Accepted, Reply, SendError, Stage, Transport};
 use crate::error::display_chain as error_chain;
 use crate::profile::secret::Password;
 use crate::profile::{Security, SmtpServer};
-
-/// How much of a message goes to the server at a time: big enough to fill TLS records,
-/// small enough that a 25 MiB message is never copied whole on its way out.
-const DATA_CHUNK: usize = 256 * 1024;
 
 /// What the server said while the session was set up, for `profile test`.
 #[derive(Debug, Clone, Default)]
@@ -144,6 +142,15 @@ impl SmtpSession {
         }
     }
 
+    /// Whether the server's EHLO lists `keyword` (with or without parameters).
+    fn offers(&self, keyword: &str) -> bool {
+        self.greeting.capabilities.iter().any(|line| {
+            line.split_whitespace()
+                .next()
+                .is_some_and(|word| word.eq_ignore_ascii_case(keyword))
+        })
+    }
+
     fn mail_parameters(
         &self,
         envelope: &Envelope,
@@ -155,12 +162,7 @@ impl SmtpSession {
             feature: feature.to_string(),
         };
         let mut parameters = Vec::new();
-        if self
-            .greeting
-            .capabilities
-            .iter()
-            .any(|c| c.eq_ignore_ascii_case("SIZE") || c.to_ascii_uppercase().starts_with("SIZE "))
-        {
+        if self.offers("SIZE") {
             parameters.push(MailParameter::Size(message.len()));
         }
         if !message.is_ascii() {
@@ -221,14 +223,9 @@ impl Transport for SmtpSession {
                 rejected: refused,
             });
         }
-        self.conn
-            .command(Data)
-            .map_err(|e| step_error(&self.server, Stage::Data, e))?;
-        // In pieces: lettre dot-stuffs each piece into a buffer of its own size.
-        let response = self
-            .conn
-            .message_iter(message.chunks(DATA_CHUNK))
-            .map_err(|e| step_error(&self.server, Stage::Message, e))?;
+        let chunking = self.offers("CHUNKING");
+        let response = upload(&mut self.conn, message, chunking)
+            .map_err(|(stage, e)| step_error(&self.server, stage, e))?;
         Ok(Accepted {
             reply: response_text(&response),
         })
