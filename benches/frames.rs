@@ -4,7 +4,9 @@
 //!
 //! ```text
 //! bench_frames typing                      P5: typing one character into the compose
-//!                                          view, with an empty and with a 1 MB body
+//!                                          view, with an empty and with a 1 MB body, with
+//!                                          AccessKit off (eframe without a screen
+//!                                          reader) and on (egui_kittest, which needs it)
 //! bench_frames sending HOME MAILDIR FILE   P6: frames while the app sends FILE through
 //!                                          HOME's default profile, until it lands in MAILDIR
 //! ```
@@ -69,35 +71,135 @@ fn timed_frame(gui: &mut Gui) -> Duration {
 }
 
 fn typing() {
-    let empty = median_keystroke(String::new());
-    let full = median_keystroke(one_megabyte_of_prose());
-    println!("empty_ms={:.3} full_ms={:.3}", millis(empty), millis(full));
+    let prose = one_megabyte_of_prose();
+    let empty = median_keystroke_bare(String::new());
+    let full = median_keystroke_bare(prose.clone());
+    let reader_empty = median_keystroke_kittest(String::new());
+    let reader_full = median_keystroke_kittest(prose);
+    println!(
+        "empty_ms={:.3} full_ms={:.3} reader_empty_ms={:.3} reader_full_ms={:.3}",
+        millis(empty),
+        millis(full),
+        millis(reader_empty),
+        millis(reader_full)
+    );
 }
 
-/// The median frame that takes one typed character into the body.
-fn median_keystroke(body: String) -> Duration {
-    let home = tempfile::tempdir().unwrap();
-    let draft = Draft {
+fn typing_draft(body: String) -> Draft {
+    Draft {
         to: "ana@example.org".into(),
         subject: "Frames".into(),
         body,
         ..Draft::default()
-    };
-    let mut gui = gui(home.path(), draft);
+    }
+}
+
+fn median(mut frames: Vec<Duration>) -> Duration {
+    frames.sort();
+    frames[frames.len() / 2]
+}
+
+/// The median frame that takes one typed character into the body, with AccessKit on
+/// (egui_kittest needs it: as when a screen reader is listening).
+fn median_keystroke_kittest(body: String) -> Duration {
+    let home = tempfile::tempdir().unwrap();
+    let length = body.len();
+    let mut gui = gui(home.path(), typing_draft(body));
     for _ in 0..5 {
         gui.step();
     }
     gui.get_by_label("Message").focus();
     gui.step();
     gui.step();
-    let mut frames: Vec<Duration> = (0..KEYSTROKES)
+    let frames = (0..KEYSTROKES)
         .map(|_| {
             gui.get_by_label("Message").type_text("x");
             timed_frame(&mut gui)
         })
         .collect();
-    frames.sort();
-    frames[frames.len() / 2]
+    let typed = gui
+        .state()
+        .as_ref()
+        .map_or(0, |app| app.compose.draft.body.len());
+    assert_eq!(
+        typed,
+        length + KEYSTROKES,
+        "every keystroke reached the body"
+    );
+    median(frames)
+}
+
+/// The median frame that takes one typed character into the body, in a bare egui
+/// context with AccessKit off: what eframe runs when no screen reader is listening.
+fn median_keystroke_bare(body: String) -> Duration {
+    let home = tempfile::tempdir().unwrap();
+    let length = body.len();
+    let mut bare = Bare::new(home.path(), typing_draft(body));
+    for _ in 0..5 {
+        bare.frame(Vec::new());
+    }
+    // A click into the body (below the headers, above the buttons) focuses it.
+    let inside = egui::pos2(400.0, 400.0);
+    let press = |pressed| egui::Event::PointerButton {
+        pos: inside,
+        button: egui::PointerButton::Primary,
+        pressed,
+        modifiers: egui::Modifiers::NONE,
+    };
+    bare.frame(vec![egui::Event::PointerMoved(inside), press(true)]);
+    bare.frame(vec![press(false)]);
+    let frames = (0..KEYSTROKES)
+        .map(|_| bare.frame(vec![egui::Event::Text("x".into())]))
+        .collect();
+    let typed = bare
+        .app
+        .as_ref()
+        .map_or(0, |app| app.compose.draft.body.len());
+    assert_eq!(
+        typed,
+        length + KEYSTROKES,
+        "every keystroke reached the body"
+    );
+    median(frames)
+}
+
+/// The app in a plain `egui::Context`, driven by raw input, timed a frame at a time.
+struct Bare {
+    ctx: egui::Context,
+    app: Option<MailroomApp>,
+    dirs: Dirs,
+    start: Start,
+}
+
+impl Bare {
+    fn new(home: &Path, draft: Draft) -> Self {
+        Self {
+            ctx: egui::Context::default(),
+            app: None,
+            dirs: Dirs::under(home),
+            start: Start::Mailto(Box::new(draft)),
+        }
+    }
+
+    /// One frame with these input events: the UI, then its tessellation.
+    fn frame(&mut self, events: Vec<egui::Event>) -> Duration {
+        let input = egui::RawInput {
+            screen_rect: Some(egui::Rect::from_min_size(
+                egui::Pos2::ZERO,
+                egui::vec2(1000.0, 760.0),
+            )),
+            events,
+            ..Default::default()
+        };
+        let started = Instant::now();
+        let (app, dirs, start) = (&mut self.app, &self.dirs, &self.start);
+        let output = self.ctx.run_ui(input, |ui| {
+            app.get_or_insert_with(|| MailroomApp::start(ui.ctx(), dirs.clone(), start.clone()))
+                .show(ui);
+        });
+        std::hint::black_box(self.ctx.tessellate(output.shapes, output.pixels_per_point));
+        started.elapsed()
+    }
 }
 
 /// Paragraphs of ordinary prose, about 1 MB of them.

@@ -173,6 +173,25 @@ fn implicit_tls_works_and_the_body_can_come_from_stdin() {
 }
 
 #[test]
+fn lines_that_start_with_a_dot_arrive_unchanged() {
+    // Postfix offers CHUNKING, so this goes by BDAT, which must not dot-stuff.
+    let home = home_with_profile("dots");
+    let body = ".\n..two dots\n. spaced\nÉté, a plain line\n.";
+    home.run(&[
+        "send",
+        "--to",
+        "dots@example.org",
+        "--subject",
+        "Dots",
+        "--body",
+        body,
+    ])
+    .ok();
+    let msg = parse(&postfix().wait_for("dots@example.org"));
+    assert_eq!(msg.body_text(0).unwrap().trim_end(), body);
+}
+
+#[test]
 fn a_logic_apps_payload_sends_unchanged() {
     let home = home_with_profile("logic-apps");
     let payload = home.file(

@@ -66,4 +66,7 @@ pub enum DraftError {
     EmptyFileName { file_name: String },
     #[error("could not build the message: {0}")]
     Build(#[from] lettre::error::Error),
+    /// A fault of Mailroom's own while putting the message together.
+    #[error("could not build the message: {0}")]
+    Assembly(&'static str),
 }

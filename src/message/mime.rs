@@ -12,20 +12,21 @@
 //! what is transmitted never has it ([`transmitted`]): Bcc recipients are in the
 //! envelope only.
 //!
-//! Memory: a message is formatted once, into its record, and the `lettre::Message`
-//! (which holds every attachment already encoded) is dropped right after; `Bcc` is the
-//! record's first header, so what is transmitted is a slice of the record, not a copy.
-//! Sending a 25 MiB attachment holds at most two encoded copies of it at any moment.
+//! Memory: a message is formatted once, into its record, with each attachment encoded
+//! straight from its file into it ([`super::attachment_stream`]); `Bcc` is the record's
+//! first header, so what is transmitted is a slice of the record, not a copy. Sending a
+//! 25 MiB attachment holds one encoded copy of it.
 
 use std::borrow::Cow;
 use std::ops::Range;
 
 use lettre::message::header::{ContentDisposition, ContentId, ContentType};
-use lettre::message::{Body, Mailbox, MessageBuilder, MultiPart, SinglePart};
+use lettre::message::{Mailbox, MessageBuilder, MultiPart, SinglePart};
 use lettre::{Address, Message};
 
 use super::address::{parse_list, parse_single, reject_control_characters};
-use super::draft::{Attachment, AttachmentSource, BodyFormat, Draft};
+use super::attachment_stream::Attachments;
+use super::draft::{Attachment, BodyFormat, Draft};
 use super::error::{DraftError, Field};
 use super::headers::{
     DispositionNotificationTo, NamedContentType, ReturnReceiptTo, importance_headers,
@@ -43,13 +44,6 @@ pub struct BuiltMessage {
 }
 
 impl BuiltMessage {
-    fn new(message: Message) -> Self {
-        Self {
-            envelope: message.envelope().clone(),
-            record: message.formatted(),
-        }
-    }
-
     /// The person's record of the message: RFC 5322 bytes (CRLF) with `Bcc` kept.
     pub fn record(&self) -> &[u8] {
         &self.record
@@ -107,11 +101,14 @@ pub fn build(draft: &Draft, identity: &str) -> Result<BuiltMessage, DraftError> 
         builder = builder.header(ReturnReceiptTo(mailbox_text(&to)));
     }
 
-    let message = match body_with_attachments(draft)? {
+    let mut files = Attachments::new();
+    let message = match body_with_attachments(draft, &mut files)? {
         Part::Single(part) => builder.singlepart(part)?,
         Part::Multi(part) => builder.multipart(part)?,
     };
-    Ok(BuiltMessage::new(message))
+    let envelope = message.envelope().clone();
+    let record = files.fill(message.formatted())?;
+    Ok(BuiltMessage { record, envelope })
 }
 
 fn mailbox_text(mailbox: &Mailbox) -> String {
@@ -123,7 +120,7 @@ enum Part {
     Multi(MultiPart),
 }
 
-fn body_with_attachments(draft: &Draft) -> Result<Part, DraftError> {
+fn body_with_attachments(draft: &Draft, files: &mut Attachments) -> Result<Part, DraftError> {
     let html = draft.body_format.is_html();
     let (inline, attached): (Vec<&Attachment>, Vec<&Attachment>) = draft
         .attachments
@@ -131,7 +128,7 @@ fn body_with_attachments(draft: &Draft) -> Result<Part, DraftError> {
         .partition(|a| html && a.is_inline());
     let body = match draft.body_format {
         BodyFormat::Plain => Part::Single(SinglePart::plain(draft.body.clone())),
-        BodyFormat::Html | BodyFormat::Markdown => Part::Multi(html_body(draft, &inline)?),
+        BodyFormat::Html | BodyFormat::Markdown => Part::Multi(html_body(draft, &inline, files)?),
     };
     if attached.is_empty() {
         return Ok(body);
@@ -141,12 +138,16 @@ fn body_with_attachments(draft: &Draft) -> Result<Part, DraftError> {
         Part::Multi(part) => MultiPart::mixed().multipart(part),
     };
     let mixed = attached.into_iter().try_fold(mixed, |mixed, a| {
-        Ok::<_, DraftError>(mixed.singlepart(file_part(a)?))
+        Ok::<_, DraftError>(mixed.singlepart(file_part(a, files)?))
     })?;
     Ok(Part::Multi(mixed))
 }
 
-fn html_body(draft: &Draft, inline: &[&Attachment]) -> Result<MultiPart, DraftError> {
+fn html_body(
+    draft: &Draft,
+    inline: &[&Attachment],
+    files: &mut Attachments,
+) -> Result<MultiPart, DraftError> {
     let (html, derived_text) = match draft.body_format {
         BodyFormat::Markdown => (markdown_to_html(&draft.body), draft.body.clone()),
         _ => (draft.body.clone(), html_to_text(&draft.body)),
@@ -160,7 +161,7 @@ fn html_body(draft: &Draft, inline: &[&Attachment]) -> Result<MultiPart, DraftEr
     let related = inline
         .iter()
         .try_fold(MultiPart::related().singlepart(html_part), |related, a| {
-            Ok::<_, DraftError>(related.singlepart(file_part(a)?))
+            Ok::<_, DraftError>(related.singlepart(file_part(a, files)?))
         })?;
     Ok(alternative.multipart(related))
 }
@@ -229,7 +230,7 @@ pub fn html_to_text(html: &str) -> String {
     html2text::from_read(html.as_bytes(), TEXT_WIDTH).unwrap_or_else(|_| html.to_string())
 }
 
-fn file_part(attachment: &Attachment) -> Result<SinglePart, DraftError> {
+fn file_part(attachment: &Attachment, files: &mut Attachments) -> Result<SinglePart, DraftError> {
     if attachment.file_name.trim().is_empty() {
         return Err(DraftError::EmptyFileName {
             file_name: attachment.file_name.clone(),
@@ -237,7 +238,7 @@ fn file_part(attachment: &Attachment) -> Result<SinglePart, DraftError> {
     }
     reject_control_characters(Field::Attachment, &attachment.file_name)?;
     let content_type = content_type_of(attachment)?;
-    let bytes = read_source(&attachment.source)?;
+    let body = files.body(&attachment.source)?;
     let mut part =
         SinglePart::builder().header(NamedContentType::new(&content_type, &attachment.file_name));
     part = match &attachment.content_id {
@@ -248,7 +249,7 @@ fn file_part(attachment: &Attachment) -> Result<SinglePart, DraftError> {
         }
         None => part.header(ContentDisposition::attachment(&attachment.file_name)),
     };
-    Ok(part.body(Body::new(bytes)))
+    Ok(part.body(body))
 }
 
 /// The attachment's MIME type, given or guessed from its name, checked to be valid.
@@ -265,21 +266,6 @@ fn content_type_of(attachment: &Attachment) -> Result<String, DraftError> {
             file_name: attachment.file_name.clone(),
             content_type: text,
         }),
-    }
-}
-
-fn read_source(source: &AttachmentSource) -> Result<Vec<u8>, DraftError> {
-    match source {
-        AttachmentSource::Bytes(bytes) => Ok(bytes.clone()),
-        AttachmentSource::File(path) if path.is_dir() => {
-            Err(DraftError::AttachmentIsFolder { path: path.clone() })
-        }
-        AttachmentSource::File(path) => {
-            std::fs::read(path).map_err(|source| DraftError::UnreadableAttachment {
-                path: path.clone(),
-                source,
-            })
-        }
     }
 }
 

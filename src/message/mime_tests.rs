@@ -3,7 +3,7 @@
 use mail_parser::{MessageParser, MimeHeaders, PartType};
 
 use super::*;
-use crate::message::Importance;
+use crate::message::{AttachmentSource, Importance};
 
 fn parse(built: &BuiltMessage) -> mail_parser::Message<'static> {
     MessageParser::default()

@@ -7,6 +7,7 @@
 //! - [`logic_apps`]: the Azure Logic Apps SMTP connector's `Email` JSON as a draft.
 
 pub mod address;
+mod attachment_stream;
 mod draft;
 pub mod eml;
 mod error;
