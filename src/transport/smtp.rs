@@ -181,6 +181,40 @@ impl SmtpSession {
         Ok(parameters)
     }
 
+    /// MAIL FROM and every RCPT TO in one write (RFC 2920 PIPELINING), then their
+    /// replies in order: one round trip instead of one a command. Returns the refused
+    /// recipients; every reply is read, even after a refused MAIL FROM, to stay in step.
+    fn envelope_pipelined(
+        &mut self,
+        mail: Mail,
+        envelope: &Envelope,
+    ) -> Result<Vec<(String, Reply)>, SendError> {
+        let mut commands = mail.to_string();
+        for to in envelope.to() {
+            commands.push_str(&Rcpt::new(to.clone(), vec![]).to_string());
+        }
+        let sender = match self.conn.command(&commands) {
+            // No reply at all: the conversation is over, there are no more to read.
+            Err(e) if reply_of(&e).is_none() => {
+                return Err(step_error(&self.server, Stage::Sender, e));
+            }
+            replied => replied,
+        };
+        let mut refused = Vec::new();
+        for to in envelope.to() {
+            if let Err(e) = self.conn.read_response() {
+                match reply_of(&e) {
+                    Some(reply) => refused.push((to.to_string(), reply)),
+                    // It hung up after refusing the sender (421): that refusal is the news.
+                    None if sender.is_err() => break,
+                    None => return Err(step_error(&self.server, Stage::Recipient, e)),
+                }
+            }
+        }
+        sender.map_err(|e| step_error(&self.server, Stage::Sender, e))?;
+        Ok(refused)
+    }
+
     fn refused_recipients(
         &mut self,
         envelope: &Envelope,
@@ -212,10 +246,15 @@ impl Transport for SmtpSession {
             });
         }
         let parameters = self.mail_parameters(envelope, message)?;
-        self.conn
-            .command(Mail::new(envelope.from().cloned(), parameters))
-            .map_err(|e| step_error(&self.server, Stage::Sender, e))?;
-        let refused = self.refused_recipients(envelope)?;
+        let mail = Mail::new(envelope.from().cloned(), parameters);
+        let refused = if self.offers("PIPELINING") {
+            self.envelope_pipelined(mail, envelope)?
+        } else {
+            self.conn
+                .command(mail)
+                .map_err(|e| step_error(&self.server, Stage::Sender, e))?;
+            self.refused_recipients(envelope)?
+        };
         if !refused.is_empty() {
             let _ = self.conn.command(Rset);
             return Err(SendError::RecipientsRefused {
