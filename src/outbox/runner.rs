@@ -2,14 +2,16 @@
 //!
 //! For each due entry: take its lock (skip it if another runner holds it), re-read it,
 //! mark it `sending`, transmit, and on the server's 250 record the acceptance durably
-//! before anything else; then copy it to `sent/` and remove it from the outbox. Due
-//! messages of one profile share one connection. A temporary failure (4xx, network,
+//! before anything else; then copy it to `sent/` and remove it from the outbox (on a
+//! second thread, while the next message goes out). Due messages of one profile share
+//! one connection. A temporary failure (4xx, network,
 //! timeout, a locked keyring) puts the entry back as `scheduled` with exponential
 //! backoff (1 min, 2, 4, … at most 1 h) until `give_up_after`; a permanent one marks it
 //! `failed` with the server's words; silence after the whole message was sent marks it
 //! `uncertain`.
 
 use std::collections::BTreeMap;
+use std::sync::mpsc;
 use std::time::Duration;
 
 use jiff::{SignedDuration, Timestamp};
@@ -21,6 +23,7 @@ use crate::message::mime::transmitted;
 use crate::profile::{Profile, Profiles};
 use crate::store::StoreError;
 use crate::store::drafts::DraftStore;
+use crate::store::lock::Lock;
 use crate::store::sent::SentStore;
 use crate::transport::Transport;
 
@@ -136,7 +139,7 @@ impl Runner<'_> {
             return Ok(());
         }
         if entry.accepted.is_some() {
-            self.finish(&entry)?;
+            finish(self.outbox, self.sent, self.clock.now(), &entry)?;
             report.sent.push(entry.id);
         } else {
             entry.state = State::Uncertain;
@@ -153,18 +156,47 @@ impl Runner<'_> {
         Ok(())
     }
 
+    /// Sends a profile's due entries over one connection. What follows an acceptance
+    /// (the copy into `sent/`, the removal from the outbox) runs on a second thread,
+    /// holding the entry's lock, while the next message goes out: the acceptance is
+    /// already durable, so a crash in between only leaves that work to [`Self::recover`].
     fn send_group(
         &self,
         profile_id: &str,
         entries: &[Entry],
         report: &mut RunReport,
     ) -> Result<(), StoreError> {
+        let (outbox, sent, clock) = (self.outbox, self.sent, self.clock);
+        std::thread::scope(|scope| {
+            let (accepted, to_finish) = mpsc::channel::<(Lock, Entry)>();
+            let finisher = scope.spawn(move || {
+                // The first failure stops the finishing; the rest wait for recovery.
+                to_finish
+                    .into_iter()
+                    .try_for_each(|(_lock, entry)| finish(outbox, sent, clock.now(), &entry))
+            });
+            let sending = self.send_each(profile_id, entries, report, &accepted);
+            drop(accepted);
+            let finishing = finisher
+                .join()
+                .unwrap_or(Err(StoreError::Internal("the finishing thread panicked")));
+            sending.and(finishing)
+        })
+    }
+
+    fn send_each(
+        &self,
+        profile_id: &str,
+        entries: &[Entry],
+        report: &mut RunReport,
+        accepted: &mpsc::Sender<(Lock, Entry)>,
+    ) -> Result<(), StoreError> {
         let profile = self.profiles.get(profile_id).map_err(|e| e.to_string());
         let mut transport: Option<Box<dyn Transport>> = None;
         // When the server cannot be reached, the rest of the group waits for the next pass.
         let mut open_failed: Option<(String, bool)> = None;
         for candidate in entries {
-            let Some(_lock) = self.outbox.try_claim(&candidate.id)? else {
+            let Some(lock) = self.outbox.try_claim(&candidate.id)? else {
                 continue;
             };
             let Ok(mut entry) = self.outbox.load(&candidate.id) else {
@@ -195,7 +227,6 @@ impl Runner<'_> {
                         reply,
                     });
                     self.outbox.save(&entry)?;
-                    self.finish(&entry)?;
                     Outcome::Sent
                 }
                 Err((message, transient, uncertain)) => {
@@ -206,7 +237,11 @@ impl Runner<'_> {
                 }
             };
             match outcome {
-                Outcome::Sent => report.sent.push(entry.id),
+                Outcome::Sent => {
+                    report.sent.push(entry.id.clone());
+                    // Refused only once finishing has failed: recovery does it later.
+                    let _ = accepted.send((lock, entry));
+                }
                 Outcome::Retry(at) => report.retrying.push((entry.id, at)),
                 Outcome::Failed => report.failed.push(entry.id),
                 Outcome::Uncertain => report.uncertain.push(entry.id),
@@ -296,14 +331,19 @@ impl Runner<'_> {
         self.outbox.save(entry)?;
         Ok(outcome)
     }
+}
 
-    /// After acceptance: the person's copy into `sent/`, then out of the outbox.
-    fn finish(&self, entry: &Entry) -> Result<(), StoreError> {
-        let path = self.outbox.message_path(&entry.id);
-        let record = std::fs::read(&path).map_err(|source| StoreError::Read { path, source })?;
-        self.sent.add(&record, self.clock.now())?;
-        self.outbox.remove(&entry.id)
-    }
+/// After acceptance: the person's copy into `sent/`, then out of the outbox.
+fn finish(
+    outbox: &Outbox,
+    sent: &SentStore,
+    now: Timestamp,
+    entry: &Entry,
+) -> Result<(), StoreError> {
+    let path = outbox.message_path(&entry.id);
+    let record = std::fs::read(&path).map_err(|source| StoreError::Read { path, source })?;
+    sent.add(&record, now)?;
+    outbox.remove(&entry.id)
 }
 
 /// Closes a connection a failure may have left unusable.

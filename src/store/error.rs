@@ -49,6 +49,9 @@ pub enum StoreError {
     },
     #[error(transparent)]
     Write(#[from] AtomicWriteError),
+    /// A fault of Mailroom's own (a thread that died), not of the files.
+    #[error("{0}")]
+    Internal(&'static str),
 }
 
 impl StoreError {
