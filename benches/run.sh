@@ -77,6 +77,15 @@ hyperfine --style none --warmup 1 --runs 5 --export-json "$work/p2.json" \
 bash -c "$drain"
 /usr/bin/time -f %M -o "$work/p2-rss-kib.txt" bash -c "exec $send_big"
 stat -c %s "$work/big.bin" >"$work/p2-attachment-bytes.txt"
+# What arrived is what was attached (a 34 MiB message goes as several BDAT chunks).
+for _ in $(seq 100); do [ -n "$(ls -A "$maildir")" ] && break; sleep 0.1; done
+python3 - "$maildir" "$work/big.bin" <<'PY'
+import email, pathlib, sys
+delivered = next(pathlib.Path(sys.argv[1]).iterdir())
+parts = [p for p in email.message_from_bytes(delivered.read_bytes()).walk() if p.get_filename()]
+if [p.get_payload(decode=True) for p in parts] != [pathlib.Path(sys.argv[2]).read_bytes()]:
+    sys.exit("P2: the delivered attachment differs from the file sent")
+PY
 unset MAILROOM_HOME
 
 # --- P3: draining 500 due messages, against smtplib over one connection --------------------

@@ -7,11 +7,6 @@ cd "$(dirname "$0")/.."
 libs=(libx11-6 libx11-xcb1 libxcb1 libxcursor1 libxi6 libxkbcommon0 libxkbcommon-x11-0
       libfontconfig1 libvulkan1 mesa-vulkan-drivers libegl1 libgl1-mesa-dri)
 if command -v dpkg >/dev/null && [ "$(id -u)" = 0 ]; then
-  missing=()
-  for p in "${libs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
-  if [ ${#missing[@]} -gt 0 ]; then
-    apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-  fi
+  bash scripts/install-packages.sh "${libs[@]}"
 fi
 exec cargo run --release --quiet -- "$@"

@@ -2,9 +2,9 @@
 //!
 //! For each due entry: take its lock (skip it if another runner holds it), re-read it,
 //! mark it `sending`, transmit, and on the server's 250 record the acceptance durably
-//! before anything else; then copy it to `sent/` and remove it from the outbox (on a
-//! second thread, while the next message goes out). Due messages of one profile share
-//! one connection. A temporary failure (4xx, network,
+//! before the next message goes out; then copy it to `sent/` and remove it from the
+//! outbox. The recording, the copy and the removal run on a second thread while the
+//! next message is marked `sending`. Due messages of one profile share one connection. A temporary failure (4xx, network,
 //! timeout, a locked keyring) puts the entry back as `scheduled` with exponential
 //! backoff (1 min, 2, 4, … at most 1 h) until `give_up_after`; a permanent one marks it
 //! `failed` with the server's words; silence after the whole message was sent marks it
@@ -26,6 +26,7 @@ use crate::store::drafts::DraftStore;
 use crate::store::lock::Lock;
 use crate::store::sent::SentStore;
 use crate::transport::Transport;
+use lettre::address::Envelope;
 
 /// Opens a profile's transport; the real one is [`crate::send::open`], tests script one.
 pub trait Connector {
@@ -157,9 +158,11 @@ impl Runner<'_> {
     }
 
     /// Sends a profile's due entries over one connection. What follows an acceptance
-    /// (the copy into `sent/`, the removal from the outbox) runs on a second thread,
-    /// holding the entry's lock, while the next message goes out: the acceptance is
-    /// already durable, so a crash in between only leaves that work to [`Self::recover`].
+    /// (recording it, the copy into `sent/`, the removal from the outbox) runs on a
+    /// second thread holding the entry's lock, while the next entry is marked `sending`;
+    /// that entry goes out only once the acceptance is on disk. A crash before then
+    /// leaves the accepted entry `sending` (uncertain, never resent); after, the rest is
+    /// left to [`Self::recover`].
     fn send_group(
         &self,
         profile_id: &str,
@@ -168,19 +171,22 @@ impl Runner<'_> {
     ) -> Result<(), StoreError> {
         let (outbox, sent, clock) = (self.outbox, self.sent, self.clock);
         std::thread::scope(|scope| {
-            let (accepted, to_finish) = mpsc::channel::<(Lock, Entry)>();
+            let (accepted, to_finish) = mpsc::channel::<Accepted>();
             let finisher = scope.spawn(move || {
                 // The first failure stops the finishing; the rest wait for recovery.
-                to_finish
-                    .into_iter()
-                    .try_for_each(|(_lock, entry)| finish(outbox, sent, clock.now(), &entry))
+                to_finish.into_iter().try_for_each(|accepted| {
+                    let recorded = outbox.save(&accepted.entry);
+                    let _ = accepted.recorded.send(recorded.is_ok());
+                    recorded?;
+                    finish(outbox, sent, clock.now(), &accepted.entry)
+                })
             });
             let sending = self.send_each(profile_id, entries, report, &accepted);
             drop(accepted);
             let finishing = finisher
                 .join()
                 .unwrap_or(Err(StoreError::Internal("the finishing thread panicked")));
-            sending.and(finishing)
+            finishing.and(sending)
         })
     }
 
@@ -189,12 +195,14 @@ impl Runner<'_> {
         profile_id: &str,
         entries: &[Entry],
         report: &mut RunReport,
-        accepted: &mpsc::Sender<(Lock, Entry)>,
+        accepted: &mpsc::Sender<Accepted>,
     ) -> Result<(), StoreError> {
         let profile = self.profiles.get(profile_id).map_err(|e| e.to_string());
         let mut transport: Option<Box<dyn Transport>> = None;
         // When the server cannot be reached, the rest of the group waits for the next pass.
         let mut open_failed: Option<(String, bool)> = None;
+        // Whether the last acceptance is on disk; nothing more goes out before it is.
+        let mut last_recorded: Option<mpsc::Receiver<bool>> = None;
         for candidate in entries {
             let Some(lock) = self.outbox.try_claim(&candidate.id)? else {
                 continue;
@@ -213,7 +221,23 @@ impl Runner<'_> {
                     .inspect_err(|failure| open_failed = Some(failure.clone())),
             };
             let result = match (opened, transport.as_mut()) {
-                (Ok(()), Some(open)) => self.transmit(open, &mut entry),
+                (Ok(()), Some(open)) => match self.mark_sending(&mut entry) {
+                    Ok(outgoing) => {
+                        if !last_recorded
+                            .take()
+                            .is_none_or(|r| r.recv().unwrap_or(false))
+                        {
+                            // It never left: back to waiting, and stop (the finisher
+                            // returns why the acceptance could not be recorded).
+                            entry.state = State::Scheduled;
+                            entry.attempts -= 1;
+                            self.outbox.save(&entry)?;
+                            return Err(StoreError::Internal("an acceptance was not recorded"));
+                        }
+                        transmit(open, &outgoing)
+                    }
+                    Err(local) => Err(local),
+                },
                 (Err((message, transient)), _) => {
                     entry.attempts += 1;
                     Err((message, transient, false))
@@ -226,7 +250,6 @@ impl Runner<'_> {
                         at: self.clock.now(),
                         reply,
                     });
-                    self.outbox.save(&entry)?;
                     Outcome::Sent
                 }
                 Err((message, transient, uncertain)) => {
@@ -239,8 +262,15 @@ impl Runner<'_> {
             match outcome {
                 Outcome::Sent => {
                     report.sent.push(entry.id.clone());
-                    // Refused only once finishing has failed: recovery does it later.
-                    let _ = accepted.send((lock, entry));
+                    let (recorded, on_disk) = mpsc::channel();
+                    last_recorded = Some(on_disk);
+                    // Refused only once the finisher has stopped on a failure, which
+                    // it returns; the entry stays `sending` for recovery to judge.
+                    let _ = accepted.send(Accepted {
+                        _lock: lock,
+                        entry,
+                        recorded,
+                    });
                 }
                 Outcome::Retry(at) => report.retrying.push((entry.id, at)),
                 Outcome::Failed => report.failed.push(entry.id),
@@ -271,13 +301,9 @@ impl Runner<'_> {
         Ok(())
     }
 
-    /// Marks the entry `sending` (durably) and transmits it. On error: the text, whether
-    /// it is transient, and whether the server may have the message.
-    fn transmit(
-        &self,
-        transport: &mut Box<dyn Transport>,
-        entry: &mut Entry,
-    ) -> Result<String, (String, bool, bool)> {
+    /// Marks the entry `sending`, durably, and returns what is to be transmitted. On
+    /// error: the text, and that it is neither transient nor possibly sent.
+    fn mark_sending(&self, entry: &mut Entry) -> Result<Outgoing, (String, bool, bool)> {
         let local = |message: String| (message, false, false);
         let path = self.outbox.message_path(&entry.id);
         let record = std::fs::read(&path)
@@ -289,16 +315,7 @@ impl Runner<'_> {
         entry.state = State::Sending;
         entry.attempts += 1;
         self.outbox.save(entry).map_err(|e| local(e.to_string()))?;
-        transport
-            .send(&envelope, &transmitted(&record))
-            .map(|accepted| accepted.reply)
-            .map_err(|e| {
-                (
-                    display_chain(&e),
-                    e.is_transient(),
-                    e.may_have_been_accepted(),
-                )
-            })
+        Ok(Outgoing { envelope, record })
     }
 
     fn record_failure(
@@ -344,6 +361,38 @@ fn finish(
     let record = std::fs::read(&path).map_err(|source| StoreError::Read { path, source })?;
     sent.add(&record, now)?;
     outbox.remove(&entry.id)
+}
+
+/// A message marked `sending`, about to go out.
+struct Outgoing {
+    envelope: Envelope,
+    record: Vec<u8>,
+}
+
+/// An accepted entry on its way to the finisher, which records the acceptance (and says
+/// so on `recorded`), copies the message into `sent/` and removes the entry.
+struct Accepted {
+    _lock: Lock,
+    entry: Entry,
+    recorded: mpsc::Sender<bool>,
+}
+
+/// Transmits a marked message. On error: the text, whether it is transient, and whether
+/// the server may have the message.
+fn transmit(
+    transport: &mut Box<dyn Transport>,
+    outgoing: &Outgoing,
+) -> Result<String, (String, bool, bool)> {
+    transport
+        .send(&outgoing.envelope, &transmitted(&outgoing.record))
+        .map(|accepted| accepted.reply)
+        .map_err(|e| {
+            (
+                display_chain(&e),
+                e.is_transient(),
+                e.may_have_been_accepted(),
+            )
+        })
 }
 
 /// Closes a connection a failure may have left unusable.
