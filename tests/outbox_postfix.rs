@@ -11,18 +11,25 @@ use std::time::{Duration, Instant};
 use support::postfix::postfix;
 use support::{Home, parse};
 
-fn watch(home: &Home) -> Child {
-    home.command(&["outbox", "run", "--watch"])
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap()
+/// A running `outbox run --watch`, stopped when dropped (a failed test leaves none behind).
+struct Watcher(Child);
+
+impl Drop for Watcher {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
 }
 
-fn stop(mut child: Child) {
-    let _ = child.kill();
-    let _ = child.wait();
+fn watch(home: &Home) -> Watcher {
+    Watcher(
+        home.command(&["outbox", "run", "--watch"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    )
 }
 
 /// Waits (at most a minute) until `done` holds.
@@ -67,7 +74,7 @@ fn send_later_goes_out_with_no_window_open_exactly_once() {
     server.wait_for("later-bcc@example.org");
     wait_until("the outbox to empty", || home.outbox().is_empty());
     std::thread::sleep(Duration::from_secs(3)); // a few more passes of the runner
-    stop(runner);
+    drop(runner);
 
     assert_eq!(
         server.delivered_to("later-once@example.org").len(),
@@ -112,8 +119,7 @@ fn two_runners_at_once_send_each_of_100_messages_exactly_once() {
 
     let (a, b) = (watch(&home), watch(&home));
     wait_until("the outbox to empty", || home.outbox().is_empty());
-    stop(a);
-    stop(b);
+    drop((a, b));
 
     let server = postfix();
     let mut counts = Vec::new();

@@ -138,6 +138,8 @@ impl Outbox {
             let name = item.file_name().to_string_lossy().into_owned();
             if name.starts_with(".staging-") && item.path().is_dir() {
                 recover_staging(drafts, &item.path());
+            } else if name.starts_with(".removing-") {
+                let _ = std::fs::remove_dir_all(item.path()); // a crash while deleting
             } else if ids::is_valid(&name) {
                 match self.load(&name) {
                     Ok(entry) => listing.entries.push(entry),
@@ -256,9 +258,14 @@ impl Outbox {
         Ok(sent_id)
     }
 
+    /// Removes entry `id`, whose claim the caller holds. The folder is first renamed out
+    /// of the way, so that no other runner can claim it (or create its lock file anew)
+    /// while it is being deleted.
     pub(crate) fn remove(&self, id: &str) -> Result<(), StoreError> {
         let folder = self.folder(id);
-        std::fs::remove_dir_all(&folder).map_err(StoreError::io("removing", folder))
+        let removing = self.root.join(format!(".removing-{id}"));
+        std::fs::rename(&folder, &removing).map_err(StoreError::io("removing", folder))?;
+        std::fs::remove_dir_all(&removing).map_err(StoreError::io("removing", removing))
     }
 }
 

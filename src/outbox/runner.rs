@@ -173,13 +173,17 @@ impl Runner<'_> {
         std::thread::scope(|scope| {
             let (accepted, to_finish) = mpsc::channel::<Accepted>();
             let finisher = scope.spawn(move || {
-                // The first failure stops the finishing; the rest wait for recovery.
-                to_finish.into_iter().try_for_each(|accepted| {
+                // Every acceptance is recorded whatever failed before; the first failure
+                // is returned, and what it left undone waits for recovery.
+                let mut first_failure = Ok(());
+                for accepted in to_finish {
                     let recorded = outbox.save(&accepted.entry);
                     let _ = accepted.recorded.send(recorded.is_ok());
-                    recorded?;
-                    finish(outbox, sent, clock.now(), &accepted.entry)
-                })
+                    let finished =
+                        recorded.and_then(|()| finish(outbox, sent, clock.now(), &accepted.entry));
+                    first_failure = first_failure.and(finished);
+                }
+                first_failure
             });
             let sending = self.send_each(profile_id, entries, report, &accepted);
             drop(accepted);
@@ -264,8 +268,8 @@ impl Runner<'_> {
                     report.sent.push(entry.id.clone());
                     let (recorded, on_disk) = mpsc::channel();
                     last_recorded = Some(on_disk);
-                    // Refused only once the finisher has stopped on a failure, which
-                    // it returns; the entry stays `sending` for recovery to judge.
+                    // Refused only if the finisher died; the entry then stays
+                    // `sending` for recovery to judge.
                     let _ = accepted.send(Accepted {
                         _lock: lock,
                         entry,
