@@ -227,17 +227,7 @@ impl Runner<'_> {
             let result = match (opened, transport.as_mut()) {
                 (Ok(()), Some(open)) => match self.mark_sending(&mut entry) {
                     Ok(outgoing) => {
-                        if !last_recorded
-                            .take()
-                            .is_none_or(|r| r.recv().unwrap_or(false))
-                        {
-                            // It never left: back to waiting, and stop (the finisher
-                            // returns why the acceptance could not be recorded).
-                            entry.state = State::Scheduled;
-                            entry.attempts -= 1;
-                            self.outbox.save(&entry)?;
-                            return Err(StoreError::Internal("an acceptance was not recorded"));
-                        }
+                        self.wait_recorded(last_recorded.take(), &mut entry)?;
                         transmit(open, &outgoing)
                     }
                     Err(local) => Err(local),
@@ -285,6 +275,23 @@ impl Runner<'_> {
             transport.close();
         }
         Ok(())
+    }
+
+    /// Waits until the last acceptance is on disk. When it could not be recorded,
+    /// `entry` (marked `sending` but never sent) goes back to waiting and the group
+    /// stops; the finisher returns why.
+    fn wait_recorded(
+        &self,
+        last: Option<mpsc::Receiver<bool>>,
+        entry: &mut Entry,
+    ) -> Result<(), StoreError> {
+        if last.is_none_or(|recorded| recorded.recv().unwrap_or(false)) {
+            return Ok(());
+        }
+        entry.state = State::Scheduled;
+        entry.attempts -= 1;
+        self.outbox.save(entry)?;
+        Err(StoreError::Internal("an acceptance was not recorded"))
     }
 
     /// Opens the group's connection (login included) unless it is open already. Nothing
