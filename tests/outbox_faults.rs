@@ -136,39 +136,102 @@ fn permanent_refusals_fail_with_the_servers_words_and_the_draft_comes_back() {
     }
 }
 
+/// The two ways a message is uploaded: DATA, and BDAT when the server offers CHUNKING.
+const UPLOADS: [&[&str]; 2] = [&[], &["--chunking"]];
+
 #[test]
-fn a_connection_dropped_mid_data_is_retried() {
-    let server = Faulty::start(&[
-        "--mode",
-        "drop-in-data",
-        "--drop-after",
-        "4096",
-        "--fail-count",
-        "1",
-    ]);
-    let (home, id, frozen) = queued(&server, &[]);
-    run_expect(&home, &id, &frozen, "scheduled", "the message upload");
-    assert!(server.messages().is_empty());
-    home.run(&["outbox", "retry", &id]).ok();
-    assert_eq!(server.messages().len(), 1);
-    assert!(home.outbox().is_empty());
+fn a_connection_dropped_mid_upload_is_retried() {
+    for upload in UPLOADS {
+        let mut args = vec!["--mode", "drop-in-data", "--drop-after", "4096"];
+        args.extend_from_slice(&["--fail-count", "1"]);
+        args.extend_from_slice(upload);
+        let server = Faulty::start(&args);
+        let (home, id, frozen) = queued(&server, &[]);
+        run_expect(&home, &id, &frozen, "scheduled", "the message upload");
+        assert!(server.messages().is_empty(), "{upload:?}");
+        home.run(&["outbox", "retry", &id]).ok();
+        assert_eq!(server.messages().len(), 1, "{upload:?}");
+        assert!(home.outbox().is_empty(), "{upload:?}");
+    }
 }
 
 #[test]
-fn silence_after_the_final_dot_is_uncertain_never_resent_silently() {
-    let server = Faulty::start(&["--mode", "hang-after-data", "--hang-for", "30"]);
-    let (home, id, frozen) = queued(&server, &["--timeout-secs", "2"]);
-    run_expect(&home, &id, &frozen, "uncertain", "the message upload");
-    assert_eq!(server.messages().len(), 1, "the server has it");
+fn silence_after_the_whole_message_is_uncertain_never_resent_silently() {
+    for upload in UPLOADS {
+        let mut args = vec!["--mode", "hang-after-data", "--hang-for", "30"];
+        args.extend_from_slice(upload);
+        let server = Faulty::start(&args);
+        let (home, id, frozen) = queued(&server, &["--timeout-secs", "2"]);
+        run_expect(&home, &id, &frozen, "uncertain", "the message upload");
+        assert_eq!(server.messages().len(), 1, "the server has it ({upload:?})");
+        home.run(&["outbox", "run"]).ok();
+        assert_eq!(server.messages().len(), 1, "not sent again by itself");
+        let listed = home.run(&["outbox", "list"]).ok().stdout;
+        assert!(
+            listed.contains("uncertain (may have been sent)"),
+            "{listed}"
+        );
+        let run = home.run(&["outbox", "dismiss", &id]).ok();
+        assert!(run.stdout.contains("Moved to sent"), "{}", run.stdout);
+        assert!(home.outbox().is_empty());
+        assert_eq!(support::python_maildir(&home.sent_dir()).len(), 1);
+    }
+}
+
+#[test]
+fn a_message_sent_by_bdat_arrives_byte_for_byte() {
+    let server = Faulty::start(&["--chunking"]);
+    let (home, id, frozen) = queued(&server, &[]);
     home.run(&["outbox", "run"]).ok();
-    assert_eq!(server.messages().len(), 1, "not sent again by itself");
-    let listed = home.run(&["outbox", "list"]).ok().stdout;
+    assert!(home.outbox().is_empty(), "{id} was sent");
+    let received = server.messages();
+    assert_eq!(received.len(), 1);
     assert!(
-        listed.contains("uncertain (may have been sent)"),
-        "{listed}"
+        std::fs::read(&received[0]).unwrap() == frozen,
+        "BDAT carries the frozen message unchanged (no dot-stuffing, nothing lost)"
     );
-    let run = home.run(&["outbox", "dismiss", &id]).ok();
-    assert!(run.stdout.contains("Moved to sent"), "{}", run.stdout);
-    assert!(home.outbox().is_empty());
-    assert_eq!(support::python_maildir(&home.sent_dir()).len(), 1);
+}
+
+#[test]
+fn a_message_bigger_than_one_bdat_chunk_arrives_byte_for_byte() {
+    let server = Faulty::start(&["--chunking"]);
+    let (home, _, _) = queued(&server, &[]);
+    // 5 MiB of bytes are about 7 MiB of base64: two BDAT chunks of at most 4 MiB.
+    let big = home.path().join("big.bin");
+    let bytes: Vec<u8> = (0..5 * 1024 * 1024u32)
+        .map(|i| (i * 31 % 251) as u8)
+        .collect();
+    std::fs::write(&big, &bytes).unwrap();
+    home.run(&[
+        "send",
+        "--to",
+        "a@example.org",
+        "--subject",
+        "Big",
+        "--body",
+        "Attached.",
+        "--attach",
+        big.to_str().unwrap(),
+    ])
+    .ok();
+    let received = server.messages();
+    assert_eq!(received.len(), 1);
+    let transcripts = server.transcripts();
+    assert_eq!(
+        (
+            transcripts.matches("C: BDAT ").count(),
+            transcripts.matches(" LAST").count()
+        ),
+        (2, 1),
+        "two chunks, the second the last"
+    );
+    let sent_copy = std::fs::read_dir(home.sent_dir().join("cur"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .next()
+        .unwrap();
+    assert!(
+        std::fs::read(&received[0]).unwrap() == std::fs::read(sent_copy).unwrap(),
+        "what arrived in two chunks is the message, byte for byte"
+    );
 }
