@@ -4,6 +4,7 @@
 //!
 //! ```text
 //! data/outbox/<id>/entry.json    the sidecar: profile, send-at, attempts, last error, state
+//!                 /.entry.spare  swapped with entry.json on each rewrite (no new file)
 //!                 /message.eml   the exact RFC 5322 bytes, frozen when scheduled (Bcc kept)
 //!                 /draft/        the draft it came from, so `cancel` gives it back intact
 //!                 /lock          held by whoever is sending or changing the entry
@@ -25,10 +26,15 @@ use jiff::Timestamp;
 
 pub use entry::{Acceptance, Entry, LastError, State, StoredEnvelope};
 
+/// The file `entry.json` is swapped with when it is rewritten ([`Outbox::save`]).
+const SPARE: &str = ".entry.spare";
+
 use crate::message::BuiltMessage;
 use crate::store::drafts::DraftStore;
 use crate::store::lock::{self, Lock};
-use crate::store::{StoreError, ids, quarantine, read_json, write_atomic, write_json};
+use crate::store::{
+    StoreError, ids, quarantine, read_json, rewrite_json, write_atomic, write_json,
+};
 
 pub struct Outbox {
     root: PathBuf,
@@ -111,6 +117,10 @@ impl Outbox {
         };
         write_atomic(&staging.join("message.eml"), record)?;
         write_json(&staging.join("entry.json"), &entry)?;
+        write_json(&staging.join(SPARE), &entry)?;
+        // Made now, like the spare, so that sending it creates no file.
+        std::fs::write(staging.join("lock"), b"")
+            .map_err(StoreError::io("creating", staging.join("lock")))?;
         drafts.move_out(s.draft_id, &staging.join("draft"))?;
         std::fs::rename(&staging, self.folder(&id)).map_err(StoreError::io("moving", staging))?;
         let _ = std::fs::remove_file(lock_path);
@@ -174,8 +184,11 @@ impl Outbox {
         }
     }
 
+    /// Rewrites entry `id`'s `entry.json`; the caller holds its claim. The spare file it
+    /// is swapped with was made when the entry was, so sending creates no file.
     pub(crate) fn save(&self, entry: &Entry) -> Result<(), StoreError> {
-        write_json(&self.entry_path(&entry.id), entry)
+        let folder = self.folder(&entry.id);
+        rewrite_json(&folder.join("entry.json"), &folder.join(SPARE), entry)
     }
 
     /// Takes entry `id`'s lock if nobody holds it.
@@ -262,10 +275,17 @@ impl Outbox {
     /// of the way, so that no other runner can claim it (or create its lock file anew)
     /// while it is being deleted.
     pub(crate) fn remove(&self, id: &str) -> Result<(), StoreError> {
+        let retired = self.retire(id)?;
+        std::fs::remove_dir_all(&retired).map_err(StoreError::io("removing", retired))
+    }
+
+    /// Takes entry `id` out of the outbox (the rename of [`Outbox::remove`]) and returns
+    /// where its files wait to be deleted; [`Outbox::list`] deletes any a crash left.
+    pub(crate) fn retire(&self, id: &str) -> Result<PathBuf, StoreError> {
         let folder = self.folder(id);
-        let removing = self.root.join(format!(".removing-{id}"));
-        std::fs::rename(&folder, &removing).map_err(StoreError::io("removing", folder))?;
-        std::fs::remove_dir_all(&removing).map_err(StoreError::io("removing", removing))
+        let retired = self.root.join(format!(".removing-{id}"));
+        std::fs::rename(&folder, &retired).map_err(StoreError::io("removing", folder))?;
+        Ok(retired)
     }
 }
 

@@ -174,14 +174,26 @@ impl Runner<'_> {
             let (accepted, to_finish) = mpsc::channel::<Accepted>();
             let finisher = scope.spawn(move || {
                 // Every acceptance is recorded whatever failed before; the first failure
-                // is returned, and what it left undone waits for recovery.
+                // is returned, and what it left undone waits for recovery. Retired entries
+                // are deleted after the group: on a file system without a journal,
+                // deleting files slows down creating the next ones.
                 let mut first_failure = Ok(());
+                let mut retired = Vec::new();
                 for accepted in to_finish {
                     let recorded = outbox.save(&accepted.entry);
                     let _ = accepted.recorded.send(recorded.is_ok());
-                    let finished =
-                        recorded.and_then(|()| finish(outbox, sent, clock.now(), &accepted.entry));
-                    first_failure = first_failure.and(finished);
+                    let finished = recorded
+                        .and_then(|()| copy_to_sent(outbox, sent, clock.now(), &accepted.entry))
+                        .and_then(|()| outbox.retire(&accepted.entry.id));
+                    match finished {
+                        Ok(folder) => retired.push(folder),
+                        Err(e) => first_failure = first_failure.and(Err(e)),
+                    }
+                }
+                for folder in retired {
+                    let deleted = std::fs::remove_dir_all(&folder)
+                        .map_err(StoreError::io("removing", folder));
+                    first_failure = first_failure.and(deleted);
                 }
                 first_failure
             });
@@ -368,10 +380,20 @@ fn finish(
     now: Timestamp,
     entry: &Entry,
 ) -> Result<(), StoreError> {
+    copy_to_sent(outbox, sent, now, entry)?;
+    outbox.remove(&entry.id)
+}
+
+fn copy_to_sent(
+    outbox: &Outbox,
+    sent: &SentStore,
+    now: Timestamp,
+    entry: &Entry,
+) -> Result<(), StoreError> {
     let path = outbox.message_path(&entry.id);
     let record = std::fs::read(&path).map_err(|source| StoreError::Read { path, source })?;
     sent.add(&record, now)?;
-    outbox.remove(&entry.id)
+    Ok(())
 }
 
 /// A message marked `sending`, about to go out.

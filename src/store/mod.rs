@@ -16,7 +16,7 @@ pub mod ids;
 pub mod lock;
 pub mod sent;
 
-pub use atomic::{AtomicWriteError, write_atomic};
+pub use atomic::{AtomicWriteError, rewrite_atomic, write_atomic};
 pub use error::StoreError;
 
 use std::path::{Path, PathBuf};
@@ -62,9 +62,22 @@ pub(crate) fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T
 
 /// Writes `value` as pretty JSON, atomically.
 pub(crate) fn write_json<T: serde::Serialize>(path: &Path, value: &T) -> Result<(), StoreError> {
-    let bytes = serde_json::to_vec_pretty(value).map_err(|e| StoreError::Damaged {
+    Ok(write_atomic(path, &json_bytes(path, value)?)?)
+}
+
+/// Rewrites `path` with `value` as pretty JSON, atomically, by swapping it with `spare`
+/// ([`rewrite_atomic`]); the caller holds the file's lock.
+pub(crate) fn rewrite_json<T: serde::Serialize>(
+    path: &Path,
+    spare: &Path,
+    value: &T,
+) -> Result<(), StoreError> {
+    Ok(rewrite_atomic(path, spare, &json_bytes(path, value)?)?)
+}
+
+fn json_bytes<T: serde::Serialize>(path: &Path, value: &T) -> Result<Vec<u8>, StoreError> {
+    serde_json::to_vec_pretty(value).map_err(|e| StoreError::Damaged {
         path: path.to_path_buf(),
         reason: e.to_string(),
-    })?;
-    Ok(write_atomic(path, &bytes)?)
+    })
 }
