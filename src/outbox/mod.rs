@@ -8,7 +8,11 @@
 //!                 /message.eml   the exact RFC 5322 bytes, frozen when scheduled (Bcc kept)
 //!                 /draft/        the draft it came from, so `cancel` gives it back intact
 //!                 /lock          held by whoever is sending or changing the entry
+//! data/outbox/.removing-<id>/    an entry taken out, waiting to be deleted
 //! ```
+//! The spare and the lock are made when the entry is, so that sending it creates no
+//! file: on a file system without a journal each new file costs a scan past the recently
+//! deleted ones.
 //! Scheduling builds the entry in `outbox/.staging-<id>/` and renames it into place, so
 //! an entry is either complete or absent; a staging folder left by a crash gives its
 //! draft back to the drafts. Claiming is a non-blocking file lock plus a re-read of the
