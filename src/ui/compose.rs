@@ -12,13 +12,12 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use eframe::egui::{self, Key, KeyboardShortcut, Modifiers, RichText, Ui};
-use egui_commonmark::{CommonMarkCache, CommonMarkViewer};
+use egui_commonmark::CommonMarkCache;
 
-use super::formatting::{self, Format};
+use super::compose_body::{body_ui, drop_formatting_modal, toolbar};
 use super::send_later::SendLater;
 use super::widgets::{field_error, human_size, labelled_field, local_time};
 use crate::message::address::invalid_addresses;
-use crate::message::mime::html_to_text;
 use crate::message::{Attachment, AttachmentSource, BodyFormat, Draft, Field, Importance};
 use crate::profile::Profiles;
 use crate::store::drafts::DraftRecord;
@@ -30,8 +29,6 @@ pub const AUTOSAVE_AFTER: Duration = Duration::from_secs(2);
 
 pub const SEND: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key::Enter);
 pub const SAVE: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key::S);
-const BOLD: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key::B);
-const ITALIC: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key::I);
 
 pub struct ComposeState {
     /// Named before the first save, so saves and sends can never make two drafts.
@@ -51,7 +48,8 @@ pub struct ComposeState {
     pub ask_drop_formatting: bool,
     pub send_later: SendLater,
     pub problem: Option<String>,
-    preview: CommonMarkCache,
+    /// The formatted preview's cache ([`super::compose_body`]).
+    pub(super) preview: CommonMarkCache,
 }
 
 impl Default for ComposeState {
@@ -373,103 +371,6 @@ fn importance_ui(ui: &mut Ui, state: &mut ComposeState) {
         .labelled_by(label.id);
 }
 
-fn toolbar(ui: &mut Ui, state: &mut ComposeState) {
-    for format in Format::ALL {
-        let (text, name) = format.label();
-        if ui.button(text).on_hover_text(name).clicked() {
-            format_selection(ui, state, format);
-        }
-    }
-}
-
-fn body_id(ui: &Ui) -> egui::Id {
-    ui.make_persistent_id("compose-body")
-}
-
-/// Applies a format to the body's selection and keeps the selection on the result.
-fn format_selection(ui: &mut Ui, state: &mut ComposeState, format: Format) {
-    let id = body_id(ui);
-    let mut text_state = egui::TextEdit::load_state(ui.ctx(), id).unwrap_or_default();
-    let (start, end) = text_state
-        .cursor
-        .char_range()
-        .map_or((0, 0), |r| (r.primary.index.0, r.secondary.index.0));
-    let (start, end) = (start.min(end), start.max(end));
-    let (s, e) = formatting::apply(&mut state.draft.body, start, end, format);
-    text_state
-        .cursor
-        .set_char_range(Some(egui::text::CCursorRange::two(
-            egui::text::CCursor::new(s),
-            egui::text::CCursor::new(e),
-        )));
-    text_state.store(ui.ctx(), id);
-    ui.memory_mut(|m| m.request_focus(id));
-    state.mark_changed();
-}
-
-fn body_ui(ui: &mut Ui, state: &mut ComposeState) {
-    let label = ui.label("Message");
-    let id = body_id(ui);
-    let height = ui.available_height().max(120.0);
-    let preview = state.draft.body_format.is_html();
-    ui.horizontal_top(|ui| {
-        let width = if preview {
-            ui.available_width() / 2.0 - 6.0
-        } else {
-            ui.available_width()
-        };
-        egui::ScrollArea::vertical()
-            .id_salt("body-scroll")
-            .max_height(height)
-            .max_width(width)
-            .show(ui, |ui| {
-                let editor = egui::TextEdit::multiline(&mut state.draft.body)
-                    .id(id)
-                    .desired_width(width)
-                    .desired_rows(12)
-                    .hint_text("Write your message…");
-                let response = ui.add_sized([width, height], editor).labelled_by(label.id);
-                if response.changed() {
-                    state.mark_changed();
-                }
-                if response.has_focus() && state.draft.body_format == BodyFormat::Markdown {
-                    for (shortcut, format) in [(BOLD, Format::Bold), (ITALIC, Format::Italic)] {
-                        if ui.input_mut(|i| i.consume_shortcut(&shortcut)) {
-                            format_selection(ui, state, format);
-                        }
-                    }
-                }
-            });
-        if preview {
-            ui.separator();
-            egui::ScrollArea::vertical()
-                .id_salt("preview-scroll")
-                .max_height(height)
-                .show(ui, |ui| {
-                    ui.vertical(|ui| {
-                        ui.label(
-                            RichText::new("Preview: what the recipient sees")
-                                .weak()
-                                .small(),
-                        );
-                        match state.draft.body_format {
-                            BodyFormat::Markdown => {
-                                CommonMarkViewer::new().show(
-                                    ui,
-                                    &mut state.preview,
-                                    &state.draft.body,
-                                );
-                            }
-                            _ => {
-                                ui.label(html_to_text(&state.draft.body));
-                            }
-                        }
-                    });
-                });
-        }
-    });
-}
-
 fn attachments_ui(
     ui: &mut Ui,
     state: &mut ComposeState,
@@ -582,33 +483,6 @@ fn buttons_ui(ui: &mut Ui, state: &mut ComposeState, actions: &mut Vec<ComposeAc
     if let Some(problem) = &state.problem {
         field_error(ui, problem);
     }
-}
-
-fn drop_formatting_modal(ui: &mut Ui, state: &mut ComposeState) {
-    if !state.ask_drop_formatting {
-        return;
-    }
-    egui::Modal::new(egui::Id::unique("drop-formatting")).show(ui.ctx(), |ui| {
-        ui.heading("Drop the formatting?");
-        ui.label("The message becomes plain text: bold, links, headings and lists are lost.");
-        ui.horizontal(|ui| {
-            if ui.button("Make plain text").clicked() {
-                let html = match state.draft.body_format {
-                    BodyFormat::Markdown => {
-                        crate::message::mime::markdown_to_html(&state.draft.body)
-                    }
-                    _ => state.draft.body.clone(),
-                };
-                state.draft.body = html_to_text(&html).trim_end().to_string();
-                state.draft.body_format = BodyFormat::Plain;
-                state.ask_drop_formatting = false;
-                state.mark_changed();
-            }
-            if ui.button("Keep formatting").clicked() || ui.input(|i| i.key_pressed(Key::Escape)) {
-                state.ask_drop_formatting = false;
-            }
-        });
-    });
 }
 
 /// Files dropped on the window from the file manager go to the worker to be checked.

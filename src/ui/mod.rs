@@ -8,6 +8,7 @@
 
 pub mod app;
 pub mod compose;
+mod compose_body;
 pub mod drafts;
 mod formatting;
 pub mod outbox;

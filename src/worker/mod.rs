@@ -12,9 +12,13 @@
 //! calling `ctx.request_repaint()`), so the core knows nothing of egui. Passwords typed
 //! while no keyring answers are kept here, in memory, for the session only.
 
+mod outbox_thread;
+
+use outbox_thread::OutboxThread;
+
 use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+use std::sync::mpsc::{self, Receiver, Sender};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -23,7 +27,7 @@ use jiff::Timestamp;
 use crate::error::{Error, display_chain};
 use crate::message::Draft;
 use crate::outbox::Entry;
-use crate::outbox::runner::{Connector, RunReport};
+use crate::outbox::runner::RunReport;
 use crate::paths::Dirs;
 use crate::profile::secret::{self, Password};
 use crate::profile::{Profile, Profiles, Server};
@@ -521,81 +525,4 @@ fn open_with_desktop(path: &std::path::Path) -> Result<(), Error> {
                 path.display()
             ))
         })
-}
-
-struct OutboxThread {
-    mailroom: Mailroom,
-    emit: Emitter,
-    passwords: SessionPasswords,
-}
-
-impl OutboxThread {
-    /// Runs the outbox when something is due, or when poked after a Send.
-    fn run(self, pokes: Receiver<()>) {
-        loop {
-            let wait = match self.pass() {
-                Ok(next_due) => next_due
-                    .map(|due| {
-                        Duration::try_from(due.duration_since(Timestamp::now()))
-                            .unwrap_or(Duration::ZERO)
-                    })
-                    .unwrap_or(Duration::from_secs(30))
-                    .clamp(Duration::from_millis(200), Duration::from_secs(30)),
-                Err(e) => {
-                    self.emit.problem("Sending from the outbox", &e);
-                    Duration::from_secs(30)
-                }
-            };
-            match pokes.recv_timeout(wait) {
-                Ok(()) | Err(RecvTimeoutError::Timeout) => {}
-                Err(RecvTimeoutError::Disconnected) => return,
-            }
-        }
-    }
-
-    fn pass(&self) -> Result<Option<Timestamp>, Error> {
-        let m = &self.mailroom;
-        let profiles = m.profiles()?;
-        let settings = m.settings()?;
-        let connector = SessionConnector {
-            passwords: self.passwords.clone(),
-        };
-        let report = m
-            .runner(
-                &profiles,
-                settings.give_up_after(),
-                &crate::clock::SystemClock,
-                &connector,
-            )
-            .run_due()?;
-        let changed = !(report.sent.is_empty()
-            && report.failed.is_empty()
-            && report.retrying.is_empty()
-            && report.uncertain.is_empty());
-        let next_due = report.next_due;
-        if changed {
-            m.record_run(&report);
-            let listing = m.outbox.list(&m.drafts)?;
-            self.emit.emit(Event::Outbox(listing.entries));
-            self.emit.emit(Event::Sent(m.sent.list()?));
-            self.emit.emit(Event::OutboxRan(report));
-        }
-        Ok(next_due)
-    }
-}
-
-/// The real connector, with this session's typed passwords as the keyring's fallback.
-struct SessionConnector {
-    passwords: SessionPasswords,
-}
-
-impl Connector for SessionConnector {
-    fn open(&self, profile: &Profile) -> Result<Box<dyn Transport>, Error> {
-        let session = self
-            .passwords
-            .lock()
-            .ok()
-            .and_then(|p| p.get(&profile.id).cloned());
-        crate::send::open_with(profile, session.as_ref())
-    }
 }

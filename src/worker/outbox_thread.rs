@@ -1,0 +1,92 @@
+//! The worker's outbox thread: runs the outbox (the same runner the CLI and the OS
+//! scheduler use) whenever something is due or a Send pokes it, and tells the window
+//! what changed.
+
+use std::sync::mpsc::{Receiver, RecvTimeoutError};
+use std::time::Duration;
+
+use jiff::Timestamp;
+
+use super::{Emitter, Event, SessionPasswords};
+use crate::error::Error;
+use crate::outbox::runner::Connector;
+use crate::profile::Profile;
+use crate::service::Mailroom;
+use crate::transport::Transport;
+
+pub(super) struct OutboxThread {
+    pub(super) mailroom: Mailroom,
+    pub(super) emit: Emitter,
+    pub(super) passwords: SessionPasswords,
+}
+
+impl OutboxThread {
+    /// Runs the outbox when something is due, or when poked after a Send.
+    pub(super) fn run(self, pokes: Receiver<()>) {
+        loop {
+            let wait = match self.pass() {
+                Ok(next_due) => next_due
+                    .map(|due| {
+                        Duration::try_from(due.duration_since(Timestamp::now()))
+                            .unwrap_or(Duration::ZERO)
+                    })
+                    .unwrap_or(Duration::from_secs(30))
+                    .clamp(Duration::from_millis(200), Duration::from_secs(30)),
+                Err(e) => {
+                    self.emit.problem("Sending from the outbox", &e);
+                    Duration::from_secs(30)
+                }
+            };
+            match pokes.recv_timeout(wait) {
+                Ok(()) | Err(RecvTimeoutError::Timeout) => {}
+                Err(RecvTimeoutError::Disconnected) => return,
+            }
+        }
+    }
+
+    fn pass(&self) -> Result<Option<Timestamp>, Error> {
+        let m = &self.mailroom;
+        let profiles = m.profiles()?;
+        let settings = m.settings()?;
+        let connector = SessionConnector {
+            passwords: self.passwords.clone(),
+        };
+        let report = m
+            .runner(
+                &profiles,
+                settings.give_up_after(),
+                &crate::clock::SystemClock,
+                &connector,
+            )
+            .run_due()?;
+        let changed = !(report.sent.is_empty()
+            && report.failed.is_empty()
+            && report.retrying.is_empty()
+            && report.uncertain.is_empty());
+        let next_due = report.next_due;
+        if changed {
+            m.record_run(&report);
+            let listing = m.outbox.list(&m.drafts)?;
+            self.emit.emit(Event::Outbox(listing.entries));
+            self.emit.emit(Event::Sent(m.sent.list()?));
+            self.emit.emit(Event::OutboxRan(report));
+        }
+        Ok(next_due)
+    }
+}
+
+/// The real connector, with this session's typed passwords as the keyring's fallback.
+struct SessionConnector {
+    passwords: SessionPasswords,
+}
+
+impl Connector for SessionConnector {
+    fn open(&self, profile: &Profile) -> Result<Box<dyn Transport>, Error> {
+        let session = self
+            .passwords
+            .lock()
+            .ok()
+            .and_then(|p| p.get(&profile.id).cloned());
+        crate::send::open_with(profile, session.as_ref())
+    }
+}
