@@ -250,7 +250,10 @@ fn undo_send_reopens_the_message_as_it_was() {
             .as_deref()
             == Some("Second thoughts")
     });
-    assert!(has_label(&gui, "Outbox (0)"));
+    // The outbox's own refresh is a separate event, which may come a frame later.
+    wait_until(&mut gui, "the outbox to show it gone", |g| {
+        has_label(g, "Outbox (0)")
+    });
     assert!(postfix().delivered_to("undo@example.org").is_empty());
 }
 
