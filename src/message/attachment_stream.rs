@@ -56,8 +56,9 @@ impl Attachments {
                 source,
             })?;
         }
+        // Closed by "-end", so that no token is the start of another ("-1" and "-10").
         let token = format!(
-            "mailroom-attachment-{:016x}-{}",
+            "mailroom-attachment-{:016x}-{}-end",
             self.nonce,
             self.parts.len()
         );
@@ -205,6 +206,27 @@ mod tests {
             attachments.fill(message).unwrap(),
             b"head\r\nZmlsZSBieXRlcw==\r\nmiddle\r\nbWVtb3J5\r\ntail".to_vec()
         );
+    }
+
+    #[test]
+    fn a_dozen_attachments_each_land_in_their_own_place() {
+        let mut attachments = Attachments::new();
+        let bodies: Vec<Body> = (0..12u8)
+            .map(|n| {
+                attachments
+                    .body(&AttachmentSource::Bytes(vec![n; 3]))
+                    .unwrap()
+            })
+            .collect();
+        // Last first: the 11th attachment's place comes before the 2nd's.
+        let mut message = Vec::new();
+        for body in bodies.iter().rev() {
+            message.extend_from_slice(body.as_ref());
+            message.extend_from_slice(b"\r\n");
+        }
+        let filled = String::from_utf8(attachments.fill(message).unwrap()).unwrap();
+        let expected: Vec<String> = (0..12u8).rev().map(|n| STANDARD.encode([n; 3])).collect();
+        assert_eq!(filled.lines().collect::<Vec<_>>(), expected);
     }
 
     #[test]
