@@ -27,10 +27,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), AtomicWriteError> {
 }
 
 fn write_inner(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    let dir = match path.parent() {
-        Some(dir) if !dir.as_os_str().is_empty() => dir,
-        _ => Path::new("."),
-    };
+    let dir = folder_of(path);
     fs::create_dir_all(dir)?;
     let file_name = path
         .file_name()
@@ -68,15 +65,19 @@ pub fn rewrite_atomic(path: &Path, spare: &Path, bytes: &[u8]) -> Result<(), Ato
 }
 
 fn rewrite_inner(path: &Path, spare: &Path, bytes: &[u8]) -> io::Result<()> {
-    let dir = match path.parent() {
-        Some(dir) if !dir.as_os_str().is_empty() => dir,
-        _ => Path::new("."),
-    };
     write_synced(spare, bytes)?;
     if !path.exists() || exchange(spare, path).is_err() {
         fs::rename(spare, path)?;
     }
-    sync_dir(dir)
+    sync_dir(folder_of(path))
+}
+
+/// The folder `path` is in (`.` for a bare file name).
+fn folder_of(path: &Path) -> &Path {
+    match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    }
 }
 
 /// Swaps two files' names in one atomic step (`renameat2` with `RENAME_EXCHANGE`).
