@@ -116,7 +116,7 @@ pub fn run(mailroom: &Mailroom, command: OutboxCommand) -> Result<(), Error> {
             print_report(&mailroom.run_outbox_once()?);
         }
         OutboxCommand::Dismiss { id } => {
-            let sent_id = outbox.dismiss(&mailroom.sent, &id, now)?;
+            let sent_id = outbox.dismiss(&mailroom.sent, &id)?;
             println!("Moved to sent as {sent_id}.");
         }
         OutboxCommand::Run { watch: false } => print_report(&mailroom.run_outbox_once()?),

@@ -263,16 +263,15 @@ impl Outbox {
         &self,
         sent: &crate::store::sent::SentStore,
         id: &str,
-        now: Timestamp,
     ) -> Result<String, StoreError> {
         let (_lock, entry) = self.claim_for(id, "dismissed", &[State::Uncertain])?;
         let bytes = std::fs::read(self.message_path(id)).map_err(|source| StoreError::Read {
             path: self.message_path(id),
             source,
         })?;
-        let sent_id = sent.add(&bytes, now)?;
+        sent.keep(&entry.id, &bytes, entry.created)?;
         self.remove(&entry.id)?;
-        Ok(sent_id)
+        Ok(entry.id)
     }
 
     /// Removes entry `id`, whose claim the caller holds. The folder is first renamed out

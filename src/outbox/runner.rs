@@ -140,7 +140,7 @@ impl Runner<'_> {
             return Ok(());
         }
         if entry.accepted.is_some() {
-            finish(self.outbox, self.sent, self.clock.now(), &entry)?;
+            finish(self.outbox, self.sent, &entry)?;
             report.sent.push(entry.id);
         } else {
             entry.state = State::Uncertain;
@@ -183,7 +183,7 @@ impl Runner<'_> {
                     let recorded = outbox.save(&accepted.entry);
                     let _ = accepted.recorded.send(recorded.is_ok());
                     let finished = recorded
-                        .and_then(|()| copy_to_sent(outbox, sent, clock.now(), &accepted.entry))
+                        .and_then(|()| copy_to_sent(outbox, sent, &accepted.entry))
                         .and_then(|()| outbox.retire(&accepted.entry.id));
                     match finished {
                         Ok(folder) => retired.push(folder),
@@ -374,26 +374,17 @@ impl Runner<'_> {
 }
 
 /// After acceptance: the person's copy into `sent/`, then out of the outbox.
-fn finish(
-    outbox: &Outbox,
-    sent: &SentStore,
-    now: Timestamp,
-    entry: &Entry,
-) -> Result<(), StoreError> {
-    copy_to_sent(outbox, sent, now, entry)?;
+fn finish(outbox: &Outbox, sent: &SentStore, entry: &Entry) -> Result<(), StoreError> {
+    copy_to_sent(outbox, sent, entry)?;
     outbox.remove(&entry.id)
 }
 
-fn copy_to_sent(
-    outbox: &Outbox,
-    sent: &SentStore,
-    now: Timestamp,
-    entry: &Entry,
-) -> Result<(), StoreError> {
+/// The copy is kept under the entry's id, so finishing an entry again after a crash
+/// between the copy and the removal adds no second copy.
+fn copy_to_sent(outbox: &Outbox, sent: &SentStore, entry: &Entry) -> Result<(), StoreError> {
     let path = outbox.message_path(&entry.id);
     let record = std::fs::read(&path).map_err(|source| StoreError::Read { path, source })?;
-    sent.add(&record, now)?;
-    Ok(())
+    sent.keep(&entry.id, &record, entry.created)
 }
 
 /// A message marked `sending`, about to go out.

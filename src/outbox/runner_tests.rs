@@ -235,6 +235,34 @@ fn a_sender_that_died_leaves_uncertain_or_finished_entries() {
 }
 
 #[test]
+fn a_sender_that_died_after_its_copy_into_sent_leaves_one_copy() {
+    let f = Fixture::new();
+    let clock = TestClock(Mutex::new(now()));
+    let entry = f.schedule("a@example.org", "work", now());
+    let mut accepted = entry.clone();
+    accepted.state = State::Sending;
+    accepted.accepted = Some(Acceptance {
+        at: now(),
+        reply: "250 queued".into(),
+    });
+    f.outbox.save(&accepted).unwrap();
+    // What the finisher did before it was killed: the copy, not the removal.
+    let sent = SentStore::new(f.home.path());
+    let record = std::fs::read(f.outbox.message_path(&entry.id)).unwrap();
+    sent.keep(&entry.id, &record, entry.created).unwrap();
+
+    let script = leak(Script::default());
+    assert_eq!(run(&f, script, &clock).sent, vec![entry.id.clone()]);
+    assert!(
+        script.sent_bytes.borrow().is_empty(),
+        "nothing was sent again"
+    );
+    let copies = sent.list().unwrap();
+    assert_eq!(copies.len(), 1, "one copy in sent/: {copies:?}");
+    assert_eq!(copies[0].id, entry.id);
+}
+
+#[test]
 fn an_entry_claimed_by_another_runner_is_left_alone() {
     let f = Fixture::new();
     let clock = TestClock(Mutex::new(now()));

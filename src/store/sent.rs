@@ -36,24 +36,36 @@ impl SentStore {
         &self.root
     }
 
-    /// Stores `message` and returns its id.
+    /// Stores `message` under a new id and returns the id.
     pub fn add(&self, message: &[u8], now: Timestamp) -> Result<String, StoreError> {
+        let id = ids::new_id(now);
+        self.keep(&id, message, now)?;
+        Ok(id)
+    }
+
+    /// Stores `message` as sent message `id`, once: when a copy of `id` is there already
+    /// (a runner killed between this copy and the removal of its outbox entry, finishing
+    /// it again) nothing is added. `created` must be the same on every call for one `id`;
+    /// it dates the file name.
+    pub fn keep(&self, id: &str, message: &[u8], created: Timestamp) -> Result<(), StoreError> {
         for sub in ["tmp", "new", "cur"] {
             let dir = self.root.join(sub);
             std::fs::create_dir_all(&dir).map_err(StoreError::io("creating", dir))?;
         }
-        let id = ids::new_id(now);
-        let unique = format!("{}.{id}.mailroom", now.as_second());
-        let tmp = self.root.join("tmp").join(&unique);
-        write_synced(&tmp, message).map_err(StoreError::io("writing", tmp.clone()))?;
+        let unique = format!("{}.{id}.mailroom", created.as_second());
         let target = self.root.join("cur").join(format!("{unique}:2,S"));
-        std::fs::rename(&tmp, &target).map_err(StoreError::io("moving", tmp))?;
+        if !target.exists() {
+            let tmp = self.root.join("tmp").join(&unique);
+            write_synced(&tmp, message).map_err(StoreError::io("writing", tmp.clone()))?;
+            std::fs::rename(&tmp, &target).map_err(StoreError::io("moving", tmp))?;
+        }
+        // Also when the copy was there: the crash may have come before this fsync.
         if cfg!(unix)
             && let Ok(dir) = std::fs::File::open(self.root.join("cur"))
         {
             let _ = dir.sync_all();
         }
-        Ok(id)
+        Ok(())
     }
 
     /// Sent messages, newest first.
@@ -159,5 +171,23 @@ mod tests {
                 .next()
                 .is_none()
         );
+    }
+
+    #[test]
+    fn keeping_the_same_message_twice_stores_one_copy() {
+        let home = tempfile::tempdir().unwrap();
+        let sent = SentStore::new(home.path());
+        let created = Timestamp::now();
+        let message = b"To: a@example.org\r\nSubject: Once\r\n\r\nbody\r\n";
+        sent.keep("20261201-080000-abcdef", message, created)
+            .unwrap();
+        sent.keep("20261201-080000-abcdef", message, created)
+            .unwrap();
+        let list = sent.list().unwrap();
+        assert_eq!(list.len(), 1, "{list:?}");
+        assert_eq!(list[0].id, "20261201-080000-abcdef");
+        sent.keep("20261201-080000-fedcba", message, created)
+            .unwrap();
+        assert_eq!(sent.list().unwrap().len(), 2);
     }
 }

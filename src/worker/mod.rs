@@ -322,7 +322,7 @@ impl CommandThread {
                 let _ = self.poke.send(());
             }
             Command::DismissOutbox(id) => {
-                m.outbox.dismiss(&m.sent, &id, now)?;
+                m.outbox.dismiss(&m.sent, &id)?;
                 self.list_outbox()?;
             }
             Command::SaveProfile {
