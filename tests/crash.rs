@@ -61,6 +61,15 @@ fn run_and_kill(home: &Home, args: &[&str], random: &mut Random, max_ms: u64) ->
     out
 }
 
+/// What Mailroom moved to `data/quarantine/` because it could not read it (an outbox
+/// entry's `entry.slots` with no intact slot, say).
+fn quarantined(home: &Home) -> Vec<String> {
+    support::files_in(&home.path().join("data/quarantine"))
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect()
+}
+
 /// Every JSON file under `dir` parses.
 fn damaged_json_files(dir: &std::path::Path) -> Vec<String> {
     let mut damaged = Vec::new();
@@ -153,6 +162,11 @@ fn killing_the_binary_while_it_saves_drafts_loses_no_acknowledged_version() {
         damaged.len()
     );
     assert!(damaged.is_empty(), "damaged: {damaged:?}");
+    assert_eq!(
+        quarantined(&home),
+        Vec::<String>::new(),
+        "nothing was unreadable"
+    );
     assert!(
         readable > 0,
         "some acknowledged versions must be among the kept ones to check"
@@ -248,4 +262,9 @@ fn killing_the_runner_while_it_drains_the_outbox_never_loses_or_duplicates() {
         "every delivered message has one copy in sent/, and nothing else is there"
     );
     assert!(damaged.is_empty(), "damaged: {damaged:?}");
+    assert_eq!(
+        quarantined(&home),
+        Vec::<String>::new(),
+        "nothing was unreadable"
+    );
 }

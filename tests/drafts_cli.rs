@@ -273,13 +273,13 @@ fn bad_times_unknown_ids_and_damaged_files_are_named() {
         home.path()
             .join("data/outbox")
             .join(damaged)
-            .join("entry.json"),
+            .join("entry.slots"),
         b"{ broken",
     )
     .unwrap();
     let run = home.run(&["outbox", "list"]).ok();
     assert!(
-        run.stderr.contains("entry.json was damaged") && run.stderr.contains("quarantine"),
+        run.stderr.contains("entry.slots was damaged") && run.stderr.contains("quarantine"),
         "{}",
         run.stderr
     );

@@ -69,8 +69,6 @@ impl Importance {
     }
 }
 
-/// A file carried by the message. With a `content_id` it is an inline image that the
-/// HTML body shows with `<img src="cid:ID">`; without, an ordinary attachment.
 impl std::str::FromStr for Importance {
     type Err = String;
 
@@ -79,6 +77,8 @@ impl std::str::FromStr for Importance {
     }
 }
 
+/// A file carried by the message. With a `content_id` it is an inline image that the
+/// HTML body shows with `<img src="cid:ID">`; without, an ordinary attachment.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Attachment {
     /// The name the recipient sees.

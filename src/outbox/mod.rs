@@ -3,16 +3,18 @@
 //! scheduler) and however many of them run at once.
 //!
 //! ```text
-//! data/outbox/<id>/entry.json    the sidecar: profile, send-at, attempts, last error, state
-//!                 /.entry.spare  swapped with entry.json on each rewrite (no new file)
-//!                 /message.eml   the exact RFC 5322 bytes, frozen when scheduled (Bcc kept)
+//! data/outbox/<id>/entry.slots   the sidecar: profile, send-at, attempts, last error,
+//!                                state — JSON, rewritten in place ([`crate::store::slots`])
+//!                 /message.eml   the exact RFC 5322 bytes, frozen when scheduled (Bcc kept);
+//!                                moved into `sent/` once the server accepts it
 //!                 /draft/        the draft it came from, so `cancel` gives it back intact
 //!                 /lock          held by whoever is sending or changing the entry
 //! data/outbox/.removing-<id>/    an entry taken out, waiting to be deleted
 //! ```
-//! The spare and the lock are made when the entry is, so that sending it creates no
-//! file: on a file system without a journal each new file costs a scan past the recently
-//! deleted ones.
+//! Sending an entry creates no file and copies nothing: its state changes are rewrites
+//! in place with one `fdatasync` each, the lock was made with the entry, and the message
+//! itself is renamed into `sent/`. (On a file system without a journal each new file
+//! costs a scan past the recently deleted ones.)
 //! Scheduling builds the entry in `outbox/.staging-<id>/` and renames it into place, so
 //! an entry is either complete or absent; a staging folder left by a crash gives its
 //! draft back to the drafts. Claiming is a non-blocking file lock plus a re-read of the
@@ -22,6 +24,7 @@
 //! [`runner`] does the sending.
 
 mod entry;
+mod finish;
 pub mod runner;
 
 use std::path::{Path, PathBuf};
@@ -30,14 +33,17 @@ use jiff::Timestamp;
 
 pub use entry::{Acceptance, Entry, LastError, State, StoredEnvelope};
 
-/// The file `entry.json` is swapped with when it is rewritten ([`Outbox::save`]).
-const SPARE: &str = ".entry.spare";
+/// The sidecar's file ([`slots`]).
+const ENTRY: &str = "entry.slots";
+/// Where entries scheduled by Mailroom 0.1 before `entry.slots` kept their sidecar; read
+/// until the entry's next change.
+const LEGACY_ENTRY: &str = "entry.json";
 
 use crate::message::BuiltMessage;
 use crate::store::drafts::DraftStore;
 use crate::store::lock::{self, Lock};
 use crate::store::{
-    StoreError, ids, quarantine, read_json, rewrite_json, write_atomic, write_json,
+    StoreError, ids, json_bytes, parse_json, quarantine, read_json, slots, write_atomic,
 };
 
 pub struct Outbox {
@@ -76,7 +82,7 @@ impl Outbox {
     }
 
     fn entry_path(&self, id: &str) -> PathBuf {
-        self.folder(id).join("entry.json")
+        self.folder(id).join(ENTRY)
     }
 
     pub fn message_path(&self, id: &str) -> PathBuf {
@@ -120,9 +126,9 @@ impl Outbox {
             size: record.len() as u64,
         };
         write_atomic(&staging.join("message.eml"), record)?;
-        write_json(&staging.join("entry.json"), &entry)?;
-        write_json(&staging.join(SPARE), &entry)?;
-        // Made now, like the spare, so that sending it creates no file.
+        let path = staging.join(ENTRY);
+        slots::create(&path, &json_bytes(&path, &entry)?)?;
+        // Made now, so that sending it creates no file.
         std::fs::write(staging.join("lock"), b"")
             .map_err(StoreError::io("creating", staging.join("lock")))?;
         drafts.move_out(s.draft_id, &staging.join("draft"))?;
@@ -170,11 +176,29 @@ impl Outbox {
 
     /// Reads entry `id`; a damaged one is quarantined (message and draft with it).
     pub fn load(&self, id: &str) -> Result<Entry, StoreError> {
-        let path = self.entry_path(id);
-        if !ids::is_valid(id) || !path.exists() {
+        if !ids::is_valid(id) {
             return Err(StoreError::UnknownEntry(id.to_string()));
         }
-        match read_json::<Entry>(&path) {
+        let path = self.entry_path(id);
+        let read = match slots::read(&path) {
+            Ok(Some(bytes)) => parse_json::<Entry>(&path, &bytes),
+            Ok(None) => Err(StoreError::Damaged {
+                path: path.clone(),
+                reason: "neither of its two copies is intact".into(),
+            }),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                let legacy = self.folder(id).join(LEGACY_ENTRY);
+                if !legacy.exists() {
+                    return Err(StoreError::UnknownEntry(id.to_string()));
+                }
+                read_json::<Entry>(&legacy)
+            }
+            Err(source) => Err(StoreError::Read {
+                path: path.clone(),
+                source,
+            }),
+        };
+        match read {
             Ok(entry) => Ok(entry),
             Err(StoreError::Damaged { reason, .. }) => {
                 let moved_to = quarantine(&self.data_dir, &self.folder(id));
@@ -188,11 +212,16 @@ impl Outbox {
         }
     }
 
-    /// Rewrites entry `id`'s `entry.json`; the caller holds its claim. The spare file it
-    /// is swapped with was made when the entry was, so sending creates no file.
+    /// Rewrites entry `id`'s sidecar in place; the caller holds its claim.
     pub(crate) fn save(&self, entry: &Entry) -> Result<(), StoreError> {
-        let folder = self.folder(&entry.id);
-        rewrite_json(&folder.join("entry.json"), &folder.join(SPARE), entry)
+        let path = self.entry_path(&entry.id);
+        let json = json_bytes(&path, entry)?;
+        if path.exists() {
+            return Ok(slots::rewrite(&path, &json)?);
+        }
+        slots::create(&path, &json)?;
+        let _ = std::fs::remove_file(self.folder(&entry.id).join(LEGACY_ENTRY));
+        Ok(())
     }
 
     /// Takes entry `id`'s lock if nobody holds it.
@@ -265,30 +294,20 @@ impl Outbox {
         id: &str,
     ) -> Result<String, StoreError> {
         let (_lock, entry) = self.claim_for(id, "dismissed", &[State::Uncertain])?;
-        let bytes = std::fs::read(self.message_path(id)).map_err(|source| StoreError::Read {
-            path: self.message_path(id),
-            source,
-        })?;
-        sent.keep(&entry.id, &bytes, entry.created)?;
+        sent.keep(&entry.id, &self.message_path(id), entry.created)?;
         self.remove(&entry.id)?;
         Ok(entry.id)
     }
 
     /// Removes entry `id`, whose claim the caller holds. The folder is first renamed out
-    /// of the way, so that no other runner can claim it (or create its lock file anew)
-    /// while it is being deleted.
+    /// of the way (to `.removing-<id>`, which [`Outbox::list`] deletes if a crash left
+    /// it), so that no other runner can claim it (or create its lock file anew) while it
+    /// is being deleted.
     pub(crate) fn remove(&self, id: &str) -> Result<(), StoreError> {
-        let retired = self.retire(id)?;
-        std::fs::remove_dir_all(&retired).map_err(StoreError::io("removing", retired))
-    }
-
-    /// Takes entry `id` out of the outbox (the rename of [`Outbox::remove`]) and returns
-    /// where its files wait to be deleted; [`Outbox::list`] deletes any a crash left.
-    pub(crate) fn retire(&self, id: &str) -> Result<PathBuf, StoreError> {
         let folder = self.folder(id);
         let retired = self.root.join(format!(".removing-{id}"));
         std::fs::rename(&folder, &retired).map_err(StoreError::io("removing", folder))?;
-        Ok(retired)
+        std::fs::remove_dir_all(&retired).map_err(StoreError::io("removing", retired))
     }
 }
 

@@ -2,9 +2,10 @@
 //!
 //! For each due entry: take its lock (skip it if another runner holds it), re-read it,
 //! mark it `sending`, transmit, and on the server's 250 record the acceptance durably
-//! before the next message goes out; then copy it to `sent/` and remove it from the
-//! outbox. The recording, the copy and the removal run on a second thread while the
-//! next message is marked `sending`. Due messages of one profile share one connection. A temporary failure (4xx, network,
+//! before the next message goes out; then move its frozen message into `sent/` and
+//! remove the entry from the outbox. The recording, the move and the removal run on a
+//! second thread while the next message is marked `sending`. Due messages of one profile
+//! share one connection. A temporary failure (4xx, network,
 //! timeout, a locked keyring) puts the entry back as `scheduled` with exponential
 //! backoff (1 min, 2, 4, … at most 1 h) until `give_up_after`; a permanent one marks it
 //! `failed` with the server's words; silence after the whole message was sent marks it
@@ -16,6 +17,7 @@ use std::time::Duration;
 
 use jiff::{SignedDuration, Timestamp};
 
+use super::finish::{Accepted, finish_accepted};
 use super::{Acceptance, Entry, LastError, Outbox, State};
 use crate::clock::Clock;
 use crate::error::{Error, display_chain};
@@ -23,7 +25,6 @@ use crate::message::mime::transmitted;
 use crate::profile::{Profile, Profiles};
 use crate::store::StoreError;
 use crate::store::drafts::DraftStore;
-use crate::store::lock::Lock;
 use crate::store::sent::SentStore;
 use crate::transport::Transport;
 use lettre::address::Envelope;
@@ -158,9 +159,9 @@ impl Runner<'_> {
     }
 
     /// Sends a profile's due entries over one connection. What follows an acceptance
-    /// (recording it, the copy into `sent/`, the removal from the outbox) runs on a
-    /// second thread holding the entry's lock, while the next entry is marked `sending`;
-    /// that entry goes out only once the acceptance is on disk. A crash before then
+    /// (recording it, the move into `sent/`, the removal from the outbox: [`super::finish`])
+    /// runs on other threads holding the entry's lock, while the next entry is marked
+    /// `sending`; that entry goes out only once the acceptance is on disk. A crash before then
     /// leaves the accepted entry `sending` (uncertain, never resent); after, the rest is
     /// left to [`Self::recover`].
     fn send_group(
@@ -169,34 +170,10 @@ impl Runner<'_> {
         entries: &[Entry],
         report: &mut RunReport,
     ) -> Result<(), StoreError> {
-        let (outbox, sent, clock) = (self.outbox, self.sent, self.clock);
+        let (outbox, sent) = (self.outbox, self.sent);
         std::thread::scope(|scope| {
             let (accepted, to_finish) = mpsc::channel::<Accepted>();
-            let finisher = scope.spawn(move || {
-                // Every acceptance is recorded whatever failed before; the first failure
-                // is returned, and what it left undone waits for recovery. Retired entries
-                // are deleted after the group: on a file system without a journal,
-                // deleting files slows down creating the next ones.
-                let mut first_failure = Ok(());
-                let mut retired = Vec::new();
-                for accepted in to_finish {
-                    let recorded = outbox.save(&accepted.entry);
-                    let _ = accepted.recorded.send(recorded.is_ok());
-                    let finished = recorded
-                        .and_then(|()| copy_to_sent(outbox, sent, &accepted.entry))
-                        .and_then(|()| outbox.retire(&accepted.entry.id));
-                    match finished {
-                        Ok(folder) => retired.push(folder),
-                        Err(e) => first_failure = first_failure.and(Err(e)),
-                    }
-                }
-                for folder in retired {
-                    let deleted = std::fs::remove_dir_all(&folder)
-                        .map_err(StoreError::io("removing", folder));
-                    first_failure = first_failure.and(deleted);
-                }
-                first_failure
-            });
+            let finisher = scope.spawn(move || finish_accepted(outbox, sent, to_finish));
             let sending = self.send_each(profile_id, entries, report, &accepted);
             drop(accepted);
             let finishing = finisher
@@ -273,7 +250,7 @@ impl Runner<'_> {
                     // Refused only if the finisher died; the entry then stays
                     // `sending` for recovery to judge.
                     let _ = accepted.send(Accepted {
-                        _lock: lock,
+                        lock,
                         entry,
                         recorded,
                     });
@@ -373,32 +350,22 @@ impl Runner<'_> {
     }
 }
 
-/// After acceptance: the person's copy into `sent/`, then out of the outbox.
+/// After acceptance: the message into `sent/` (the person's copy), then out of the outbox.
 fn finish(outbox: &Outbox, sent: &SentStore, entry: &Entry) -> Result<(), StoreError> {
-    copy_to_sent(outbox, sent, entry)?;
+    move_to_sent(outbox, sent, entry)?;
     outbox.remove(&entry.id)
 }
 
-/// The copy is kept under the entry's id, so finishing an entry again after a crash
-/// between the copy and the removal adds no second copy.
-fn copy_to_sent(outbox: &Outbox, sent: &SentStore, entry: &Entry) -> Result<(), StoreError> {
-    let path = outbox.message_path(&entry.id);
-    let record = std::fs::read(&path).map_err(|source| StoreError::Read { path, source })?;
-    sent.keep(&entry.id, &record, entry.created)
+/// The frozen message moves into `sent/` under the entry's id, so finishing an entry
+/// again after a crash between the move and the removal changes nothing.
+fn move_to_sent(outbox: &Outbox, sent: &SentStore, entry: &Entry) -> Result<(), StoreError> {
+    sent.keep(&entry.id, &outbox.message_path(&entry.id), entry.created)
 }
 
 /// A message marked `sending`, about to go out.
 struct Outgoing {
     envelope: Envelope,
     record: Vec<u8>,
-}
-
-/// An accepted entry on its way to the finisher, which records the acceptance (and says
-/// so on `recorded`), copies the message into `sent/` and removes the entry.
-struct Accepted {
-    _lock: Lock,
-    entry: Entry,
-    recorded: mpsc::Sender<bool>,
 }
 
 /// Transmits a marked message. On error: the text, whether it is transient, and whether

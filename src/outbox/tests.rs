@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::message::{Draft, build};
+use jiff::SignedDuration;
 
 pub(super) fn now() -> Timestamp {
     Timestamp::from_second(1_790_000_000).unwrap()
@@ -125,13 +126,38 @@ fn a_damaged_sidecar_is_quarantined_and_the_rest_still_lists() {
     let f = Fixture::new();
     let good = f.schedule("a@example.org", "work", now());
     let bad = f.schedule("b@example.org", "work", now());
-    std::fs::write(f.outbox.folder(&bad.id).join("entry.json"), b"{\"id\": 3").unwrap();
+    std::fs::write(f.outbox.folder(&bad.id).join("entry.slots"), b"{\"id\": 3").unwrap();
     let listing = f.outbox.list(&f.drafts).unwrap();
     assert_eq!(listing.entries, vec![good]);
     assert_eq!(listing.quarantined.len(), 1);
     let text = listing.quarantined[0].to_string();
     assert!(
-        text.contains("entry.json was damaged") && text.contains("quarantine"),
+        text.contains("entry.slots was damaged") && text.contains("quarantine"),
         "{text}"
     );
+}
+
+#[test]
+fn an_entry_kept_as_entry_json_by_mailroom_0_1_still_lists_and_moves_on_when_changed() {
+    let f = Fixture::new();
+    let entry = f.schedule("a@example.org", "work", now());
+    let folder = f.outbox.folder(&entry.id);
+    std::fs::remove_file(folder.join(ENTRY)).unwrap();
+    std::fs::write(
+        folder.join(LEGACY_ENTRY),
+        serde_json::to_vec(&entry).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        f.outbox.list(&f.drafts).unwrap().entries,
+        vec![entry.clone()]
+    );
+
+    let later = f
+        .outbox
+        .reschedule(&entry.id, now() + SignedDuration::from_hours(1));
+    assert_eq!(later.unwrap().state, State::Scheduled);
+    assert!(folder.join(ENTRY).exists() && !folder.join(LEGACY_ENTRY).exists());
+    let reloaded = f.outbox.load(&entry.id).unwrap();
+    assert_eq!(reloaded.send_at, now() + SignedDuration::from_hours(1));
 }

@@ -2,8 +2,7 @@
 //!
 //! The bytes go to a temporary file in the same folder, which is fsynced, renamed over
 //! the target, and then the folder itself is fsynced so the rename survives a crash.
-//! [`rewrite_atomic`] does the same for a file rewritten often, with a kept spare file
-//! swapped in instead of a new temporary file each time.
+//! (A small record rewritten often has [`super::slots`] instead.)
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
@@ -48,48 +47,12 @@ fn write_inner(path: &Path, bytes: &[u8]) -> io::Result<()> {
     sync_dir(dir)
 }
 
-/// Rewrites the existing file `path` atomically without creating a file: the bytes go
-/// into `spare` (a sibling kept for the purpose), which is fsynced and then swapped with
-/// `path` in one step, so the old content becomes the next spare. On a file system
-/// without a journal every new inode costs a scan past the recently deleted ones, and the
-/// outbox rewrites an entry twice for each message it sends.
-///
-/// One writer at a time: the caller holds the file's lock. Where the swap is not
-/// available (not Linux, or a file system without it), or `path` does not exist yet, the
-/// spare is renamed over `path` instead, which is still atomic.
-pub fn rewrite_atomic(path: &Path, spare: &Path, bytes: &[u8]) -> Result<(), AtomicWriteError> {
-    rewrite_inner(path, spare, bytes).map_err(|source| AtomicWriteError {
-        path: path.to_path_buf(),
-        source,
-    })
-}
-
-fn rewrite_inner(path: &Path, spare: &Path, bytes: &[u8]) -> io::Result<()> {
-    write_synced(spare, bytes)?;
-    if !path.exists() || exchange(spare, path).is_err() {
-        fs::rename(spare, path)?;
-    }
-    sync_dir(folder_of(path))
-}
-
 /// The folder `path` is in (`.` for a bare file name).
 fn folder_of(path: &Path) -> &Path {
     match path.parent() {
         Some(dir) if !dir.as_os_str().is_empty() => dir,
         _ => Path::new("."),
     }
-}
-
-/// Swaps two files' names in one atomic step (`renameat2` with `RENAME_EXCHANGE`).
-#[cfg(target_os = "linux")]
-fn exchange(a: &Path, b: &Path) -> io::Result<()> {
-    use rustix::fs::{CWD, RenameFlags, renameat_with};
-    renameat_with(CWD, a, CWD, b, RenameFlags::EXCHANGE).map_err(io::Error::from)
-}
-
-#[cfg(not(target_os = "linux"))]
-fn exchange(_: &Path, _: &Path) -> io::Result<()> {
-    Err(io::ErrorKind::Unsupported.into())
 }
 
 fn write_synced(path: &Path, bytes: &[u8]) -> io::Result<()> {
@@ -127,32 +90,6 @@ mod tests {
             .map(|e| e.unwrap().file_name())
             .collect();
         assert_eq!(names, vec![std::ffi::OsString::from("a.toml")]);
-    }
-
-    #[test]
-    fn a_rewrite_swaps_in_the_new_bytes_and_keeps_the_same_two_files() {
-        let dir = tempfile::tempdir().unwrap();
-        let (path, spare) = (dir.path().join("entry.json"), dir.path().join(".spare"));
-        rewrite_atomic(&path, &spare, b"first").unwrap(); // no file yet: a rename
-        rewrite_atomic(&path, &spare, b"second, longer").unwrap();
-        rewrite_atomic(&path, &spare, b"third").unwrap();
-        assert_eq!(fs::read(&path).unwrap(), b"third");
-        let mut names: Vec<_> = fs::read_dir(dir.path())
-            .unwrap()
-            .map(|e| e.unwrap().file_name())
-            .collect();
-        names.sort();
-        assert_eq!(names, [".spare", "entry.json"]);
-        #[cfg(target_os = "linux")]
-        {
-            use std::os::unix::fs::MetadataExt;
-            // Swapped, not replaced: the same two inodes take turns.
-            let inodes = |p: &Path| fs::metadata(p).unwrap().ino();
-            let before = [inodes(&path), inodes(&spare)];
-            rewrite_atomic(&path, &spare, b"fourth").unwrap();
-            assert_eq!([inodes(&spare), inodes(&path)], before);
-            assert_eq!(fs::read(&spare).unwrap(), b"third");
-        }
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! | module | what | where |
 //! |---|---|---|
 //! | [`atomic`] | every write: temp file, fsync, rename, fsync the folder | — |
+//! | [`slots`] | a small record rewritten in place, one `fdatasync` a change | — |
 //! | [`lock`] | cross-process locks, released by the OS when a holder dies | — |
 //! | [`drafts`] | drafts, their last 50 versions and copies of their files | `data/drafts/` |
 //! | [`sent`] | sent messages as a Maildir (mutt, neomutt, mblaze open it) | `data/sent/` |
@@ -15,8 +16,9 @@ mod error;
 pub mod ids;
 pub mod lock;
 pub mod sent;
+pub mod slots;
 
-pub use atomic::{AtomicWriteError, rewrite_atomic, write_atomic};
+pub use atomic::{AtomicWriteError, write_atomic};
 pub use error::StoreError;
 
 use std::path::{Path, PathBuf};
@@ -54,7 +56,15 @@ pub(crate) fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T
         path: path.to_path_buf(),
         source,
     })?;
-    serde_json::from_slice(&bytes).map_err(|e| StoreError::Damaged {
+    parse_json(path, &bytes)
+}
+
+/// Parses the JSON `bytes` read from `path` into `T`, naming the file if they are damaged.
+pub(crate) fn parse_json<T: serde::de::DeserializeOwned>(
+    path: &Path,
+    bytes: &[u8],
+) -> Result<T, StoreError> {
+    serde_json::from_slice(bytes).map_err(|e| StoreError::Damaged {
         path: path.to_path_buf(),
         reason: e.to_string(),
     })
@@ -65,17 +75,11 @@ pub(crate) fn write_json<T: serde::Serialize>(path: &Path, value: &T) -> Result<
     Ok(write_atomic(path, &json_bytes(path, value)?)?)
 }
 
-/// Rewrites `path` with `value` as pretty JSON, atomically, by swapping it with `spare`
-/// ([`rewrite_atomic`]); the caller holds the file's lock.
-pub(crate) fn rewrite_json<T: serde::Serialize>(
+/// `value` as pretty JSON, for the file `path`.
+pub(crate) fn json_bytes<T: serde::Serialize>(
     path: &Path,
-    spare: &Path,
     value: &T,
-) -> Result<(), StoreError> {
-    Ok(rewrite_atomic(path, spare, &json_bytes(path, value)?)?)
-}
-
-fn json_bytes<T: serde::Serialize>(path: &Path, value: &T) -> Result<Vec<u8>, StoreError> {
+) -> Result<Vec<u8>, StoreError> {
     serde_json::to_vec_pretty(value).map_err(|e| StoreError::Damaged {
         path: path.to_path_buf(),
         reason: e.to_string(),

@@ -13,6 +13,7 @@ use super::{StoreError, ids};
 
 pub struct SentStore {
     root: PathBuf,
+    folders_made: std::sync::OnceLock<()>,
 }
 
 /// What `sent list` shows.
@@ -29,6 +30,7 @@ impl SentStore {
     pub fn new(data_dir: &Path) -> Self {
         Self {
             root: data_dir.join("sent"),
+            folders_made: std::sync::OnceLock::new(),
         }
     }
 
@@ -38,32 +40,73 @@ impl SentStore {
 
     /// Stores `message` under a new id and returns the id.
     pub fn add(&self, message: &[u8], now: Timestamp) -> Result<String, StoreError> {
+        self.make_folders()?;
         let id = ids::new_id(now);
-        self.keep(&id, message, now)?;
+        let tmp = self.root.join("tmp").join(unique_name(&id, now));
+        write_synced(&tmp, message).map_err(StoreError::io("writing", tmp.clone()))?;
+        self.keep(&id, &tmp, now)?;
         Ok(id)
     }
 
-    /// Stores `message` as sent message `id`, once: when a copy of `id` is there already
-    /// (a runner killed between this copy and the removal of its outbox entry, finishing
-    /// it again) nothing is added. `created` must be the same on every call for one `id`;
+    /// Moves the message file `message` (fsynced already, like an outbox entry's frozen
+    /// message) into `sent/` as sent message `id`, durably: [`Self::move_in`], then
+    /// [`Self::sync`].
+    pub fn keep(&self, id: &str, message: &Path, created: Timestamp) -> Result<(), StoreError> {
+        self.move_in(id, message, created)?;
+        self.sync()
+    }
+
+    /// Moves `message` into `sent/` as sent message `id` — a rename, so nothing is
+    /// copied — durable once [`Self::sync`] returns. Once: when `id` is there already (a
+    /// runner killed after this move and before it removed its outbox entry, finishing
+    /// it again) nothing changes. `created` must be the same on every call for one `id`;
     /// it dates the file name.
-    pub fn keep(&self, id: &str, message: &[u8], created: Timestamp) -> Result<(), StoreError> {
-        for sub in ["tmp", "new", "cur"] {
-            let dir = self.root.join(sub);
-            std::fs::create_dir_all(&dir).map_err(StoreError::io("creating", dir))?;
+    pub fn move_in(&self, id: &str, message: &Path, created: Timestamp) -> Result<(), StoreError> {
+        self.make_folders()?;
+        let target = self
+            .root
+            .join("cur")
+            .join(format!("{}:2,S", unique_name(id, created)));
+        if target.exists() {
+            return Ok(());
         }
-        let unique = format!("{}.{id}.mailroom", created.as_second());
-        let target = self.root.join("cur").join(format!("{unique}:2,S"));
-        if !target.exists() {
-            let tmp = self.root.join("tmp").join(&unique);
-            write_synced(&tmp, message).map_err(StoreError::io("writing", tmp.clone()))?;
-            std::fs::rename(&tmp, &target).map_err(StoreError::io("moving", tmp))?;
+        match std::fs::rename(message, &target) {
+            Ok(()) => Ok(()),
+            // `sent/` was moved to another file system: copy through `tmp/`.
+            Err(e) if e.kind() == std::io::ErrorKind::CrossesDevices => {
+                let tmp = self.root.join("tmp").join(unique_name(id, created));
+                std::fs::copy(message, &tmp)
+                    .and_then(|_| std::fs::File::open(&tmp)?.sync_all())
+                    .and_then(|()| std::fs::rename(&tmp, &target))
+                    .map_err(StoreError::io("copying", message))
+            }
+            Err(source) => Err(StoreError::Io {
+                action: "moving",
+                path: message.to_path_buf(),
+                source,
+            }),
         }
-        // Also when the copy was there: the crash may have come before this fsync.
-        if cfg!(unix)
-            && let Ok(dir) = std::fs::File::open(self.root.join("cur"))
-        {
-            let _ = dir.sync_all();
+    }
+
+    /// Makes the messages moved in so far durable (one sync of `cur/`). Also after a
+    /// move that found its message there: the crash may have come before this sync.
+    pub fn sync(&self) -> Result<(), StoreError> {
+        let cur = self.root.join("cur");
+        if cfg!(unix) {
+            std::fs::File::open(&cur)
+                .and_then(|dir| dir.sync_all())
+                .map_err(StoreError::io("syncing", cur))?;
+        }
+        Ok(())
+    }
+
+    fn make_folders(&self) -> Result<(), StoreError> {
+        if self.folders_made.get().is_none() {
+            for sub in ["tmp", "new", "cur"] {
+                let dir = self.root.join(sub);
+                std::fs::create_dir_all(&dir).map_err(StoreError::io("creating", dir))?;
+            }
+            let _ = self.folders_made.set(());
         }
         Ok(())
     }
@@ -105,6 +148,11 @@ impl SentStore {
         }
         Ok(files)
     }
+}
+
+/// A Maildir file name's unique part: `<seconds>.<id>.mailroom`.
+fn unique_name(id: &str, created: Timestamp) -> String {
+    format!("{}.{id}.mailroom", created.as_second())
 }
 
 fn summarize(id: String, path: PathBuf) -> SentSummary {
@@ -178,16 +226,26 @@ mod tests {
         let home = tempfile::tempdir().unwrap();
         let sent = SentStore::new(home.path());
         let created = Timestamp::now();
-        let message = b"To: a@example.org\r\nSubject: Once\r\n\r\nbody\r\n";
-        sent.keep("20261201-080000-abcdef", message, created)
+        let frozen = home.path().join("message.eml");
+        std::fs::write(
+            &frozen,
+            b"To: a@example.org\r\nSubject: Once\r\n\r\nbody\r\n",
+        )
+        .unwrap();
+        sent.keep("20261201-080000-abcdef", &frozen, created)
             .unwrap();
-        sent.keep("20261201-080000-abcdef", message, created)
+        assert!(!frozen.exists(), "moved, not copied");
+        sent.keep("20261201-080000-abcdef", &frozen, created)
             .unwrap();
         let list = sent.list().unwrap();
         assert_eq!(list.len(), 1, "{list:?}");
-        assert_eq!(list[0].id, "20261201-080000-abcdef");
-        sent.keep("20261201-080000-fedcba", message, created)
-            .unwrap();
-        assert_eq!(sent.list().unwrap().len(), 2);
+        assert_eq!(
+            (list[0].id.as_str(), list[0].subject.as_str()),
+            ("20261201-080000-abcdef", "Once")
+        );
+        let missing = sent
+            .keep("20261201-080000-fedcba", &frozen, created)
+            .unwrap_err();
+        assert!(missing.to_string().contains("message.eml"), "{missing}");
     }
 }
