@@ -349,3 +349,63 @@ fn frames_keep_coming_while_a_dead_server_is_tested() {
         "the failure names the server"
     );
 }
+
+#[test]
+fn editing_a_profile_keeps_what_the_form_does_not_change_and_removing_asks_first() {
+    const PIN: &str = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
+    let home = Home::new();
+    home.run(&[
+        "profile",
+        "add",
+        "work",
+        "--host",
+        "smtp.example.org",
+        "--user",
+        "me@example.org",
+        "--from",
+        "Me <me@example.org>",
+        "--pin-sha256",
+        PIN,
+        "--password-command",
+        "pass show mail/work",
+        "--timeout-secs",
+        "15",
+    ])
+    .ok();
+    let mut gui = gui(&home);
+    wait_until(&mut gui, "the profiles", |g| from_shows(g, "— work"));
+    click(&mut gui, "Profiles");
+    click(&mut gui, "Edit work");
+    assert_eq!(
+        gui.get_by_label("Pinned certificate").value().as_deref(),
+        Some(PIN)
+    );
+    gui.get_by_label("Name").focus();
+    gui.step();
+    gui.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    gui.get_by_label("Name").type_text("office");
+    gui.step();
+    click(&mut gui, "Save profile");
+    wait_until(&mut gui, "the renamed profile", |g| {
+        has_label(g, "Edit office")
+    });
+    let saved = std::fs::read_to_string(home.path().join("config/profiles.toml")).unwrap();
+    assert!(!saved.contains("\"work\""), "renamed, not copied: {saved}");
+    for kept in [
+        PIN,
+        "pass show mail/work",
+        "timeout_secs = 15",
+        "smtp.example.org",
+    ] {
+        assert!(saved.contains(kept), "{kept} is kept: {saved}");
+    }
+
+    click(&mut gui, "Remove office");
+    assert!(has_label(&gui, "Edit office"), "nothing is removed yet");
+    click(&mut gui, "Keep it");
+    click(&mut gui, "Remove office");
+    click(&mut gui, "Yes, remove office");
+    wait_until(&mut gui, "the removal", |g| !has_label(g, "Edit office"));
+    let saved = std::fs::read_to_string(home.path().join("config/profiles.toml")).unwrap();
+    assert!(!saved.contains("office"), "{saved}");
+}

@@ -287,7 +287,7 @@ impl MailroomApp {
                     self.compose.problem = Some(text);
                 } else if what == "Saving the profile" {
                     if let Some(form) = &mut self.profiles.form {
-                        form.problem = Some(text);
+                        form.save_problem = Some(text);
                     }
                 } else {
                     self.problem = Some(text);

@@ -18,12 +18,16 @@ pub struct ProfilesState {
     pub test: Option<Option<Result<String, String>>>,
     pub keyring_problem: Option<String>,
     pub note: Option<String>,
+    /// The profile whose Remove was clicked, waiting for the person to confirm.
+    pub confirm_remove: Option<String>,
 }
 
+/// The add / edit form. Editing keeps what the form does not show (the timeout) from the
+/// profile being edited.
 #[derive(Debug, Clone)]
 pub struct ProfileForm {
-    /// The id being edited, when editing.
-    pub editing: Option<String>,
+    /// The profile being edited, when editing.
+    pub editing: Option<Profile>,
     pub id: String,
     pub from: String,
     pub host: String,
@@ -31,8 +35,11 @@ pub struct ProfileForm {
     pub security: Security,
     pub username: String,
     pub password: String,
+    pub password_command: String,
     pub ca_file: String,
-    pub problem: Option<String>,
+    pub pin_sha256: String,
+    /// Why the last Save failed (the worker's words).
+    pub save_problem: Option<String>,
 }
 
 impl Default for ProfileForm {
@@ -46,8 +53,10 @@ impl Default for ProfileForm {
             security: Security::Starttls,
             username: String::new(),
             password: String::new(),
+            password_command: String::new(),
             ca_file: String::new(),
-            problem: None,
+            pin_sha256: String::new(),
+            save_problem: None,
         }
     }
 }
@@ -55,16 +64,19 @@ impl Default for ProfileForm {
 impl ProfileForm {
     fn edit(profile: &Profile) -> Self {
         let mut form = Self {
-            editing: Some(profile.id.clone()),
+            editing: Some(profile.clone()),
             id: profile.id.clone(),
             from: profile.from.clone(),
             ..Self::default()
         };
         if let Server::Smtp(s) = &profile.server {
+            let text = |value: &Option<String>| value.clone().unwrap_or_default();
             form.host.clone_from(&s.host);
             form.port = s.port.to_string();
             form.security = s.security;
-            form.username = s.username.clone().unwrap_or_default();
+            form.username = text(&s.username);
+            form.password_command = text(&s.password_command);
+            form.pin_sha256 = text(&s.pin_sha256);
             form.ca_file = s
                 .ca_file
                 .as_ref()
@@ -74,8 +86,8 @@ impl ProfileForm {
         form
     }
 
-    /// The profile the form describes, and the typed password (if any).
-    pub fn to_profile(&self) -> Result<(Profile, Option<Password>), String> {
+    /// The profile the form describes, or what to fix first (naming the field).
+    pub fn to_profile(&self) -> Result<Profile, String> {
         if self.id.trim().is_empty() {
             return Err("Name: give the profile a name".into());
         }
@@ -87,23 +99,35 @@ impl ProfileForm {
             .trim()
             .parse()
             .map_err(|_| format!("Port: \"{}\" is not a port number", self.port))?;
-        let user = self.username.trim();
-        let auth = if user.is_empty() {
-            Auth::None
-        } else {
+        let optional = |text: &str| Some(text.trim().to_string()).filter(|t| !t.is_empty());
+        let username = optional(&self.username);
+        let auth = if username.is_some() {
             Auth::Password
+        } else {
+            Auth::None
         };
-        let mut smtp = SmtpServer::new(self.host.trim(), self.security, auth);
+        let mut smtp = match self.editing.as_ref().map(|p| &p.server) {
+            Some(Server::Smtp(old)) => old.clone(),
+            _ => SmtpServer::new(self.host.trim(), self.security, auth),
+        };
+        smtp.host = self.host.trim().to_string();
         smtp.port = port;
-        smtp.username = (!user.is_empty()).then(|| user.to_string());
-        smtp.ca_file = (!self.ca_file.trim().is_empty()).then(|| self.ca_file.trim().into());
-        let profile = Profile {
+        smtp.security = self.security;
+        smtp.auth = auth;
+        smtp.username = username;
+        smtp.password_command = optional(&self.password_command);
+        smtp.ca_file = optional(&self.ca_file).map(Into::into);
+        smtp.pin_sha256 = optional(&self.pin_sha256);
+        Ok(Profile {
             id: self.id.trim().to_string(),
             from: self.from.trim().to_string(),
             server: Server::Smtp(smtp),
-        };
-        let password = (!self.password.is_empty()).then(|| Password::new(self.password.clone()));
-        Ok((profile, password))
+        })
+    }
+
+    /// The password typed into the form, if any.
+    fn typed_password(&self) -> Option<Password> {
+        (!self.password.is_empty()).then(|| Password::new(self.password.clone()))
     }
 }
 
@@ -140,9 +164,7 @@ pub fn profiles_ui(ui: &mut Ui, state: &mut ProfilesState) -> Vec<Command> {
                     state.form = Some(ProfileForm::edit(profile));
                     state.test = None;
                 }
-                if ui.button(format!("Remove {}", profile.id)).clicked() {
-                    commands.push(Command::RemoveProfile(profile.id.clone()));
-                }
+                remove_ui(ui, &profile.id, &mut state.confirm_remove, &mut commands);
             });
         }
     } else {
@@ -153,120 +175,189 @@ pub fn profiles_ui(ui: &mut Ui, state: &mut ProfilesState) -> Vec<Command> {
     }
     if let Some(form) = &mut state.form {
         ui.separator();
-        if let Some(command) = form_ui(ui, form, &mut state.test) {
-            commands.push(command);
+        match form_ui(ui, form, &mut state.test) {
+            Some(FormAction::Command(command)) => commands.push(command),
+            Some(FormAction::Close) => state.form = None,
+            None => {}
         }
     }
     commands
+}
+
+/// Remove, then a confirmation: removing a profile also deletes its stored password.
+fn remove_ui(ui: &mut Ui, id: &str, confirm: &mut Option<String>, commands: &mut Vec<Command>) {
+    if confirm.as_deref() != Some(id) {
+        if ui.button(format!("Remove {id}")).clicked() {
+            *confirm = Some(id.to_string());
+        }
+        return;
+    }
+    ui.label(RichText::new("Remove it and its stored password?").color(error_color(ui)));
+    if ui.button(format!("Yes, remove {id}")).clicked() {
+        commands.push(Command::RemoveProfile(id.to_string()));
+        *confirm = None;
+    }
+    if ui.button("Keep it").clicked() || ui.input(|i| i.key_pressed(egui::Key::Escape)) {
+        *confirm = None;
+    }
+}
+
+enum FormAction {
+    Command(Command),
+    Close,
 }
 
 fn form_ui(
     ui: &mut Ui,
     form: &mut ProfileForm,
     test: &mut Option<Option<Result<String, String>>>,
-) -> Option<Command> {
-    let mut command = None;
+) -> Option<FormAction> {
+    let mut action = None;
     egui::Grid::new("profile-form")
         .num_columns(2)
         .spacing([8.0, 6.0])
-        .show(ui, |ui| {
-            labelled_field(ui, "Name", &mut form.id, "work");
-            ui.end_row();
-            labelled_field(ui, "From", &mut form.from, "Me <me@example.org>");
-            ui.end_row();
-            labelled_field(ui, "Server", &mut form.host, "smtp.example.org");
-            ui.end_row();
-            let label = ui.label("Security");
-            egui::ComboBox::from_id_salt("security")
-                .selected_text(form.security.describe())
-                .show_ui(ui, |ui| {
-                    for security in [Security::Starttls, Security::Tls, Security::Plain] {
-                        let name = match security {
-                            Security::Starttls => "STARTTLS (587)",
-                            Security::Tls => "TLS (465)",
-                            Security::Plain => "None — unencrypted (25)",
-                        };
-                        if ui
-                            .selectable_value(&mut form.security, security, name)
-                            .changed()
-                        {
-                            form.port = security.default_port().to_string();
-                        }
-                    }
-                })
-                .response
-                .labelled_by(label.id);
-            ui.end_row();
-            labelled_field(ui, "Port", &mut form.port, "587");
-            ui.end_row();
-            labelled_field(
-                ui,
-                "Username",
-                &mut form.username,
-                "me@example.org (empty: no login)",
-            );
-            ui.end_row();
-            let label = ui.label("Password");
-            ui.add(
-                egui::TextEdit::singleline(&mut form.password)
-                    .password(true)
-                    .desired_width(f32::INFINITY),
-            )
-            .labelled_by(label.id);
-            ui.end_row();
-            labelled_field(
-                ui,
-                "Extra CA file",
-                &mut form.ca_file,
-                "optional: a PEM file for a private CA",
-            );
-            ui.end_row();
-        });
+        .show(ui, |ui| fields_ui(ui, form));
     if form.security == Security::Plain {
         ui.label(
             RichText::new("Unencrypted: the password and messages cross the network in clear.")
                 .color(error_color(ui)),
         );
     }
+    let profile = form.to_profile();
     ui.horizontal(|ui| {
-        match form.to_profile() {
-            Ok((profile, password)) => {
-                form.problem = None;
-                if ui.button("Test connection").clicked() {
-                    *test = Some(None);
-                    command = Some(Command::TestProfile {
-                        profile: profile.clone(),
-                        password: password.clone(),
-                    });
-                }
-                if ui.button("Save profile").clicked() {
-                    command = Some(Command::SaveProfile {
-                        profile,
-                        password,
-                        replaces: form.editing.clone(),
-                    });
-                }
+        let valid = profile.is_ok();
+        let why = profile.as_ref().err().cloned().unwrap_or_default();
+        let testing = matches!(test, Some(None));
+        let test_button = ui
+            .add_enabled(valid && !testing, egui::Button::new("Test connection"))
+            .on_disabled_hover_text(&why);
+        let save_button = ui
+            .add_enabled(valid, egui::Button::new("Save profile"))
+            .on_disabled_hover_text(&why);
+        if let Ok(profile) = &profile {
+            if test_button.clicked() {
+                *test = Some(None);
+                action = Some(FormAction::Command(Command::TestProfile {
+                    profile: profile.clone(),
+                    password: form.typed_password(),
+                }));
             }
-            Err(problem) => form.problem = Some(problem),
+            if save_button.clicked() {
+                action = Some(FormAction::Command(Command::SaveProfile {
+                    profile: profile.clone(),
+                    password: form.typed_password(),
+                    replaces: form.editing.as_ref().map(|p| p.id.clone()),
+                }));
+            }
         }
-        match test {
-            Some(None) => {
-                ui.spinner();
-                ui.label("Testing…");
-            }
-            Some(Some(Ok(answer))) => {
-                ui.label(
-                    RichText::new(answer.as_str()).color(egui::Color32::from_rgb(40, 150, 60)),
-                );
-            }
-            Some(Some(Err(problem))) => {
-                ui.label(RichText::new(problem.as_str()).color(error_color(ui)));
-            }
-            None => {}
+        if ui.button("Cancel").clicked() {
+            action = Some(FormAction::Close);
         }
+        test_result_ui(ui, test);
     });
-    if let Some(problem) = &form.problem {
+    if let Err(problem) = &profile {
         ui.label(RichText::new(problem).weak());
     }
-    command
+    if let Some(problem) = &form.save_problem {
+        ui.label(RichText::new(problem).color(error_color(ui)));
+    }
+    action
+}
+
+fn fields_ui(ui: &mut Ui, form: &mut ProfileForm) {
+    labelled_field(ui, "Name", &mut form.id, "work");
+    ui.end_row();
+    labelled_field(ui, "From", &mut form.from, "Me <me@example.org>");
+    ui.end_row();
+    labelled_field(ui, "Server", &mut form.host, "smtp.example.org");
+    ui.end_row();
+    let label = ui.label("Security");
+    egui::ComboBox::from_id_salt("security")
+        .selected_text(form.security.describe())
+        .show_ui(ui, |ui| {
+            for security in [Security::Starttls, Security::Tls, Security::Plain] {
+                let name = match security {
+                    Security::Starttls => "STARTTLS (587)",
+                    Security::Tls => "TLS (465)",
+                    Security::Plain => "None — unencrypted (25)",
+                };
+                if ui
+                    .selectable_value(&mut form.security, security, name)
+                    .changed()
+                {
+                    form.port = security.default_port().to_string();
+                }
+            }
+        })
+        .response
+        .labelled_by(label.id);
+    ui.end_row();
+    labelled_field(ui, "Port", &mut form.port, "587");
+    ui.end_row();
+    labelled_field(
+        ui,
+        "Username",
+        &mut form.username,
+        "me@example.org (empty: no login)",
+    );
+    ui.end_row();
+    let label = ui.label("Password");
+    let hint = if form.editing.is_some() {
+        "leave empty to keep the stored one"
+    } else {
+        "stored in the system keyring"
+    };
+    ui.add(
+        egui::TextEdit::singleline(&mut form.password)
+            .password(true)
+            .hint_text(hint)
+            .desired_width(f32::INFINITY),
+    )
+    .labelled_by(label.id);
+    ui.end_row();
+    labelled_field(
+        ui,
+        "Password command",
+        &mut form.password_command,
+        "optional, instead of the keyring: e.g. pass show mail/work",
+    );
+    ui.end_row();
+    labelled_field(
+        ui,
+        "Extra CA file",
+        &mut form.ca_file,
+        "optional: a PEM file for a private CA",
+    );
+    ui.end_row();
+    labelled_field(
+        ui,
+        "Pinned certificate",
+        &mut form.pin_sha256,
+        "optional, for a self-signed server: its SHA-256 fingerprint",
+    );
+    ui.end_row();
+}
+
+fn test_result_ui(ui: &mut Ui, test: &Option<Option<Result<String, String>>>) {
+    match test {
+        Some(None) => {
+            ui.spinner();
+            ui.label("Testing…");
+        }
+        Some(Some(Ok(answer))) => {
+            ui.label(RichText::new(answer.as_str()).color(ok_color(ui)));
+        }
+        Some(Some(Err(problem))) => {
+            ui.label(RichText::new(problem.as_str()).color(error_color(ui)));
+        }
+        None => {}
+    }
+}
+
+fn ok_color(ui: &Ui) -> egui::Color32 {
+    if ui.visuals().dark_mode {
+        egui::Color32::from_rgb(110, 200, 120)
+    } else {
+        egui::Color32::from_rgb(30, 120, 50)
+    }
 }

@@ -334,7 +334,7 @@ impl CommandThread {
                 let mut profiles = m.profiles()?;
                 profiles.remove(&id)?;
                 profiles.save(&m.dirs.profiles_file())?;
-                let _ = secret::delete(&id);
+                let _ = self.forget_password(&id);
                 self.emit.emit(Event::Profiles(profiles));
             }
             Command::TestProfile { profile, password } => {
@@ -415,6 +415,14 @@ impl CommandThread {
         let id = profile.id.clone();
         profiles.add(profile)?;
         let mut note = None;
+        // A renamed profile keeps its stored password unless a new one was typed.
+        let password = match replaces.filter(|old| *old != id) {
+            Some(old) => {
+                let kept = self.forget_password(&old);
+                password.or(kept)
+            }
+            None => password,
+        };
         if let Some(password) = password {
             match secret::store(&id, &password) {
                 Ok(()) => {}
@@ -436,6 +444,15 @@ impl CommandThread {
         self.emit.emit(Event::Profiles(profiles));
         self.emit.emit(Event::ProfileSaved { id, note });
         Ok(())
+    }
+
+    /// Takes profile `id`'s password out of the keyring (and this session's memory) and
+    /// returns it, for a profile renamed or removed.
+    fn forget_password(&self, id: &str) -> Option<Password> {
+        let in_session = self.passwords.lock().ok().and_then(|mut p| p.remove(id));
+        let stored = secret::load(id).ok().flatten();
+        let _ = secret::delete(id);
+        stored.or(in_session)
     }
 
     fn test(&self, profile: &Profile, typed: Option<&Password>) -> Result<String, Error> {
