@@ -176,7 +176,7 @@ pub fn profiles_ui(ui: &mut Ui, state: &mut ProfilesState) -> Vec<Command> {
     if let Some(form) = &mut state.form {
         ui.separator();
         match form_ui(ui, form, &mut state.test) {
-            Some(FormAction::Command(command)) => commands.push(command),
+            Some(FormAction::Command(command)) => commands.push(*command),
             Some(FormAction::Close) => state.form = None,
             None => {}
         }
@@ -203,7 +203,7 @@ fn remove_ui(ui: &mut Ui, id: &str, confirm: &mut Option<String>, commands: &mut
 }
 
 enum FormAction {
-    Command(Command),
+    Command(Box<Command>),
     Close,
 }
 
@@ -237,17 +237,17 @@ fn form_ui(
         if let Ok(profile) = &profile {
             if test_button.clicked() {
                 *test = Some(None);
-                action = Some(FormAction::Command(Command::TestProfile {
+                action = Some(FormAction::Command(Box::new(Command::TestProfile {
                     profile: profile.clone(),
                     password: form.typed_password(),
-                }));
+                })));
             }
             if save_button.clicked() {
-                action = Some(FormAction::Command(Command::SaveProfile {
+                action = Some(FormAction::Command(Box::new(Command::SaveProfile {
                     profile: profile.clone(),
                     password: form.typed_password(),
                     replaces: form.editing.as_ref().map(|p| p.id.clone()),
-                }));
+                })));
             }
         }
         if ui.button("Cancel").clicked() {
