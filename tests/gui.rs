@@ -158,6 +158,59 @@ fn a_formatted_message_with_a_dropped_file_is_sent_through_postfix() {
 }
 
 #[test]
+fn the_toolbar_formats_the_selection_and_a_dropped_picture_goes_inline() {
+    let home = postfix_home(0);
+    let picture = b"\x89PNG\r\n\x1a\n a tiny picture";
+    let logo = home.file("logo.png", picture);
+    let mut gui = gui(&home);
+    wait_until(&mut gui, "the profiles", |g| from_shows(g, "— work"));
+    type_into(&mut gui, "To", "Ana <gui-inline@example.org>");
+    type_into(&mut gui, "Subject", "With our logo");
+    click(&mut gui, "Formatted (HTML)");
+    type_into(&mut gui, "Message", "Plan");
+    gui.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    gui.step();
+    click(&mut gui, "Bold");
+    assert_eq!(
+        gui.get_by_label("Message").value().as_deref(),
+        Some("**Plan**")
+    );
+    gui.get_by_label("Message").focus();
+    gui.step();
+    gui.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    gui.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::I);
+    gui.step();
+    assert_eq!(
+        gui.get_by_label("Message").value().as_deref(),
+        Some("***Plan***")
+    );
+
+    drop_file(&mut gui, logo);
+    wait_until(&mut gui, "the picture", |g| has_label(g, "logo.png ("));
+    click(&mut gui, "Show logo.png in the message");
+    let body = gui.get_by_label("Message").value().unwrap_or_default();
+    assert!(body.contains("![logo.png](cid:logo.png)"), "{body}");
+    assert!(has_label(&gui, "inline logo.png"));
+    click(&mut gui, "Send");
+    wait_until(&mut gui, "the sent toast", |g| has_label(g, "Message sent"));
+
+    // multipart/alternative: the text, then the HTML related to the picture it shows.
+    let msg = parse(&postfix().wait_for("gui-inline@example.org"));
+    assert_eq!(msg.content_type().unwrap().subtype(), Some("alternative"));
+    let html = msg.body_html(0).unwrap();
+    assert!(html.contains("<strong>Plan</strong>"), "{html}");
+    assert!(html.contains("src=\"cid:logo.png\""), "{html}");
+    let image = msg
+        .parts
+        .iter()
+        .find(|p| p.content_id() == Some("logo.png"))
+        .expect("the picture is a part of its own");
+    assert_eq!(image.content_type().unwrap().ctype(), "image");
+    assert_eq!(image.contents(), &picture[..]);
+    assert!(msg.attachment_count() <= 1, "no second copy of the picture");
+}
+
+#[test]
 fn a_saved_draft_appears_in_drafts_and_reopens_with_the_same_fields() {
     let home = Home::new();
     let mut gui = gui(&home);

@@ -125,6 +125,50 @@ impl Attachment {
     pub fn is_inline(&self) -> bool {
         self.content_id.is_some()
     }
+
+    /// Whether it is a picture (by its content type, or its file name's extension), so
+    /// that a formatted message can show it inline.
+    pub fn is_image(&self) -> bool {
+        match &self.content_type {
+            Some(given) => given.trim().to_ascii_lowercase().starts_with("image/"),
+            None => mime_guess::from_path(&self.file_name)
+                .first()
+                .is_some_and(|m| m.type_() == mime_guess::mime::IMAGE),
+        }
+    }
+
+    /// Makes it an inline image with a Content-ID derived from its file name (ASCII
+    /// letters, digits, `.`, `-` and `_` only, so it can stand in a `cid:` URL unescaped) that is
+    /// none of `taken`. Returns the Content-ID.
+    pub fn make_inline<'a>(&mut self, taken: impl IntoIterator<Item = &'a str> + Clone) -> String {
+        let mut safe = String::new();
+        for c in self.file_name.chars() {
+            let c = if c.is_ascii_alphanumeric() || matches!(c, '.' | '_') {
+                c
+            } else {
+                '-'
+            };
+            if !(c == '-' && (safe.is_empty() || safe.ends_with('-'))) {
+                safe.push(c);
+            }
+        }
+        let base = match safe.trim_end_matches('-') {
+            "" => "image".to_string(),
+            trimmed => trimmed.to_string(),
+        };
+        let id = (1..)
+            .map(|n| {
+                if n == 1 {
+                    base.clone()
+                } else {
+                    format!("{n}-{base}")
+                }
+            })
+            .find(|candidate| !taken.clone().into_iter().any(|t| t == candidate))
+            .unwrap_or(base);
+        self.content_id = Some(id.clone());
+        id
+    }
 }
 
 mod base64_bytes {
@@ -152,6 +196,17 @@ mod tests {
         assert_eq!(a.file_name, "logo.png");
         assert_eq!(a.content_id.as_deref(), Some("logo.png"));
         assert!(a.is_inline());
+        assert!(a.is_image());
+    }
+
+    #[test]
+    fn a_picture_made_inline_gets_a_content_id_safe_in_a_url_and_unique() {
+        let mut photo = Attachment::from_path("/tmp/Été à Paris.JPG");
+        assert!(photo.is_image() && !photo.is_inline());
+        assert_eq!(photo.make_inline(["logo.png"]), "t-Paris.JPG");
+        let mut again = Attachment::from_path("/home/ana/Été à Paris.JPG");
+        assert_eq!(again.make_inline(["t-Paris.JPG"]), "2-t-Paris.JPG");
+        assert!(!Attachment::from_path("/tmp/report.pdf").is_image());
     }
 
     #[test]

@@ -211,17 +211,21 @@ fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     haystack.windows(needle.len()).position(|w| w == needle)
 }
 
-/// CommonMark (with tables and strikethrough) as an HTML document body.
+/// CommonMark (with tables and strikethrough) as an HTML document body. A line break
+/// inside a paragraph stays a line break (`<br />`), as in every mail composer, rather
+/// than CommonMark's soft break, which joins the lines.
 pub fn markdown_to_html(markdown: &str) -> String {
-    use pulldown_cmark::{Options, Parser, html};
+    use pulldown_cmark::{Event, Options, Parser, html};
     let mut out = String::with_capacity(markdown.len() * 5 / 4);
-    html::push_html(
-        &mut out,
-        Parser::new_ext(
-            markdown,
-            Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH,
-        ),
-    );
+    let events = Parser::new_ext(
+        markdown,
+        Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH,
+    )
+    .map(|event| match event {
+        Event::SoftBreak => Event::HardBreak,
+        other => other,
+    });
+    html::push_html(&mut out, events);
     out
 }
 

@@ -252,7 +252,7 @@ fn a_folder_is_not_an_attachment() {
 #[test]
 fn markdown_is_sent_as_html_with_the_markdown_as_plain_text() {
     let d = Draft {
-        body: "# Plan\n\nThis is **important**.\n\n- one\n- two".into(),
+        body: "# Plan\n\nThis is **important**.\n\n- one\n- two\n\nSee you,\nZoë".into(),
         body_format: BodyFormat::Markdown,
         ..draft()
     };
@@ -262,7 +262,8 @@ fn markdown_is_sent_as_html_with_the_markdown_as_plain_text() {
     assert!(
         html.contains("<h1>Plan</h1>")
             && html.contains("<strong>important</strong>")
-            && html.contains("<li>two</li>"),
+            && html.contains("<li>two</li>")
+            && html.contains("See you,<br />\nZoë"),
         "{html}"
     );
     assert!(msg.body_text(0).unwrap().contains("This is **important**."));

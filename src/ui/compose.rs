@@ -14,7 +14,8 @@ use std::time::{Duration, Instant};
 use eframe::egui::{self, Key, KeyboardShortcut, Modifiers, RichText, Ui};
 use egui_commonmark::CommonMarkCache;
 
-use super::compose_body::{body_ui, drop_formatting_modal, toolbar};
+use super::compose_body::{body_ui, drop_formatting_modal, insert_into_body, toolbar};
+use super::preview::Preview;
 use super::send_later::SendLater;
 use super::widgets::{field_error, human_size, labelled_field, local_time};
 use crate::message::address::invalid_addresses;
@@ -48,8 +49,12 @@ pub struct ComposeState {
     pub ask_drop_formatting: bool,
     pub send_later: SendLater,
     pub problem: Option<String>,
-    /// The formatted preview's cache ([`super::compose_body`]).
-    pub(super) preview: CommonMarkCache,
+    /// Counts changes, so that what is worked out from the draft (the preview) is
+    /// remade only after one.
+    pub(super) revision: u64,
+    /// What the preview shows, and egui_commonmark's cache ([`super::compose_body`]).
+    pub(super) preview: Preview,
+    pub(super) preview_cache: CommonMarkCache,
 }
 
 impl Default for ComposeState {
@@ -75,7 +80,9 @@ impl ComposeState {
             ask_drop_formatting: false,
             send_later: SendLater::default(),
             problem: None,
-            preview: CommonMarkCache::default(),
+            revision: 0,
+            preview: Preview::default(),
+            preview_cache: CommonMarkCache::default(),
         };
         state.check_all_addresses();
         state
@@ -109,6 +116,7 @@ impl ComposeState {
 
     pub fn mark_changed(&mut self) {
         self.changed_at = Some(Instant::now());
+        self.revision += 1;
     }
 
     /// The autosave command, once the person has paused for [`AUTOSAVE_AFTER`].
@@ -386,6 +394,8 @@ fn attachments_ui(
             actions.push(ComposeAction::Command(Box::new(Command::PickAttachments)));
         }
         let mut remove = None;
+        let mut show_inline = None;
+        let formatted = state.draft.body_format.is_html();
         for (index, a) in state.draft.attachments.iter().enumerate() {
             let size = match &a.source {
                 AttachmentSource::File(path) => state.sizes.get(path).map(|s| human_size(*s)),
@@ -398,10 +408,22 @@ fn attachments_ui(
                     a.file_name,
                     size.unwrap_or_else(|| "…".into())
                 ));
+                if formatted
+                    && a.is_image()
+                    && !a.is_inline()
+                    && ui
+                        .small_button(format!("Show {} in the message", a.file_name))
+                        .clicked()
+                {
+                    show_inline = Some(index);
+                }
                 if ui.small_button(format!("Remove {}", a.file_name)).clicked() {
                     remove = Some(index);
                 }
             });
+        }
+        if let Some(index) = show_inline {
+            show_in_message(ui, state, index);
         }
         if let Some(index) = remove {
             state.draft.attachments.remove(index);
@@ -432,6 +454,27 @@ fn attachments_ui(
             .weak(),
         );
     }
+}
+
+/// Makes attachment `index` (a picture) an inline image and puts a reference to it in
+/// the body at the cursor, in the body's own language.
+fn show_in_message(ui: &mut Ui, state: &mut ComposeState, index: usize) {
+    let taken: Vec<String> = state
+        .draft
+        .attachments
+        .iter()
+        .filter_map(|a| a.content_id.clone())
+        .collect();
+    let Some(picture) = state.draft.attachments.get_mut(index) else {
+        return;
+    };
+    let content_id = picture.make_inline(taken.iter().map(String::as_str));
+    let name = picture.file_name.replace(['[', ']', '"', '<', '>'], "");
+    let reference = match state.draft.body_format {
+        BodyFormat::Html => format!("<img src=\"cid:{content_id}\" alt=\"{name}\">"),
+        _ => format!("![{name}](cid:{content_id})"),
+    };
+    insert_into_body(ui, state, &reference);
 }
 
 fn buttons_ui(ui: &mut Ui, state: &mut ComposeState, actions: &mut Vec<ComposeAction>) {

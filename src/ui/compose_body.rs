@@ -15,20 +15,51 @@ const ITALIC: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key::
 
 pub(super) fn toolbar(ui: &mut Ui, state: &mut ComposeState) {
     for format in Format::ALL {
-        let (text, name) = format.label();
-        if ui.button(text).on_hover_text(name).clicked() {
+        let (text, name, hint) = format.label();
+        let button = ui.button(text).on_hover_text(hint);
+        // Screen readers (and the tests) hear "Bold", not "B".
+        button.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Button, true, name));
+        if button.clicked() {
             format_selection(ui, state, format);
         }
     }
 }
 
-fn body_id(ui: &Ui) -> egui::Id {
-    ui.make_persistent_id("compose-body")
+/// The body editor's id, the same from wherever it is asked for (the toolbar, a
+/// shortcut inside the editor, an attachment's "Show in the message"): there is one
+/// compose view.
+fn body_id() -> egui::Id {
+    egui::Id::unique("mailroom-compose-body")
+}
+
+/// Inserts `text` into the body at its cursor (at the end, on a line of its own, when
+/// the body has never had one) and puts the cursor after it.
+pub(super) fn insert_into_body(ui: &mut Ui, state: &mut ComposeState, text: &str) {
+    let id = body_id();
+    let mut text_state = egui::TextEdit::load_state(ui.ctx(), id).unwrap_or_default();
+    let body = &mut state.draft.body;
+    let cursor = text_state
+        .cursor
+        .char_range()
+        .map(|r| r.primary.index.0.max(r.secondary.index.0));
+    let (at, insertion) = match cursor {
+        Some(chars) => (chars.min(body.chars().count()), text.to_string()),
+        None if body.is_empty() || body.ends_with('\n') => (body.chars().count(), text.to_string()),
+        None => (body.chars().count(), format!("\n{text}")),
+    };
+    let byte = body.char_indices().nth(at).map_or(body.len(), |(b, _)| b);
+    body.insert_str(byte, &insertion);
+    let after = egui::text::CCursor::new(at + insertion.chars().count());
+    text_state
+        .cursor
+        .set_char_range(Some(egui::text::CCursorRange::one(after)));
+    text_state.store(ui.ctx(), id);
+    state.mark_changed();
 }
 
 /// Applies a format to the body's selection and keeps the selection on the result.
 fn format_selection(ui: &mut Ui, state: &mut ComposeState, format: Format) {
-    let id = body_id(ui);
+    let id = body_id();
     let mut text_state = egui::TextEdit::load_state(ui.ctx(), id).unwrap_or_default();
     let (start, end) = text_state
         .cursor
@@ -49,7 +80,7 @@ fn format_selection(ui: &mut Ui, state: &mut ComposeState, format: Format) {
 
 pub(super) fn body_ui(ui: &mut Ui, state: &mut ComposeState) {
     let label = ui.label("Message");
-    let id = body_id(ui);
+    let id = body_id();
     let height = ui.available_height().max(120.0);
     let preview = state.draft.body_format.is_html();
     ui.horizontal_top(|ui| {
@@ -92,16 +123,17 @@ pub(super) fn body_ui(ui: &mut Ui, state: &mut ComposeState) {
                                 .weak()
                                 .small(),
                         );
-                        match state.draft.body_format {
+                        let format = state.draft.body_format;
+                        let source =
+                            state
+                                .preview
+                                .source(state.revision, &state.draft.body, format);
+                        match format {
                             BodyFormat::Markdown => {
-                                CommonMarkViewer::new().show(
-                                    ui,
-                                    &mut state.preview,
-                                    &state.draft.body,
-                                );
+                                CommonMarkViewer::new().show(ui, &mut state.preview_cache, source);
                             }
                             _ => {
-                                ui.label(html_to_text(&state.draft.body));
+                                ui.label(source);
                             }
                         }
                     });

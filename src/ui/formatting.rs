@@ -25,16 +25,16 @@ impl Format {
         Format::Quote,
     ];
 
-    /// The button's text and its accessible name.
-    pub fn label(self) -> (&'static str, &'static str) {
+    /// The button's text, its accessible name, and its hover text.
+    pub fn label(self) -> (&'static str, &'static str, &'static str) {
         match self {
-            Format::Bold => ("B", "Bold (Ctrl+B)"),
-            Format::Italic => ("I", "Italic (Ctrl+I)"),
-            Format::Link => ("Link", "Link"),
-            Format::Heading => ("H", "Heading"),
-            Format::Bullets => ("• List", "Bulleted list"),
-            Format::Numbers => ("1.", "Numbered list"),
-            Format::Quote => ("Quote", "Quote"),
+            Format::Bold => ("B", "Bold", "Bold (Ctrl+B)"),
+            Format::Italic => ("I", "Italic", "Italic (Ctrl+I)"),
+            Format::Link => ("Link", "Link", "Link"),
+            Format::Heading => ("H", "Heading", "Heading"),
+            Format::Bullets => ("• List", "Bulleted list", "Bulleted list"),
+            Format::Numbers => ("1.", "Numbered list", "Numbered list"),
+            Format::Quote => ("Quote", "Quote", "Quote"),
         }
     }
 }

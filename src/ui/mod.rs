@@ -12,6 +12,7 @@ mod compose_body;
 pub mod drafts;
 mod formatting;
 pub mod outbox;
+mod preview;
 pub mod profiles;
 mod send_later;
 mod toast;
