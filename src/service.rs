@@ -152,6 +152,7 @@ impl Mailroom {
             give_up_after,
             clock,
             connector,
+            on_upload: &crate::outbox::runner::no_progress,
         }
     }
 

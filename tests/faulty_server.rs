@@ -164,3 +164,49 @@ fn pem_to_der(pem: &str) -> Vec<u8> {
         .decode(body)
         .unwrap()
 }
+
+/// The window's progress bar for a big message: the SMTP upload says how far it got
+/// after each BDAT chunk (4 MiB), from 0 to the whole message.
+#[test]
+fn a_big_upload_reports_its_progress_chunk_by_chunk() {
+    use mailroom::message::{Attachment, AttachmentSource, Draft};
+    use mailroom::profile::{Auth, Profile, Security, Server, SmtpServer};
+
+    let server = Faulty::start(&["--mode", "ok", "--chunking"]);
+    let mut smtp = SmtpServer::new("localhost", Security::Plain, Auth::None);
+    smtp.port = server.port;
+    let profile = Profile {
+        id: "progress".into(),
+        from: "Me <me@example.org>".into(),
+        server: Server::Smtp(smtp),
+    };
+    let draft = Draft {
+        to: "progress@example.org".into(),
+        subject: "Nine megabytes".into(),
+        body: "Attached.".into(),
+        attachments: vec![Attachment {
+            file_name: "big.bin".into(),
+            content_type: None,
+            content_id: None,
+            source: AttachmentSource::Bytes(vec![7; 9 * 1024 * 1024]),
+        }],
+        ..Draft::default()
+    };
+    let message = mailroom::send::build(&profile, &draft).unwrap();
+    let bytes = message.transmitted();
+    let mut transport = mailroom::send::open(&profile).unwrap();
+    let mut heard = Vec::new();
+    transport
+        .send_reporting(message.envelope(), &bytes, &mut |sent| heard.push(sent))
+        .unwrap();
+    transport.close();
+
+    let chunk = 4 * 1024 * 1024;
+    let whole = bytes.len();
+    assert_eq!(
+        heard,
+        vec![0, chunk, 2 * chunk, 3 * chunk, whole],
+        "{whole} bytes"
+    );
+    assert_eq!(server.messages().len(), 1);
+}

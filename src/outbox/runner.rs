@@ -64,7 +64,21 @@ pub struct Runner<'a> {
     pub give_up_after: Duration,
     pub clock: &'a dyn Clock,
     pub connector: &'a dyn Connector,
+    /// Hears how far each upload has got ([`no_progress`] by default).
+    pub on_upload: &'a dyn Fn(Upload<'_>),
 }
+
+/// How far the upload of an outbox entry has got: the window's progress bar.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Upload<'a> {
+    pub entry_id: &'a str,
+    /// Bytes the server has taken so far.
+    pub sent: usize,
+    pub total: usize,
+}
+
+/// An [`Runner::on_upload`] for runners nobody watches (the CLI, the OS scheduler).
+pub fn no_progress(_: Upload<'_>) {}
 
 /// How an attempt ended.
 enum Outcome {
@@ -217,7 +231,13 @@ impl Runner<'_> {
                 (Ok(()), Some(open)) => match self.mark_sending(&mut entry) {
                     Ok(outgoing) => {
                         self.wait_recorded(last_recorded.take(), &mut entry)?;
-                        transmit(open, &outgoing)
+                        transmit(open, &outgoing, &mut |sent, total| {
+                            (self.on_upload)(Upload {
+                                entry_id: &candidate.id,
+                                sent,
+                                total,
+                            });
+                        })
                     }
                     Err(local) => Err(local),
                 },
@@ -368,14 +388,19 @@ struct Outgoing {
     record: Vec<u8>,
 }
 
-/// Transmits a marked message. On error: the text, whether it is transient, and whether
-/// the server may have the message.
+/// Transmits a marked message, telling `uploaded` the bytes taken so far and the total.
+/// On error: the text, whether it is transient, and whether the server may have it.
 fn transmit(
     transport: &mut Box<dyn Transport>,
     outgoing: &Outgoing,
+    uploaded: &mut dyn FnMut(usize, usize),
 ) -> Result<String, (String, bool, bool)> {
+    let message = transmitted(&outgoing.record);
+    let total = message.len();
     transport
-        .send(&outgoing.envelope, &transmitted(&outgoing.record))
+        .send_reporting(&outgoing.envelope, &message, &mut |sent| {
+            uploaded(sent, total)
+        })
         .map(|accepted| accepted.reply)
         .map_err(|e| {
             (

@@ -84,6 +84,15 @@ fn refused(code: u16) -> SendError {
 }
 
 fn run(f: &Fixture, script: &'static Script, clock: &TestClock) -> RunReport {
+    run_watched(f, script, clock, &no_progress)
+}
+
+fn run_watched(
+    f: &Fixture,
+    script: &'static Script,
+    clock: &TestClock,
+    on_upload: &dyn Fn(Upload<'_>),
+) -> RunReport {
     let sent = SentStore::new(f.home.path());
     let profiles = profiles();
     let runner = Runner {
@@ -94,6 +103,7 @@ fn run(f: &Fixture, script: &'static Script, clock: &TestClock) -> RunReport {
         give_up_after: Duration::from_secs(48 * 3600),
         clock,
         connector: &ScriptConnector(script),
+        on_upload,
     };
     runner.run_due().unwrap()
 }
@@ -277,4 +287,26 @@ fn an_entry_claimed_by_another_runner_is_left_alone() {
 fn backoff_doubles_up_to_an_hour() {
     let minutes: Vec<i64> = (1..=9).map(|n| backoff(n).as_mins()).collect();
     assert_eq!(minutes, [1, 2, 4, 8, 16, 32, 60, 60, 60]);
+}
+
+#[test]
+fn each_upload_is_reported_with_its_entry_and_the_bytes_transmitted() {
+    let f = Fixture::new();
+    let clock = TestClock(Mutex::new(now()));
+    let entry = f.schedule("a@example.org", "work", now());
+    let heard = Mutex::new(Vec::new());
+    let script = leak(Script::default());
+    let on_upload = |u: Upload<'_>| {
+        heard
+            .lock()
+            .unwrap()
+            .push((u.entry_id.to_string(), u.sent, u.total))
+    };
+    run_watched(&f, script, &clock, &on_upload);
+    let transmitted = script.sent_bytes.borrow()[0].len();
+    assert_eq!(
+        *heard.lock().unwrap(),
+        vec![(entry.id.clone(), transmitted, transmitted)],
+        "the Bcc header is not part of what goes out, so not of the total"
+    );
 }

@@ -27,6 +27,20 @@ pub trait Transport {
     /// Transmits `message` (RFC 5322 bytes) to the envelope's recipients.
     fn send(&mut self, envelope: &Envelope, message: &[u8]) -> Result<Accepted, SendError>;
 
+    /// As [`Transport::send`], telling `uploaded` how many of the message's bytes the
+    /// server has taken, as the upload goes (for a progress bar). By default: once, at
+    /// the end.
+    fn send_reporting(
+        &mut self,
+        envelope: &Envelope,
+        message: &[u8],
+        uploaded: &mut dyn FnMut(usize),
+    ) -> Result<Accepted, SendError> {
+        let accepted = self.send(envelope, message)?;
+        uploaded(message.len());
+        Ok(accepted)
+    }
+
     /// Ends the session politely (SMTP `QUIT`); errors are of no interest by then.
     fn close(&mut self) {}
 }

@@ -234,6 +234,15 @@ impl SmtpSession {
 
 impl Transport for SmtpSession {
     fn send(&mut self, envelope: &Envelope, message: &[u8]) -> Result<Accepted, SendError> {
+        self.send_reporting(envelope, message, &mut |_| {})
+    }
+
+    fn send_reporting(
+        &mut self,
+        envelope: &Envelope,
+        message: &[u8],
+        uploaded: &mut dyn FnMut(usize),
+    ) -> Result<Accepted, SendError> {
         if let Some(limit) = self
             .greeting
             .size_limit
@@ -263,7 +272,7 @@ impl Transport for SmtpSession {
             });
         }
         let chunking = self.offers("CHUNKING");
-        let response = upload(&mut self.conn, message, chunking)
+        let response = upload(&mut self.conn, message, chunking, uploaded)
             .map_err(|(stage, e)| step_error(&self.server, stage, e))?;
         Ok(Accepted {
             reply: response_text(&response),

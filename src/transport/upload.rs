@@ -26,16 +26,22 @@ const BDAT_CHUNK: usize = 4 * 1024 * 1024;
 /// records, small enough that lettre's dot-stuffed copy of it stays small.
 const DATA_CHUNK: usize = 256 * 1024;
 
-/// Uploads `message`; the server's answer to its end, or the failed step.
+/// Uploads `message`; the server's answer to its end, or the failed step. `uploaded`
+/// hears how many bytes the server has taken: after each BDAT chunk, or at the end of
+/// DATA.
 pub fn upload(
     conn: &mut SmtpConnection,
     message: &[u8],
     chunking: bool,
+    uploaded: &mut dyn FnMut(usize),
 ) -> Result<Response, (Stage, LettreError)> {
-    match std::str::from_utf8(message) {
-        Ok(text) if chunking => bdat(conn, text),
+    uploaded(0);
+    let response = match std::str::from_utf8(message) {
+        Ok(text) if chunking => bdat(conn, text, uploaded),
         _ => data(conn, message),
-    }
+    }?;
+    uploaded(message.len());
+    Ok(response)
 }
 
 fn data(conn: &mut SmtpConnection, message: &[u8]) -> Result<Response, (Stage, LettreError)> {
@@ -46,7 +52,11 @@ fn data(conn: &mut SmtpConnection, message: &[u8]) -> Result<Response, (Stage, L
 
 /// Only the last chunk's answer can mean the message was taken: a failure before it is
 /// reported as the DATA step (the server cannot have the message).
-fn bdat(conn: &mut SmtpConnection, text: &str) -> Result<Response, (Stage, LettreError)> {
+fn bdat(
+    conn: &mut SmtpConnection,
+    text: &str,
+    uploaded: &mut dyn FnMut(usize),
+) -> Result<Response, (Stage, LettreError)> {
     let mut rest = text;
     loop {
         let (chunk, tail) = rest.split_at(chunk_end(rest, BDAT_CHUNK));
@@ -57,6 +67,7 @@ fn bdat(conn: &mut SmtpConnection, text: &str) -> Result<Response, (Stage, Lettr
         }
         response.map_err(|e| (Stage::Data, e))?;
         rest = tail;
+        uploaded(text.len() - rest.len());
     }
 }
 

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use eframe::egui::{self, RichText, Ui};
 
-use super::widgets::{countdown, error_color, local_time};
+use super::widgets::{countdown, error_color, human_size, local_time};
 use crate::outbox::{Entry, State};
 use crate::store::sent::SentSummary;
 use crate::worker::Command;
@@ -16,36 +16,40 @@ pub struct OutboxState {
     pub entries: Vec<Entry>,
     pub sent: Vec<SentSummary>,
     pub scheduler: Option<String>,
+    /// The big message going out now: its entry id, bytes sent, bytes in all.
+    pub uploading: Option<(String, usize, usize)>,
 }
+
+/// The sent copies listed (the newest); the rest are in `sent/` for any mail program.
+const SENT_SHOWN: usize = 200;
 
 pub fn outbox_ui(ui: &mut Ui, state: &OutboxState) -> Vec<Command> {
     let mut commands = Vec::new();
     if let Some(status) = &state.scheduler {
         ui.label(RichText::new(status.lines().next().unwrap_or_default()).weak());
     }
-    ui.heading("Outbox");
-    if state.entries.is_empty() {
-        ui.label(RichText::new("Nothing waiting to go out.").weak());
-    }
-    for entry in &state.entries {
-        entry_ui(ui, entry, &mut commands);
-    }
-    if state
-        .entries
-        .iter()
-        .any(|e| e.state == State::Scheduled || e.state == State::Sending)
-    {
-        ui.ctx().request_repaint_after(Duration::from_millis(500)); // the countdowns
-    }
-    ui.add_space(12.0);
-    ui.heading("Sent");
-    if state.sent.is_empty() {
-        ui.label(RichText::new("Nothing sent yet.").weak());
-    }
     egui::ScrollArea::vertical()
-        .id_salt("sent-list")
+        .id_salt("outbox-and-sent")
+        .auto_shrink([false, false])
         .show(ui, |ui| {
-            for sent in state.sent.iter().take(200) {
+            ui.heading("Outbox");
+            if state.entries.is_empty() {
+                ui.label(RichText::new("Nothing waiting to go out.").weak());
+            }
+            for entry in &state.entries {
+                let upload = state
+                    .uploading
+                    .as_ref()
+                    .filter(|(id, ..)| *id == entry.id)
+                    .map(|(_, sent, total)| (*sent, *total));
+                entry_ui(ui, entry, upload, &mut commands);
+            }
+            ui.add_space(12.0);
+            ui.heading("Sent");
+            if state.sent.is_empty() {
+                ui.label(RichText::new("Nothing sent yet.").weak());
+            }
+            for sent in state.sent.iter().take(SENT_SHOWN) {
                 ui.horizontal(|ui| {
                     ui.label(sent.date.as_deref().unwrap_or(""));
                     ui.label(RichText::new(&sent.subject).strong());
@@ -56,10 +60,23 @@ pub fn outbox_ui(ui: &mut Ui, state: &OutboxState) -> Vec<Command> {
                 });
             }
         });
+    if state
+        .entries
+        .iter()
+        .any(|e| e.state == State::Scheduled || e.state == State::Sending)
+    {
+        ui.ctx().request_repaint_after(Duration::from_millis(500)); // the countdowns
+    }
     commands
 }
 
-fn entry_ui(ui: &mut Ui, entry: &Entry, commands: &mut Vec<Command>) {
+/// One entry; `upload` (bytes sent, in all) while it is going out.
+fn entry_ui(
+    ui: &mut Ui,
+    entry: &Entry,
+    upload: Option<(usize, usize)>,
+    commands: &mut Vec<Command>,
+) {
     egui::Frame::group(ui.style()).show(ui, |ui| {
         ui.set_width(ui.available_width());
         ui.horizontal(|ui| {
@@ -71,6 +88,15 @@ fn entry_ui(ui: &mut Ui, entry: &Entry, commands: &mut Vec<Command>) {
             ui.label(RichText::new(subject).strong());
             ui.label(format!("to {}", entry.recipients));
         });
+        if let Some((sent, total)) = upload {
+            let done = sent as f32 / total.max(1) as f32;
+            ui.add(egui::ProgressBar::new(done).text(format!(
+                "Sending {} of {}",
+                human_size(sent as u64),
+                human_size(total as u64)
+            )));
+            return;
+        }
         ui.horizontal(|ui| {
             let id = entry.id.clone();
             match entry.state {
@@ -96,10 +122,7 @@ fn entry_ui(ui: &mut Ui, entry: &Entry, commands: &mut Vec<Command>) {
                 }
                 State::Sending => {
                     ui.spinner();
-                    ui.label(format!(
-                        "Sending {} …",
-                        super::widgets::human_size(entry.size)
-                    ));
+                    ui.label(format!("Sending {} …", human_size(entry.size)));
                 }
                 State::Failed => {
                     ui.label(RichText::new("Failed").color(error_color(ui)));

@@ -116,6 +116,12 @@ pub enum Event {
         undo_until: Option<Timestamp>,
     },
     Reopen(DraftRecord),
+    /// A big message is going out: `sent` of its `total` bytes so far.
+    Uploading {
+        entry_id: String,
+        sent: usize,
+        total: usize,
+    },
     OutboxRan(RunReport),
     TestResult {
         profile_id: String,

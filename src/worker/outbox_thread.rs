@@ -9,10 +9,13 @@ use jiff::Timestamp;
 
 use super::{Emitter, Event, SessionPasswords};
 use crate::error::Error;
-use crate::outbox::runner::Connector;
+use crate::outbox::runner::{Connector, Upload};
 use crate::profile::Profile;
 use crate::service::Mailroom;
 use crate::transport::Transport;
+
+/// A message this big (bytes) shows its upload's progress; smaller ones go out at once.
+const BIG_MESSAGE: usize = 256 * 1024;
 
 pub(super) struct OutboxThread {
     pub(super) mailroom: Mailroom,
@@ -51,14 +54,23 @@ impl OutboxThread {
         let connector = SessionConnector {
             passwords: self.passwords.clone(),
         };
-        let report = m
-            .runner(
-                &profiles,
-                settings.give_up_after(),
-                &crate::clock::SystemClock,
-                &connector,
-            )
-            .run_due()?;
+        let show_upload = |upload: Upload<'_>| {
+            if upload.total >= BIG_MESSAGE {
+                self.emit.emit(Event::Uploading {
+                    entry_id: upload.entry_id.to_string(),
+                    sent: upload.sent,
+                    total: upload.total,
+                });
+            }
+        };
+        let mut runner = m.runner(
+            &profiles,
+            settings.give_up_after(),
+            &crate::clock::SystemClock,
+            &connector,
+        );
+        runner.on_upload = &show_upload;
+        let report = runner.run_due()?;
         let changed = !(report.sent.is_empty()
             && report.failed.is_empty()
             && report.retrying.is_empty()
