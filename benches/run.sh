@@ -55,7 +55,7 @@ new_home() {
 }
 
 # The 25 MiB attachment of P2 and P6.
-head -c 25M /dev/urandom >"$work/big.bin"
+if wants P2 || wants P6; then head -c 25M /dev/urandom >"$work/big.bin"; fi
 
 # --- P1: start to first painted frame, against a bare eframe window -----------------------
 if wants P1; then

@@ -189,7 +189,7 @@ fn print_report(report: &RunReport) {
     for id in &report.uncertain {
         println!("uncertain {id}: it may have been sent (see `mailroom outbox list`)");
     }
-    for problem in &report.quarantined {
+    for problem in &report.problems {
         eprintln!("mailroom: {problem}");
     }
 }

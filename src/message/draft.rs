@@ -156,16 +156,13 @@ impl Attachment {
             "" => "image".to_string(),
             trimmed => trimmed.to_string(),
         };
-        let id = (1..)
-            .map(|n| {
-                if n == 1 {
-                    base.clone()
-                } else {
-                    format!("{n}-{base}")
-                }
-            })
-            .find(|candidate| !taken.clone().into_iter().any(|t| t == candidate))
-            .unwrap_or(base);
+        let is_taken = |candidate: &str| taken.clone().into_iter().any(|t| t == candidate);
+        let mut id = base.clone();
+        let mut n = 1;
+        while is_taken(&id) {
+            n += 1;
+            id = format!("{n}-{base}");
+        }
         self.content_id = Some(id.clone());
         id
     }

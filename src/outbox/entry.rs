@@ -49,6 +49,20 @@ pub struct Entry {
     pub size: u64,
 }
 
+impl Entry {
+    /// When it went out, which dates its sent copy: the server's acceptance, else (an
+    /// uncertain message the person says went out) its last attempt, else when it was
+    /// scheduled. Fixed once the entry stops changing, so finishing it again after a
+    /// crash names the copy the same.
+    pub fn sent_at(&self) -> Timestamp {
+        self.accepted
+            .as_ref()
+            .map(|a| a.at)
+            .or(self.last_error.as_ref().map(|e| e.at))
+            .unwrap_or(self.created)
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LastError {
     pub at: Timestamp,

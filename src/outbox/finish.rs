@@ -2,10 +2,10 @@
 //!
 //! 1. the **recorder** writes the acceptance into the entry (one `fdatasync`) and says
 //!    so, since the next message may go out only once it is on disk;
-//! 2. the **mover** moves each recorded entry's frozen message into `sent/` (a rename)
-//!    and takes the entry out of the outbox, in batches: whatever has been recorded
-//!    since its last batch shares one sync of `sent/`, so a slow directory sync never
-//!    holds up the next recording.
+//! 2. the **mover** links each recorded entry's frozen message into `sent/` (a hard
+//!    link: nothing copied) and takes the entry out of the outbox, in batches: whatever
+//!    has been recorded since its last batch shares one sync of `sent/`, so a slow
+//!    directory sync never holds up the next recording.
 //!
 //! Every acceptance is recorded, whatever failed before. An entry whose move failed
 //! stays `sending` with its acceptance, for [`super::runner`]'s recovery to finish;
@@ -74,7 +74,7 @@ fn move_recorded(
         let mut moved = Vec::new();
         for (lock, entry) in batch {
             let path = outbox.message_path(&entry.id);
-            match sent.move_in(&entry.id, &path, entry.created) {
+            match sent.link_in(&entry.id, &path, entry.sent_at()) {
                 Ok(()) => moved.push((lock, entry)),
                 Err(e) => first_failure = first_failure.and(Err(e)),
             }

@@ -35,9 +35,10 @@ pub use entry::{Acceptance, Entry, LastError, State, StoredEnvelope};
 
 /// The sidecar's file ([`slots`]).
 const ENTRY: &str = "entry.slots";
-/// Where entries scheduled by Mailroom 0.1 before `entry.slots` kept their sidecar; read
-/// until the entry's next change.
+/// Where entries scheduled by Mailroom 0.1 before `entry.slots` kept their sidecar (and
+/// its spare); read until the entry's next change.
 const LEGACY_ENTRY: &str = "entry.json";
+const LEGACY_SPARE: &str = ".entry.spare";
 
 use crate::message::BuiltMessage;
 use crate::store::drafts::DraftStore;
@@ -163,7 +164,8 @@ impl Outbox {
             } else if ids::is_valid(&name) {
                 match self.load(&name) {
                     Ok(entry) => listing.entries.push(entry),
-                    Err(StoreError::UnknownEntry(_)) => {} // sent and removed meanwhile
+                    // Sent and removed meanwhile, or being rewritten: the next list has it.
+                    Err(StoreError::UnknownEntry(_) | StoreError::Busy(_)) => {}
                     Err(e) => listing.quarantined.push(e),
                 }
             }
@@ -175,15 +177,41 @@ impl Outbox {
     }
 
     /// Reads entry `id`; a damaged one is quarantined (message and draft with it).
+    ///
+    /// Readers take no lock, and a rewrite happens in place, so a reader slow enough to
+    /// span two rewrites (one in each slot) could find neither copy intact: such an entry
+    /// is read again holding its lock, and only then called damaged. While another
+    /// process holds the lock the answer is [`StoreError::Busy`].
     pub fn load(&self, id: &str) -> Result<Entry, StoreError> {
+        match self.read_entry(id) {
+            Err(StoreError::Damaged { .. }) => {}
+            read => return read,
+        }
+        let Some(_lock) = self.try_claim(id)? else {
+            return Err(StoreError::Busy(id.to_string()));
+        };
+        match self.read_entry(id) {
+            Err(StoreError::Damaged { path, reason }) => {
+                let moved_to = quarantine(&self.data_dir, &self.folder(id));
+                Err(StoreError::Quarantined {
+                    path,
+                    reason,
+                    moved_to,
+                })
+            }
+            read => read,
+        }
+    }
+
+    fn read_entry(&self, id: &str) -> Result<Entry, StoreError> {
         if !ids::is_valid(id) {
             return Err(StoreError::UnknownEntry(id.to_string()));
         }
         let path = self.entry_path(id);
-        let read = match slots::read(&path) {
+        match slots::read(&path) {
             Ok(Some(bytes)) => parse_json::<Entry>(&path, &bytes),
             Ok(None) => Err(StoreError::Damaged {
-                path: path.clone(),
+                path,
                 reason: "neither of its two copies is intact".into(),
             }),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
@@ -193,22 +221,7 @@ impl Outbox {
                 }
                 read_json::<Entry>(&legacy)
             }
-            Err(source) => Err(StoreError::Read {
-                path: path.clone(),
-                source,
-            }),
-        };
-        match read {
-            Ok(entry) => Ok(entry),
-            Err(StoreError::Damaged { reason, .. }) => {
-                let moved_to = quarantine(&self.data_dir, &self.folder(id));
-                Err(StoreError::Quarantined {
-                    path,
-                    reason,
-                    moved_to,
-                })
-            }
-            Err(e) => Err(e),
+            Err(source) => Err(StoreError::Read { path, source }),
         }
     }
 
@@ -220,7 +233,9 @@ impl Outbox {
             return Ok(slots::rewrite(&path, &json)?);
         }
         slots::create(&path, &json)?;
-        let _ = std::fs::remove_file(self.folder(&entry.id).join(LEGACY_ENTRY));
+        for legacy in [LEGACY_ENTRY, LEGACY_SPARE] {
+            let _ = std::fs::remove_file(self.folder(&entry.id).join(legacy));
+        }
         Ok(())
     }
 
@@ -294,7 +309,7 @@ impl Outbox {
         id: &str,
     ) -> Result<String, StoreError> {
         let (_lock, entry) = self.claim_for(id, "dismissed", &[State::Uncertain])?;
-        sent.keep(&entry.id, &self.message_path(id), entry.created)?;
+        sent.keep_once(&entry.id, &self.message_path(id), entry.sent_at())?;
         self.remove(&entry.id)?;
         Ok(entry.id)
     }

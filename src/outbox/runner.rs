@@ -2,9 +2,9 @@
 //!
 //! For each due entry: take its lock (skip it if another runner holds it), re-read it,
 //! mark it `sending`, transmit, and on the server's 250 record the acceptance durably
-//! before the next message goes out; then move its frozen message into `sent/` and
-//! remove the entry from the outbox. The recording, the move and the removal run on a
-//! second thread while the next message is marked `sending`. Due messages of one profile
+//! before the next message goes out; then link its frozen message into `sent/` and
+//! remove the entry from the outbox. The recording, the link and the removal run on two
+//! more threads ([`super::finish`]) while the next message is marked `sending`. Due messages of one profile
 //! share one connection. A temporary failure (4xx, network,
 //! timeout, a locked keyring) puts the entry back as `scheduled` with exponential
 //! backoff (1 min, 2, 4, … at most 1 h) until `give_up_after`; a permanent one marks it
@@ -50,8 +50,10 @@ pub struct RunReport {
     pub retrying: Vec<(String, Timestamp)>,
     pub failed: Vec<String>,
     pub uncertain: Vec<String>,
-    /// Damaged entries moved aside, with why.
-    pub quarantined: Vec<String>,
+    /// What went wrong with single entries, the rest of the pass going on: damaged
+    /// entries moved aside, an accepted one that could not be finished (tried again on
+    /// the next pass).
+    pub problems: Vec<String>,
     /// The earliest scheduled entry still waiting.
     pub next_due: Option<Timestamp>,
 }
@@ -93,7 +95,7 @@ impl Runner<'_> {
     pub fn run_due(&self) -> Result<RunReport, StoreError> {
         let listing = self.outbox.list(self.drafts)?;
         let mut report = RunReport {
-            quarantined: listing
+            problems: listing
                 .quarantined
                 .iter()
                 .map(ToString::to_string)
@@ -104,7 +106,13 @@ impl Runner<'_> {
         let mut due: BTreeMap<String, Vec<Entry>> = BTreeMap::new();
         for entry in listing.entries {
             match entry.state {
-                State::Sending => self.recover(&entry, &mut report)?,
+                State::Sending => {
+                    if let Err(e) = self.recover(&entry, &mut report) {
+                        report
+                            .problems
+                            .push(format!("outbox entry {}: {e}", entry.id));
+                    }
+                }
                 State::Scheduled if entry.send_at <= now => {
                     due.entry(entry.profile.clone()).or_default().push(entry)
                 }
@@ -370,16 +378,11 @@ impl Runner<'_> {
     }
 }
 
-/// After acceptance: the message into `sent/` (the person's copy), then out of the outbox.
+/// An accepted entry left by a runner that died: its message into `sent/` unless it got
+/// there already, then out of the outbox.
 fn finish(outbox: &Outbox, sent: &SentStore, entry: &Entry) -> Result<(), StoreError> {
-    move_to_sent(outbox, sent, entry)?;
+    sent.keep_once(&entry.id, &outbox.message_path(&entry.id), entry.sent_at())?;
     outbox.remove(&entry.id)
-}
-
-/// The frozen message moves into `sent/` under the entry's id, so finishing an entry
-/// again after a crash between the move and the removal changes nothing.
-fn move_to_sent(outbox: &Outbox, sent: &SentStore, entry: &Entry) -> Result<(), StoreError> {
-    sent.keep(&entry.id, &outbox.message_path(&entry.id), entry.created)
 }
 
 /// A message marked `sending`, about to go out.

@@ -256,10 +256,18 @@ fn a_sender_that_died_after_its_copy_into_sent_leaves_one_copy() {
         reply: "250 queued".into(),
     });
     f.outbox.save(&accepted).unwrap();
-    // What the finisher did before it was killed: the move into sent/, not the removal.
+    // What the finisher did before it was killed: the link into sent/, not the removal;
+    // and then the person's mail program marked the copy replied, renaming it.
     let sent = SentStore::new(f.home.path());
-    sent.keep(&entry.id, &f.outbox.message_path(&entry.id), entry.created)
-        .unwrap();
+    sent.link_in(
+        &entry.id,
+        &f.outbox.message_path(&entry.id),
+        accepted.sent_at(),
+    )
+    .unwrap();
+    sent.sync().unwrap();
+    let copy = sent.path(&entry.id).unwrap();
+    std::fs::rename(&copy, copy.to_string_lossy().replace(":2,S", ":2,RS")).unwrap();
 
     let script = leak(Script::default());
     assert_eq!(run(&f, script, &clock).sent, vec![entry.id.clone()]);

@@ -2,7 +2,7 @@
 //!
 //! | module | what | where |
 //! |---|---|---|
-//! | [`atomic`] | every write: temp file, fsync, rename, fsync the folder | — |
+//! | [`atomic`] | writes: temp file, fsync, rename, fsync the folder | — |
 //! | [`slots`] | a small record rewritten in place, one `fdatasync` a change | — |
 //! | [`lock`] | cross-process locks, released by the OS when a holder dies | — |
 //! | [`drafts`] | drafts, their last 50 versions and copies of their files | `data/drafts/` |

@@ -1,8 +1,14 @@
 //! Sent messages: a Maildir (`tmp/ new/ cur/`) that mutt, neomutt and mblaze open.
 //!
-//! Each accepted message is written to `tmp/`, fsynced, and renamed into `cur/` with the
-//! seen flag (`:2,S`), as the Maildir spec asks. The copy keeps its `Bcc` header: it is
-//! the person's own record. The id of a sent message is its file name's unique part.
+//! A message sent from the outbox is its frozen `message.eml` itself, hard-linked into
+//! `cur/` with the seen flag (`:2,S`) and named after the outbox entry, so nothing is
+//! copied and the file is always linked somewhere: the entry's name goes only when the
+//! entry is removed, after `cur/` was synced. A message sent at once is written to
+//! `tmp/`, fsynced and linked into `cur/`, as the Maildir spec asks. Either way the copy
+//! keeps its `Bcc` header: it is the person's own record.
+//!
+//! File names are `<seconds sent>.<id>.mailroom:2,S`; the id of a sent message is the
+//! unique part's middle, and the list is newest first by the seconds.
 
 use std::path::{Path, PathBuf};
 
@@ -13,7 +19,6 @@ use super::{StoreError, ids};
 
 pub struct SentStore {
     root: PathBuf,
-    folders_made: std::sync::OnceLock<()>,
 }
 
 /// What `sent list` shows.
@@ -26,11 +31,17 @@ pub struct SentSummary {
     pub path: PathBuf,
 }
 
+/// A file in `new/` or `cur/`: its id, when it was sent (from its name), where it is.
+struct SentFile {
+    id: String,
+    sent_at: i64,
+    path: PathBuf,
+}
+
 impl SentStore {
     pub fn new(data_dir: &Path) -> Self {
         Self {
             root: data_dir.join("sent"),
-            folders_made: std::sync::OnceLock::new(),
         }
     }
 
@@ -44,52 +55,69 @@ impl SentStore {
         let id = ids::new_id(now);
         let tmp = self.root.join("tmp").join(unique_name(&id, now));
         write_synced(&tmp, message).map_err(StoreError::io("writing", tmp.clone()))?;
-        self.keep(&id, &tmp, now)?;
+        let kept = self.link_in(&id, &tmp, now).and_then(|()| self.sync());
+        let _ = std::fs::remove_file(&tmp);
+        kept?;
         Ok(id)
     }
 
-    /// Moves the message file `message` (fsynced already, like an outbox entry's frozen
-    /// message) into `sent/` as sent message `id`, durably: [`Self::move_in`], then
-    /// [`Self::sync`].
-    pub fn keep(&self, id: &str, message: &Path, created: Timestamp) -> Result<(), StoreError> {
-        self.move_in(id, message, created)?;
+    /// Keeps the message file `message` (fsynced already, like an outbox entry's frozen
+    /// message) as sent message `id`, durably, unless `id` is there already under any
+    /// name (a mail program may have renamed it to change its flags): for finishing an
+    /// entry again after a crash.
+    pub fn keep_once(
+        &self,
+        id: &str,
+        message: &Path,
+        sent_at: Timestamp,
+    ) -> Result<(), StoreError> {
+        if !self.files()?.iter().any(|f| f.id == id) {
+            self.link_in(id, message, sent_at)?;
+        }
         self.sync()
     }
 
-    /// Moves `message` into `sent/` as sent message `id` — a rename, so nothing is
-    /// copied — durable once [`Self::sync`] returns. Once: when `id` is there already (a
-    /// runner killed after this move and before it removed its outbox entry, finishing
-    /// it again) nothing changes. `created` must be the same on every call for one `id`;
-    /// it dates the file name.
-    pub fn move_in(&self, id: &str, message: &Path, created: Timestamp) -> Result<(), StoreError> {
+    /// Links `message` into `cur/` as sent message `id` — nothing is copied, and the
+    /// caller removes the old name once [`Self::sync`] has returned. When `id` is there
+    /// under the name this gives it, nothing changes. `sent_at` must be the same on every
+    /// call for one `id`: it dates the file name.
+    pub fn link_in(&self, id: &str, message: &Path, sent_at: Timestamp) -> Result<(), StoreError> {
         self.make_folders()?;
         let target = self
             .root
             .join("cur")
-            .join(format!("{}:2,S", unique_name(id, created)));
-        if target.exists() {
-            return Ok(());
-        }
-        match std::fs::rename(message, &target) {
+            .join(format!("{}:2,S", unique_name(id, sent_at)));
+        match std::fs::hard_link(message, &target) {
             Ok(()) => Ok(()),
-            // `sent/` was moved to another file system: copy through `tmp/`.
-            Err(e) if e.kind() == std::io::ErrorKind::CrossesDevices => {
-                let tmp = self.root.join("tmp").join(unique_name(id, created));
-                std::fs::copy(message, &tmp)
-                    .and_then(|_| std::fs::File::open(&tmp)?.sync_all())
-                    .and_then(|()| std::fs::rename(&tmp, &target))
-                    .map_err(StoreError::io("copying", message))
-            }
-            Err(source) => Err(StoreError::Io {
-                action: "moving",
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+            Err(source) if source.kind() == std::io::ErrorKind::NotFound => Err(StoreError::Io {
+                action: "keeping a sent copy of",
                 path: message.to_path_buf(),
                 source,
             }),
+            // No hard links here (`sent/` on another file system, FAT): copy via `tmp/`.
+            Err(_) => self.copy_in(id, message, &target, sent_at),
         }
     }
 
-    /// Makes the messages moved in so far durable (one sync of `cur/`). Also after a
-    /// move that found its message there: the crash may have come before this sync.
+    fn copy_in(
+        &self,
+        id: &str,
+        message: &Path,
+        target: &Path,
+        sent_at: Timestamp,
+    ) -> Result<(), StoreError> {
+        let tmp = self.root.join("tmp").join(unique_name(id, sent_at));
+        let copied = std::fs::copy(message, &tmp)
+            .and_then(|_| std::fs::File::open(&tmp)?.sync_all())
+            .and_then(|()| std::fs::rename(&tmp, target));
+        if copied.is_err() {
+            let _ = std::fs::remove_file(&tmp);
+        }
+        copied.map_err(StoreError::io("keeping a sent copy of", message))
+    }
+
+    /// Makes the messages linked in so far durable (one sync of `cur/`).
     pub fn sync(&self) -> Result<(), StoreError> {
         let cur = self.root.join("cur");
         if cfg!(unix) {
@@ -100,37 +128,31 @@ impl SentStore {
         Ok(())
     }
 
+    /// `tmp/ new/ cur/`, made again if someone removed them meanwhile.
     fn make_folders(&self) -> Result<(), StoreError> {
-        if self.folders_made.get().is_none() {
-            for sub in ["tmp", "new", "cur"] {
-                let dir = self.root.join(sub);
-                std::fs::create_dir_all(&dir).map_err(StoreError::io("creating", dir))?;
-            }
-            let _ = self.folders_made.set(());
+        for sub in ["tmp", "new", "cur"] {
+            let dir = self.root.join(sub);
+            std::fs::create_dir_all(&dir).map_err(StoreError::io("creating", dir))?;
         }
         Ok(())
     }
 
     /// Sent messages, newest first.
     pub fn list(&self) -> Result<Vec<SentSummary>, StoreError> {
-        let mut list: Vec<SentSummary> = self
-            .files()?
-            .into_iter()
-            .map(|(id, path)| summarize(id, path))
-            .collect();
-        list.sort_by(|a, b| b.id.cmp(&a.id));
-        Ok(list)
+        let mut files = self.files()?;
+        files.sort_by(|a, b| (b.sent_at, &b.id).cmp(&(a.sent_at, &a.id)));
+        Ok(files.into_iter().map(summarize).collect())
     }
 
     /// The file of sent message `id`.
     pub fn path(&self, id: &str) -> Result<PathBuf, StoreError> {
         self.files()?
             .into_iter()
-            .find_map(|(found, path)| (found == id).then_some(path))
+            .find_map(|f| (f.id == id).then_some(f.path))
             .ok_or_else(|| StoreError::UnknownSent(id.to_string()))
     }
 
-    fn files(&self) -> Result<Vec<(String, PathBuf)>, StoreError> {
+    fn files(&self) -> Result<Vec<SentFile>, StoreError> {
         let mut files = Vec::new();
         for sub in ["new", "cur"] {
             let dir = self.root.join(sub);
@@ -141,8 +163,14 @@ impl SentStore {
             };
             for entry in entries.flatten() {
                 let name = entry.file_name().to_string_lossy().into_owned();
-                if let Some(id) = name.split('.').nth(1).filter(|id| ids::is_valid(id)) {
-                    files.push((id.to_string(), entry.path()));
+                let mut parts = name.split('.');
+                let sent_at = parts.next().and_then(|s| s.parse().ok()).unwrap_or(0);
+                if let Some(id) = parts.next().filter(|id| ids::is_valid(id)) {
+                    files.push(SentFile {
+                        id: id.to_string(),
+                        sent_at,
+                        path: entry.path(),
+                    });
                 }
             }
         }
@@ -151,11 +179,11 @@ impl SentStore {
 }
 
 /// A Maildir file name's unique part: `<seconds>.<id>.mailroom`.
-fn unique_name(id: &str, created: Timestamp) -> String {
-    format!("{}.{id}.mailroom", created.as_second())
+fn unique_name(id: &str, sent_at: Timestamp) -> String {
+    format!("{}.{id}.mailroom", sent_at.as_second())
 }
 
-fn summarize(id: String, path: PathBuf) -> SentSummary {
+fn summarize(SentFile { id, path, .. }: SentFile) -> SentSummary {
     let bytes = std::fs::read(&path).unwrap_or_default();
     let parsed = mail_parser::MessageParser::default().parse_headers(&bytes);
     let to = parsed
@@ -222,30 +250,56 @@ mod tests {
     }
 
     #[test]
-    fn keeping_the_same_message_twice_stores_one_copy() {
+    fn a_message_is_kept_once_whatever_a_mail_program_renamed_it_to() {
         let home = tempfile::tempdir().unwrap();
         let sent = SentStore::new(home.path());
-        let created = Timestamp::now();
+        let at = Timestamp::now();
         let frozen = home.path().join("message.eml");
         std::fs::write(
             &frozen,
             b"To: a@example.org\r\nSubject: Once\r\n\r\nbody\r\n",
         )
         .unwrap();
-        sent.keep("20261201-080000-abcdef", &frozen, created)
-            .unwrap();
-        assert!(!frozen.exists(), "moved, not copied");
-        sent.keep("20261201-080000-abcdef", &frozen, created)
-            .unwrap();
+        let id = "20261201-080000-abcdef";
+        sent.link_in(id, &frozen, at).unwrap();
+        sent.link_in(id, &frozen, at).unwrap(); // finished again: no second copy
+        assert!(
+            frozen.exists(),
+            "linked, not moved: the outbox removes its own name"
+        );
         let list = sent.list().unwrap();
         assert_eq!(list.len(), 1, "{list:?}");
         assert_eq!(
             (list[0].id.as_str(), list[0].subject.as_str()),
-            ("20261201-080000-abcdef", "Once")
+            (id, "Once")
         );
+
+        // mutt marks it replied: the name changes, it is still the same message.
+        let replied = list[0].path.to_string_lossy().replace(":2,S", ":2,RS");
+        std::fs::rename(&list[0].path, &replied).unwrap();
+        sent.keep_once(id, &frozen, at).unwrap();
+        assert_eq!(sent.list().unwrap().len(), 1);
+
         let missing = sent
-            .keep("20261201-080000-fedcba", &frozen, created)
+            .link_in("20261201-080000-fedcba", &home.path().join("gone.eml"), at)
             .unwrap_err();
-        assert!(missing.to_string().contains("message.eml"), "{missing}");
+        assert!(missing.to_string().contains("gone.eml"), "{missing}");
+    }
+
+    #[test]
+    fn the_newest_sent_comes_first_whenever_it_was_scheduled() {
+        let home = tempfile::tempdir().unwrap();
+        let sent = SentStore::new(home.path());
+        let message = home.path().join("m.eml");
+        std::fs::write(&message, b"Subject: x\r\n\r\nx\r\n").unwrap();
+        let early = Timestamp::from_second(1_800_000_000).unwrap();
+        let late = Timestamp::from_second(1_800_000_600).unwrap();
+        // Scheduled first (the smaller id), sent last.
+        sent.link_in("20261101-080000-aaaaaa", &message, late)
+            .unwrap();
+        sent.link_in("20261201-080000-bbbbbb", &message, early)
+            .unwrap();
+        let ids: Vec<String> = sent.list().unwrap().into_iter().map(|s| s.id).collect();
+        assert_eq!(ids, ["20261101-080000-aaaaaa", "20261201-080000-bbbbbb"]);
     }
 }

@@ -17,6 +17,11 @@
 //! slot — the record as it was before — is read. A record that outgrows its slot moves
 //! the whole file to larger slots with an atomic replace ([`super::write_atomic`]).
 //!
+//! Readers take no lock. A reader can catch a slot half-rewritten (then it reads the
+//! other one, the state before); only a reader slow enough to span two rewrites finds
+//! neither intact, which is why [`crate::outbox::Outbox::load`] reads such a file again
+//! holding its lock before it calls it damaged.
+//!
 //! One writer at a time: the caller holds the record's lock.
 
 use std::fs::{File, OpenOptions};
@@ -55,10 +60,14 @@ pub fn rewrite(path: &Path, record: &[u8]) -> Result<(), AtomicWriteError> {
         .map_err(failed)?;
     let current = read_all(&mut file).map_err(failed)?;
     let slot_size = current.len() / 2;
-    let (index, seq) = match newest(&current) {
-        Some((slot, _)) => (1 - slot.index, slot.seq + 1),
-        None => (0, 1), // both damaged: start again
+    let Some((newest_slot, _)) = newest(&current) else {
+        // Damaged since the caller read it: refuse rather than paper over it.
+        return Err(failed(io::Error::new(
+            io::ErrorKind::InvalidData,
+            "neither of its two copies is intact",
+        )));
     };
+    let (index, seq) = (1 - newest_slot.index, newest_slot.seq + 1);
     let slot = encode(record, seq);
     if current.len() % (2 * BLOCK) != 0 || slot.len() > slot_size {
         // Outgrown (or not a slot file): a new file with slots that fit.
@@ -110,7 +119,8 @@ fn decode(slot: &[u8]) -> Option<(u64, &[u8])> {
     let seq: u64 = fields.next()?.strip_prefix("seq=")?.parse().ok()?;
     let len: usize = fields.next()?.strip_prefix("len=")?.parse().ok()?;
     let sum = fields.next()?.strip_prefix("sha256=")?;
-    let record = slot.get(line_end + 1..line_end + 1 + len)?;
+    let start = line_end + 1;
+    let record = slot.get(start..start.checked_add(len)?)?;
     (hex(&Sha256::digest(record)) == sum).then_some((seq, record))
 }
 
@@ -227,7 +237,12 @@ mod tests {
         let path = dir.path().join("entry.slots");
         std::fs::write(&path, vec![b'?'; 2 * BLOCK]).unwrap();
         assert_eq!(read(&path).unwrap(), None);
+        let refused = rewrite(&path, b"over damage").unwrap_err();
+        assert!(refused.to_string().contains("intact"), "{refused}");
         std::fs::write(&path, b"").unwrap();
+        assert_eq!(read(&path).unwrap(), None);
+        let absurd = format!("{MAGIC} seq=1 len={} sha256=00\n", usize::MAX);
+        std::fs::write(&path, padded(absurd.as_bytes(), 2 * BLOCK)).unwrap();
         assert_eq!(read(&path).unwrap(), None);
     }
 }

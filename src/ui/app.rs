@@ -224,15 +224,13 @@ impl MailroomApp {
                 action: Some(("Undo".into(), ToastAction::UndoDelete(Box::new(record)))),
                 countdown: false,
             }),
-            Event::Outbox(entries) => {
-                self.outbox.entries = entries;
-                self.outbox.uploading = None;
-            }
+            Event::Outbox(entries) => self.outbox.entries = entries,
             Event::Uploading {
                 entry_id,
                 sent,
                 total,
             } => self.outbox.uploading = Some((entry_id, sent, total)),
+            Event::UploadsEnded => self.outbox.uploading = None,
             Event::Sent(list) => self.outbox.sent = list,
             Event::Scheduled {
                 entry,

@@ -116,12 +116,15 @@ pub enum Event {
         undo_until: Option<Timestamp>,
     },
     Reopen(DraftRecord),
-    /// A big message is going out: `sent` of its `total` bytes so far.
+    /// A big message is going out: `sent` of its `total` bytes so far (after each
+    /// BDAT chunk; by DATA, only at the start and the end).
     Uploading {
         entry_id: String,
         sent: usize,
         total: usize,
     },
+    /// The outbox pass that reported uploads ended, however it ended.
+    UploadsEnded,
     OutboxRan(RunReport),
     TestResult {
         profile_id: String,
@@ -340,7 +343,7 @@ impl CommandThread {
                 let mut profiles = m.profiles()?;
                 profiles.remove(&id)?;
                 profiles.save(&m.dirs.profiles_file())?;
-                let _ = self.forget_password(&id);
+                self.forget_password(&id);
                 self.emit.emit(Event::Profiles(profiles));
             }
             Command::TestProfile { profile, password } => {
@@ -421,14 +424,15 @@ impl CommandThread {
         let id = profile.id.clone();
         profiles.add(profile)?;
         let mut note = None;
-        // A renamed profile keeps its stored password unless a new one was typed.
-        let password = match replaces.filter(|old| *old != id) {
-            Some(old) => {
-                let kept = self.forget_password(&old);
-                password.or(kept)
-            }
-            None => password,
-        };
+        // A renamed profile keeps its password unless a new one was typed: it is stored
+        // under the new name, the profiles saved, and only then the old name forgotten.
+        let renamed_from = replaces.filter(|old| *old != id);
+        let password = password.or_else(|| {
+            let old = renamed_from.as_deref()?;
+            let in_session = self.passwords.lock().ok()?.get(old).cloned();
+            secret::load(old).ok().flatten().or(in_session)
+        });
+        let has_password = password.is_some();
         if let Some(password) = password {
             match secret::store(&id, &password) {
                 Ok(()) => {}
@@ -447,18 +451,22 @@ impl CommandThread {
             }
         }
         profiles.save(&m.dirs.profiles_file())?;
+        // (Left alone when it could not be read: better an orphan than a lost password.)
+        if let Some(old) = renamed_from.as_deref().filter(|_| has_password) {
+            self.forget_password(old);
+        }
         self.emit.emit(Event::Profiles(profiles));
         self.emit.emit(Event::ProfileSaved { id, note });
         Ok(())
     }
 
-    /// Takes profile `id`'s password out of the keyring (and this session's memory) and
-    /// returns it, for a profile renamed or removed.
-    fn forget_password(&self, id: &str) -> Option<Password> {
-        let in_session = self.passwords.lock().ok().and_then(|mut p| p.remove(id));
-        let stored = secret::load(id).ok().flatten();
+    /// Forgets profile `id`'s password, in the keyring and in this session's memory
+    /// (a profile removed, or renamed once its password was stored under the new name).
+    fn forget_password(&self, id: &str) {
+        if let Ok(mut session) = self.passwords.lock() {
+            session.remove(id);
+        }
         let _ = secret::delete(id);
-        stored.or(in_session)
     }
 
     fn test(&self, profile: &Profile, typed: Option<&Password>) -> Result<String, Error> {

@@ -54,8 +54,10 @@ impl OutboxThread {
         let connector = SessionConnector {
             passwords: self.passwords.clone(),
         };
+        let uploading = std::cell::Cell::new(false);
         let show_upload = |upload: Upload<'_>| {
             if upload.total >= BIG_MESSAGE {
+                uploading.set(true);
                 self.emit.emit(Event::Uploading {
                     entry_id: upload.entry_id.to_string(),
                     sent: upload.sent,
@@ -70,7 +72,11 @@ impl OutboxThread {
             &connector,
         );
         runner.on_upload = &show_upload;
-        let report = runner.run_due()?;
+        let ran = runner.run_due();
+        if uploading.get() {
+            self.emit.emit(Event::UploadsEnded);
+        }
+        let report = ran?;
         let changed = !(report.sent.is_empty()
             && report.failed.is_empty()
             && report.retrying.is_empty()
