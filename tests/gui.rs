@@ -462,3 +462,41 @@ fn editing_a_profile_keeps_what_the_form_does_not_change_and_removing_asks_first
     let saved = std::fs::read_to_string(home.path().join("config/profiles.toml")).unwrap();
     assert!(!saved.contains("office"), "{saved}");
 }
+
+#[test]
+fn a_renamed_profile_keeps_its_password() {
+    // No keyring answers here: the typed password is kept for this session, and the
+    // renamed profile must still log in with it.
+    let home = Home::new();
+    let server = postfix();
+    let mut gui = gui(&home);
+    wait_until(&mut gui, "the profiles", |g| from_shows(g, "— local"));
+    fill_profile_form(&mut gui, server.submission, support::postfix::PASSWORD);
+    type_into(
+        &mut gui,
+        "Extra CA file",
+        server.ca_file().to_str().unwrap(),
+    );
+    click(&mut gui, "Save profile");
+    wait_until(&mut gui, "the saved profile", |g| {
+        has_label(g, "Edit gui-work")
+    });
+    assert!(has_label(&gui, "kept for this session only"));
+
+    click(&mut gui, "Edit gui-work");
+    gui.get_by_label("Name").focus();
+    gui.step();
+    gui.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    gui.get_by_label("Name").type_text("renamed");
+    gui.step();
+    click(&mut gui, "Save profile");
+    wait_until(&mut gui, "the renamed profile", |g| {
+        has_label(g, "Edit renamed")
+    });
+    click(&mut gui, "Edit renamed");
+    click(&mut gui, "Test connection");
+    wait_until(&mut gui, "the login", |g| {
+        has_label(g, "logged in: 235") || has_label(g, "535")
+    });
+    assert!(has_label(&gui, "logged in: 235"), "the password came along");
+}
