@@ -13,6 +13,7 @@ use crate::outbox::{Entry, Outbox, Schedule};
 use crate::paths::Dirs;
 use crate::profile::{Profile, Profiles};
 use crate::settings::Settings;
+use crate::store::StoreError;
 use crate::store::drafts::{DraftRecord, DraftStore};
 use crate::store::sent::SentStore;
 use crate::transport::Accepted;
@@ -29,7 +30,9 @@ pub struct Mailroom {
 pub struct SentNow {
     pub accepted: Accepted,
     pub recipients: Vec<String>,
-    pub sent_id: String,
+    /// The person's copy in `sent/`: its id, or why it could not be kept (the message
+    /// went out all the same, so this is no reason to send it again).
+    pub sent_copy: Result<String, String>,
 }
 
 impl Mailroom {
@@ -70,8 +73,24 @@ impl Mailroom {
         now: Timestamp,
     ) -> Result<SentNow, Error> {
         let (profile, message) = self.build(profile, draft)?;
-        let accepted = crate::send::send_now(&profile, &message)?;
-        let sent_id = self.sent.add(message.record(), now)?;
+        // The copy for `sent/` is written while the message uploads.
+        let (accepted, staged) = std::thread::scope(|scope| {
+            let staging = scope.spawn(|| self.sent.stage(message.record(), now));
+            let accepted = crate::send::send_now(&profile, &message);
+            let staged = staging.join().unwrap_or(Err(StoreError::Internal(
+                "the thread writing the sent copy panicked",
+            )));
+            (accepted, staged)
+        });
+        let accepted = match accepted {
+            Ok(accepted) => accepted,
+            Err(e) => {
+                if let Ok(staged) = staged {
+                    self.sent.discard(staged);
+                }
+                return Err(e);
+            }
+        };
         Ok(SentNow {
             accepted,
             recipients: message
@@ -79,7 +98,9 @@ impl Mailroom {
                 .iter()
                 .map(ToString::to_string)
                 .collect(),
-            sent_id,
+            sent_copy: staged
+                .and_then(|staged| self.sent.commit(staged))
+                .map_err(|e| e.to_string()),
         })
     }
 

@@ -250,3 +250,32 @@ fn the_local_profile_works_out_of_the_box() {
         Some("First")
     );
 }
+
+#[test]
+fn a_sent_copy_that_cannot_be_kept_is_named_but_the_send_still_succeeds() {
+    let home = Home::new();
+    std::fs::create_dir_all(home.path().join("data")).unwrap();
+    std::fs::write(home.path().join("data/sent"), b"not a folder").unwrap();
+    let run = home
+        .run(&[
+            "send",
+            "--to",
+            "a@example.org",
+            "--subject",
+            "Out",
+            "--body",
+            "x",
+        ])
+        .ok(); // exit 0: it went out, and sending it again would send it twice
+    assert!(
+        run.stdout.contains("Sent to a@example.org"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stderr.contains("no copy was kept in sent/") && run.stderr.contains("data/sent"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(files_in(&home.path().join("data/local-mail")).len(), 1);
+}

@@ -84,6 +84,16 @@ fn type_into(gui: &mut Gui, field: &str, text: &str) {
     gui.step();
 }
 
+/// Replaces everything in `field` with `text`, as a person selecting all and typing.
+fn replace_text(gui: &mut Gui, field: &str, text: &str) {
+    gui.get_by_label(field).focus();
+    gui.step();
+    gui.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    gui.step();
+    gui.get_by_label(field).type_text(text);
+    gui.step();
+}
+
 fn click(gui: &mut Gui, label: &str) {
     gui.get_by_label(label).click_accesskit();
     gui.step();
@@ -335,12 +345,7 @@ fn fill_profile_form(gui: &mut Gui, port: u16, password: &str) {
     type_into(gui, "Name", "gui-work");
     type_into(gui, "From", "Me <me@example.org>");
     type_into(gui, "Server", "localhost");
-    gui.get_by_label("Port").focus();
-    gui.step();
-    gui.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
-    gui.step();
-    gui.get_by_label("Port").type_text(&port.to_string());
-    gui.step();
+    replace_text(gui, "Port", &port.to_string());
     type_into(gui, "Username", support::postfix::USER);
     type_into(gui, "Password", password);
 }
@@ -363,12 +368,7 @@ fn test_connection_shows_the_servers_answer_and_a_wrong_password() {
         has_label(g, "535 5.7.8")
     });
 
-    gui.get_by_label("Password").focus();
-    gui.step();
-    gui.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
-    gui.get_by_label("Password")
-        .type_text(support::postfix::PASSWORD);
-    gui.step();
+    replace_text(&mut gui, "Password", support::postfix::PASSWORD);
     click(&mut gui, "Test connection");
     wait_until(&mut gui, "the login", |g| has_label(g, "logged in: 235"));
     assert!(has_label(&gui, "encrypted, certificate verified"));
@@ -433,11 +433,7 @@ fn editing_a_profile_keeps_what_the_form_does_not_change_and_removing_asks_first
         gui.get_by_label("Pinned certificate").value().as_deref(),
         Some(PIN)
     );
-    gui.get_by_label("Name").focus();
-    gui.step();
-    gui.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
-    gui.get_by_label("Name").type_text("office");
-    gui.step();
+    replace_text(&mut gui, "Name", "office");
     click(&mut gui, "Save profile");
     wait_until(&mut gui, "the renamed profile", |g| {
         has_label(g, "Edit office")
@@ -484,11 +480,7 @@ fn a_renamed_profile_keeps_its_password() {
     assert!(has_label(&gui, "kept for this session only"));
 
     click(&mut gui, "Edit gui-work");
-    gui.get_by_label("Name").focus();
-    gui.step();
-    gui.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
-    gui.get_by_label("Name").type_text("renamed");
-    gui.step();
+    replace_text(&mut gui, "Name", "renamed");
     click(&mut gui, "Save profile");
     wait_until(&mut gui, "the renamed profile", |g| {
         has_label(g, "Edit renamed")

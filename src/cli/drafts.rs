@@ -146,11 +146,7 @@ pub fn run(mailroom: &Mailroom, command: DraftsCommand) -> Result<(), Error> {
             }
             None => {
                 let sent = mailroom.send_draft_now(&id, now)?;
-                println!(
-                    "Sent to {}: {}",
-                    sent.recipients.join(", "),
-                    sent.accepted.reply
-                );
+                super::send::print_sent(&sent);
             }
         },
         DraftsCommand::Delete { id } => {

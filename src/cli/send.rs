@@ -69,10 +69,19 @@ pub fn run(mailroom: &Mailroom, args: SendArgs) -> Result<(), Error> {
         return Ok(());
     }
     let sent = mailroom.send_now(profile, &draft, now)?;
+    print_sent(&sent);
+    Ok(())
+}
+
+/// What the server said; and, the message having gone out (exit 0: sending it again
+/// would duplicate it), whether its copy could not be kept in `sent/`.
+pub(super) fn print_sent(sent: &crate::service::SentNow) {
     println!(
         "Sent to {}: {}",
         sent.recipients.join(", "),
         sent.accepted.reply
     );
-    Ok(())
+    if let Err(problem) = &sent.sent_copy {
+        eprintln!("mailroom: sent, but no copy was kept in sent/: {problem}");
+    }
 }

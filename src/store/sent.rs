@@ -31,6 +31,14 @@ pub struct SentSummary {
     pub path: PathBuf,
 }
 
+/// A message written to `tmp/` while it is being sent ([`SentStore::stage`]).
+#[derive(Debug)]
+pub struct Staged {
+    id: String,
+    tmp: PathBuf,
+    at: Timestamp,
+}
+
 /// A file in `new/` or `cur/`: its id, when it was sent (from its name), where it is.
 struct SentFile {
     id: String,
@@ -49,16 +57,37 @@ impl SentStore {
         &self.root
     }
 
-    /// Stores `message` under a new id and returns the id.
-    pub fn add(&self, message: &[u8], now: Timestamp) -> Result<String, StoreError> {
+    /// Writes `message` into `tmp/` (fsynced) as a new sent message, to be
+    /// [committed](Self::commit) once the server has accepted it, or
+    /// [discarded](Self::discard). Staging while the message uploads hides the disk's
+    /// time behind the network's.
+    pub fn stage(&self, message: &[u8], now: Timestamp) -> Result<Staged, StoreError> {
         self.make_folders()?;
         let id = ids::new_id(now);
         let tmp = self.root.join("tmp").join(unique_name(&id, now));
-        write_synced(&tmp, message).map_err(StoreError::io("writing", tmp.clone()))?;
-        let kept = self.link_in(&id, &tmp, now).and_then(|()| self.sync());
-        let _ = std::fs::remove_file(&tmp);
-        kept?;
-        Ok(id)
+        if let Err(source) = write_synced(&tmp, message) {
+            let _ = std::fs::remove_file(&tmp);
+            return Err(StoreError::Io {
+                action: "writing",
+                path: tmp,
+                source,
+            });
+        }
+        Ok(Staged { id, tmp, at: now })
+    }
+
+    /// Moves a staged message into `cur/`, durably; returns its id.
+    pub fn commit(&self, staged: Staged) -> Result<String, StoreError> {
+        let kept = self
+            .link_in(&staged.id, &staged.tmp, staged.at)
+            .and_then(|()| self.sync());
+        let _ = std::fs::remove_file(&staged.tmp);
+        kept.map(|()| staged.id)
+    }
+
+    /// Drops a staged message (the server refused it).
+    pub fn discard(&self, staged: Staged) {
+        let _ = std::fs::remove_file(&staged.tmp);
     }
 
     /// Keeps the message file `message` (fsynced already, like an outbox entry's frozen
@@ -227,16 +256,22 @@ mod tests {
     fn messages_land_in_cur_with_the_seen_flag_and_can_be_found() {
         let home = tempfile::tempdir().unwrap();
         let sent = SentStore::new(home.path());
-        let id = sent
-            .add(
+        let staged = sent
+            .stage(
                 b"To: a@example.org\r\nSubject: Hi\r\n\r\nbody\r\n",
                 Timestamp::now(),
             )
             .unwrap();
+        let refused = sent
+            .stage(b"Subject: refused\r\n\r\nx\r\n", Timestamp::now())
+            .unwrap();
+        sent.discard(refused);
+        let id = sent.commit(staged).unwrap();
         let path = sent.path(&id).unwrap();
         assert!(path.parent().unwrap().ends_with("cur"));
         assert!(path.to_string_lossy().ends_with(":2,S"));
         let list = sent.list().unwrap();
+        assert_eq!(list.len(), 1, "the refused one left nothing");
         assert_eq!(
             (list[0].subject.as_str(), list[0].to.as_str()),
             ("Hi", "a@example.org")
