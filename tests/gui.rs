@@ -284,7 +284,7 @@ fn send_later_shows_a_countdown_and_cancel_brings_the_draft_back() {
     click(&mut gui, "Outbox (1)");
     assert!(has_label(&gui, "Scheduled for"), "the entry and its time");
     assert!(has_label(&gui, " — in "), "a live countdown");
-    click(&mut gui, "Cancel");
+    click(&mut gui, "Cancel “Tomorrow's news”");
     wait_until(&mut gui, "the draft back", |g| {
         has_label(g, "Drafts (1)") && has_label(g, "Outbox (0)")
     });

@@ -7,6 +7,7 @@ use egui_commonmark::CommonMarkViewer;
 
 use super::compose::ComposeState;
 use super::formatting::{self, Format};
+use super::widgets::named_button;
 use crate::message::BodyFormat;
 use crate::message::mime::html_to_text;
 
@@ -16,10 +17,7 @@ const ITALIC: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key::
 pub(super) fn toolbar(ui: &mut Ui, state: &mut ComposeState) {
     for format in Format::ALL {
         let (text, name, hint) = format.label();
-        let button = ui.button(text).on_hover_text(hint);
-        // Screen readers (and the tests) hear "Bold", not "B".
-        button.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Button, true, name));
-        if button.clicked() {
+        if named_button(ui, text, name).on_hover_text(hint).clicked() {
             format_selection(ui, state, format);
         }
     }

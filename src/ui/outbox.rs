@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use eframe::egui::{self, RichText, Ui};
 
-use super::widgets::{countdown, error_color, human_size, local_time};
+use super::widgets::{countdown, error_color, human_size, local_time, named_button};
 use crate::outbox::{Entry, State};
 use crate::store::sent::SentSummary;
 use crate::worker::Command;
@@ -79,12 +79,12 @@ fn entry_ui(
 ) {
     egui::Frame::group(ui.style()).show(ui, |ui| {
         ui.set_width(ui.available_width());
+        let subject = if entry.subject.is_empty() {
+            "(no subject)"
+        } else {
+            &entry.subject
+        };
         ui.horizontal(|ui| {
-            let subject = if entry.subject.is_empty() {
-                "(no subject)"
-            } else {
-                &entry.subject
-            };
             ui.label(RichText::new(subject).strong());
             ui.label(format!("to {}", entry.recipients));
         });
@@ -97,6 +97,9 @@ fn entry_ui(
             )));
             return;
         }
+        // Each button's accessible name says which message it acts on.
+        let button =
+            |ui: &mut Ui, text: &str| named_button(ui, text, &format!("{text} “{subject}”"));
         ui.horizontal(|ui| {
             let id = entry.id.clone();
             match entry.state {
@@ -106,14 +109,13 @@ fn entry_ui(
                         local_time(entry.send_at),
                         countdown(entry.send_at)
                     ));
-                    if ui.button("Edit").clicked() {
+                    if button(ui, "Edit").clicked() {
                         commands.push(Command::CancelOutbox {
                             id: id.clone(),
                             reopen: true,
                         });
                     }
-                    if ui
-                        .button("Cancel")
+                    if button(ui, "Cancel")
                         .on_hover_text("Back to the drafts")
                         .clicked()
                     {
@@ -126,17 +128,16 @@ fn entry_ui(
                 }
                 State::Failed => {
                     ui.label(RichText::new("Failed").color(error_color(ui)));
-                    if ui.button("Retry").clicked() {
+                    if button(ui, "Retry").clicked() {
                         commands.push(Command::RetryOutbox(id.clone()));
                     }
-                    if ui.button("Edit").clicked() {
+                    if button(ui, "Edit").clicked() {
                         commands.push(Command::CancelOutbox {
                             id: id.clone(),
                             reopen: true,
                         });
                     }
-                    if ui
-                        .button("Cancel")
+                    if button(ui, "Cancel")
                         .on_hover_text("Back to the drafts")
                         .clicked()
                     {
@@ -145,11 +146,10 @@ fn entry_ui(
                 }
                 State::Uncertain => {
                     ui.label(RichText::new("May have been sent").color(ui.visuals().warn_fg_color));
-                    if ui.button("Send again").clicked() {
+                    if button(ui, "Send again").clicked() {
                         commands.push(Command::RetryOutbox(id.clone()));
                     }
-                    if ui
-                        .button("Dismiss")
+                    if button(ui, "Dismiss")
                         .on_hover_text("It went out: move it to Sent")
                         .clicked()
                     {

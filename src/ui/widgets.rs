@@ -14,6 +14,15 @@ pub fn labelled_field(ui: &mut Ui, label: &str, text: &mut String, hint: &str) -
     .labelled_by(label.id)
 }
 
+/// A button showing `text` whose accessible name (what a screen reader says, and how
+/// the tests find it) is the fuller `name`: "B" is "Bold", "Edit" in a list of messages
+/// is "Edit “Quarterly plan”".
+pub fn named_button(ui: &mut Ui, text: &str, name: &str) -> Response {
+    let button = ui.button(text);
+    button.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Button, ui.is_enabled(), name));
+    button
+}
+
 /// A red line under a field saying what is wrong with it.
 pub fn field_error(ui: &mut Ui, message: &str) {
     ui.label(RichText::new(message).color(error_color(ui)).small());
