@@ -350,19 +350,20 @@ fn fill_profile_form(gui: &mut Gui, port: u16, password: &str) {
     type_into(gui, "Password", password);
 }
 
+/// The profile form filled in for the test Postfix (STARTTLS, its CA), with `password`.
+fn fill_postfix_form(gui: &mut Gui, password: &str) {
+    let server = postfix();
+    fill_profile_form(gui, server.submission, password);
+    type_into(gui, "Extra CA file", server.ca_file().to_str().unwrap());
+}
+
 #[test]
 fn test_connection_shows_the_servers_answer_and_a_wrong_password() {
     let home = Home::new();
-    let server = postfix();
     std::fs::create_dir_all(home.path().join("config")).unwrap();
     let mut gui = gui(&home);
     wait_until(&mut gui, "the profiles", |g| from_shows(g, "— local"));
-    fill_profile_form(&mut gui, server.submission, "wrong-password");
-    type_into(
-        &mut gui,
-        "Extra CA file",
-        server.ca_file().to_str().unwrap(),
-    );
+    fill_postfix_form(&mut gui, "wrong-password");
     click(&mut gui, "Test connection");
     wait_until(&mut gui, "the server's answer", |g| {
         has_label(g, "535 5.7.8")
@@ -464,15 +465,9 @@ fn a_renamed_profile_keeps_its_password() {
     // No keyring answers here: the typed password is kept for this session, and the
     // renamed profile must still log in with it.
     let home = Home::new();
-    let server = postfix();
     let mut gui = gui(&home);
     wait_until(&mut gui, "the profiles", |g| from_shows(g, "— local"));
-    fill_profile_form(&mut gui, server.submission, support::postfix::PASSWORD);
-    type_into(
-        &mut gui,
-        "Extra CA file",
-        server.ca_file().to_str().unwrap(),
-    );
+    fill_postfix_form(&mut gui, support::postfix::PASSWORD);
     click(&mut gui, "Save profile");
     wait_until(&mut gui, "the saved profile", |g| {
         has_label(g, "Edit gui-work")
