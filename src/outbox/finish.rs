@@ -2,14 +2,14 @@
 //!
 //! 1. the **recorder** writes the acceptance into the entry (one `fdatasync`) and says
 //!    so, since the next message may go out only once it is on disk;
-//! 2. the **mover** links each recorded entry's frozen message into `sent/` (a hard
+//! 2. the **linker** links each recorded entry's frozen message into `sent/` (a hard
 //!    link: nothing copied) and takes the entry out of the outbox, in batches: whatever
 //!    has been recorded since its last batch shares one sync of `sent/`, so a slow
 //!    directory sync never holds up the next recording.
 //!
-//! Every acceptance is recorded, whatever failed before. An entry whose move failed
+//! Every acceptance is recorded, whatever failed before. An entry whose link failed
 //! stays `sending` with its acceptance, for [`super::runner`]'s recovery to finish;
-//! the first failure is returned. The mover deletes each entry as it goes, while the
+//! the first failure is returned. The linker deletes each entry as it goes, while the
 //! sending thread waits on the network (deleting them all after the group made the
 //! last message's run 0.3 s longer for 500 messages).
 
@@ -37,8 +37,8 @@ pub(super) fn finish_accepted(
     accepted: mpsc::Receiver<Accepted>,
 ) -> Result<(), StoreError> {
     std::thread::scope(|scope| {
-        let (to_move, moving) = mpsc::channel::<(Lock, Entry)>();
-        let mover = scope.spawn(move || move_recorded(outbox, sent, moving));
+        let (to_link, linking) = mpsc::channel::<(Lock, Entry)>();
+        let linker = scope.spawn(move || link_recorded(outbox, sent, linking));
         let mut first_failure = Ok(());
         for Accepted {
             lock,
@@ -50,20 +50,20 @@ pub(super) fn finish_accepted(
             let _ = recorded.send(saved.is_ok());
             match saved {
                 Ok(()) => {
-                    let _ = to_move.send((lock, entry));
+                    let _ = to_link.send((lock, entry));
                 }
                 Err(e) => first_failure = first_failure.and(Err(e)),
             }
         }
-        drop(to_move);
-        let moved = mover
+        drop(to_link);
+        let linked = linker
             .join()
-            .unwrap_or(Err(StoreError::Internal("the mover thread panicked")));
-        first_failure.and(moved)
+            .unwrap_or(Err(StoreError::Internal("the linking thread panicked")));
+        first_failure.and(linked)
     })
 }
 
-fn move_recorded(
+fn link_recorded(
     outbox: &Outbox,
     sent: &SentStore,
     recorded: mpsc::Receiver<(Lock, Entry)>,
@@ -71,11 +71,11 @@ fn move_recorded(
     let mut first_failure = Ok(());
     while let Ok(first) = recorded.recv() {
         let batch: Vec<(Lock, Entry)> = std::iter::once(first).chain(recorded.try_iter()).collect();
-        let mut moved = Vec::new();
+        let mut linked = Vec::new();
         for (lock, entry) in batch {
             let path = outbox.message_path(&entry.id);
             match sent.link_in(&entry.id, &path, entry.sent_at()) {
-                Ok(()) => moved.push((lock, entry)),
+                Ok(()) => linked.push((lock, entry)),
                 Err(e) => first_failure = first_failure.and(Err(e)),
             }
         }
@@ -83,7 +83,7 @@ fn move_recorded(
             first_failure = first_failure.and(Err(e));
             continue; // left in the outbox: recovery finishes them
         }
-        for (_lock, entry) in moved {
+        for (_lock, entry) in linked {
             let removed = outbox.remove(&entry.id);
             first_failure = first_failure.and(removed);
         }

@@ -6,14 +6,14 @@
 //! data/outbox/<id>/entry.slots   the sidecar: profile, send-at, attempts, last error,
 //!                                state — JSON, rewritten in place ([`crate::store::slots`])
 //!                 /message.eml   the exact RFC 5322 bytes, frozen when scheduled (Bcc kept);
-//!                                moved into `sent/` once the server accepts it
+//!                                hard-linked into `sent/` once the server accepts it
 //!                 /draft/        the draft it came from, so `cancel` gives it back intact
 //!                 /lock          held by whoever is sending or changing the entry
 //! data/outbox/.removing-<id>/    an entry taken out, waiting to be deleted
 //! ```
 //! Sending an entry creates no file and copies nothing: its state changes are rewrites
 //! in place with one `fdatasync` each, the lock was made with the entry, and the message
-//! itself is renamed into `sent/`. (On a file system without a journal each new file
+//! itself is hard-linked into `sent/`. (On a file system without a journal each new file
 //! costs a scan past the recently deleted ones.)
 //! Scheduling builds the entry in `outbox/.staging-<id>/` and renames it into place, so
 //! an entry is either complete or absent; a staging folder left by a crash gives its

@@ -4,8 +4,8 @@
 //! mark it `sending`, transmit, and on the server's 250 record the acceptance durably
 //! before the next message goes out; then link its frozen message into `sent/` and
 //! remove the entry from the outbox. The recording, the link and the removal run on two
-//! more threads ([`super::finish`]) while the next message is marked `sending`. Due messages of one profile
-//! share one connection. A temporary failure (4xx, network,
+//! more threads ([`super::finish`]) while the next message is marked `sending`. Due
+//! messages of one profile share one connection. A temporary failure (4xx, network,
 //! timeout, a locked keyring) puts the entry back as `scheduled` with exponential
 //! backoff (1 min, 2, 4, … at most 1 h) until `give_up_after`; a permanent one marks it
 //! `failed` with the server's words; silence after the whole message was sent marks it
@@ -181,9 +181,10 @@ impl Runner<'_> {
     }
 
     /// Sends a profile's due entries over one connection. What follows an acceptance
-    /// (recording it, the move into `sent/`, the removal from the outbox: [`super::finish`])
-    /// runs on other threads holding the entry's lock, while the next entry is marked
-    /// `sending`; that entry goes out only once the acceptance is on disk. A crash before then
+    /// (recording it, the link into `sent/`, the removal from the outbox:
+    /// [`super::finish`]) runs on other threads holding the entry's lock, while the next
+    /// entry is marked `sending`; that entry goes out only once the acceptance is on
+    /// disk. A crash before then
     /// leaves the accepted entry `sending` (uncertain, never resent); after, the rest is
     /// left to [`Self::recover`].
     fn send_group(

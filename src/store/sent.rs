@@ -136,7 +136,11 @@ impl SentStore {
         target: &Path,
         sent_at: Timestamp,
     ) -> Result<(), StoreError> {
-        let tmp = self.root.join("tmp").join(unique_name(id, sent_at));
+        // Its own name: `message` may itself be a staged file in `tmp/`.
+        let tmp = self
+            .root
+            .join("tmp")
+            .join(format!("{}.copy", unique_name(id, sent_at)));
         let copied = std::fs::copy(message, &tmp)
             .and_then(|_| std::fs::File::open(&tmp)?.sync_all())
             .and_then(|()| std::fs::rename(&tmp, target));

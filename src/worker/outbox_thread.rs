@@ -26,8 +26,10 @@ pub(super) struct OutboxThread {
 impl OutboxThread {
     /// Runs the outbox when something is due, or when poked after a Send.
     pub(super) fn run(self, pokes: Receiver<()>) {
+        // The last pass's problems with single entries, each shown once, not every pass.
+        let mut shown_problems = Vec::new();
         loop {
-            let wait = match self.pass() {
+            let wait = match self.pass(&mut shown_problems) {
                 Ok(next_due) => next_due
                     .map(|due| {
                         Duration::try_from(due.duration_since(Timestamp::now()))
@@ -47,7 +49,7 @@ impl OutboxThread {
         }
     }
 
-    fn pass(&self) -> Result<Option<Timestamp>, Error> {
+    fn pass(&self, shown_problems: &mut Vec<String>) -> Result<Option<Timestamp>, Error> {
         let m = &self.mailroom;
         let profiles = m.profiles()?;
         let settings = m.settings()?;
@@ -77,6 +79,19 @@ impl OutboxThread {
             self.emit.emit(Event::UploadsEnded);
         }
         let report = ran?;
+        if report.problems != *shown_problems {
+            for problem in report
+                .problems
+                .iter()
+                .filter(|p| !shown_problems.contains(p))
+            {
+                self.emit.emit(Event::Problem {
+                    what: "Sending from the outbox".into(),
+                    message: problem.clone(),
+                });
+            }
+            shown_problems.clone_from(&report.problems);
+        }
         let changed = !(report.sent.is_empty()
             && report.failed.is_empty()
             && report.retrying.is_empty()
