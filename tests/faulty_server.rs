@@ -94,50 +94,65 @@ fn a_pinned_self_signed_certificate_is_trusted_and_a_different_one_is_not() {
     assert_eq!(server.messages().len(), 1, "nothing more was sent");
 }
 
+/// The two ways a message goes: envelope first, then DATA; and, when the server offers
+/// CHUNKING, envelope and message in one write (MAIL, RCPT, `BDAT LAST`). A refusal
+/// reads the same either way.
+const UPLOADS: [&[&str]; 2] = [&[], &["--chunking"]];
+
+fn faulty(args: &[&str], upload: &[&str]) -> Faulty {
+    Faulty::start(&[args, upload].concat())
+}
+
 #[test]
 fn a_temporary_refusal_exits_3_with_the_servers_words() {
-    let server = Faulty::start(&["--mode", "temp", "--at", "mail"]);
-    let home = Home::new();
-    add(&home, "temp", server.port, &["--security", "plain"]);
-    let run = send(&home, "a@example.org").expect_code(3);
-    assert!(
-        run.stderr
-            .contains("refused MAIL FROM: 451 4.3.0 MAIL rejected (faulty-smtp)"),
-        "{}",
-        run.stderr
-    );
-    assert!(server.messages().is_empty());
+    for upload in UPLOADS {
+        let server = faulty(&["--mode", "temp", "--at", "mail"], upload);
+        let home = Home::new();
+        add(&home, "temp", server.port, &["--security", "plain"]);
+        let run = send(&home, "a@example.org").expect_code(3);
+        assert!(
+            run.stderr
+                .contains("refused MAIL FROM: 451 4.3.0 MAIL rejected (faulty-smtp)"),
+            "{upload:?}: {}",
+            run.stderr
+        );
+        assert!(server.messages().is_empty(), "{upload:?}");
+    }
 }
 
 #[test]
 fn a_refused_recipient_fails_the_whole_send_and_is_named() {
-    let server = Faulty::start(&["--mode", "perm", "--at", "rcpt"]);
-    let home = Home::new();
-    add(&home, "rcpt", server.port, &["--security", "plain"]);
-    let run = send(&home, "nobody@example.org").expect_code(4);
-    assert!(
-        run.stderr
-            .contains("refused recipient <nobody@example.org>: 550 5.1.1"),
-        "{}",
-        run.stderr
-    );
-    assert!(
-        server.messages().is_empty(),
-        "no DATA after a refused recipient"
-    );
+    for upload in UPLOADS {
+        let server = faulty(&["--mode", "perm", "--at", "rcpt"], upload);
+        let home = Home::new();
+        add(&home, "rcpt", server.port, &["--security", "plain"]);
+        let run = send(&home, "nobody@example.org").expect_code(4);
+        assert!(
+            run.stderr
+                .contains("refused recipient <nobody@example.org>: 550 5.1.1"),
+            "{upload:?}: {}",
+            run.stderr
+        );
+        assert!(
+            server.messages().is_empty(),
+            "no message taken after a refused recipient ({upload:?})"
+        );
+    }
 }
 
 #[test]
 fn a_refused_message_exits_4() {
-    let server = Faulty::start(&["--mode", "perm", "--at", "dot", "--code", "554"]);
-    let home = Home::new();
-    add(&home, "dot", server.port, &["--security", "plain"]);
-    let run = send(&home, "a@example.org").expect_code(4);
-    assert!(
-        run.stderr.contains("refused the message upload: 554 5.7.1"),
-        "{}",
-        run.stderr
-    );
+    for upload in UPLOADS {
+        let server = faulty(&["--mode", "perm", "--at", "dot", "--code", "554"], upload);
+        let home = Home::new();
+        add(&home, "dot", server.port, &["--security", "plain"]);
+        let run = send(&home, "a@example.org").expect_code(4);
+        assert!(
+            run.stderr.contains("refused the message upload: 554 5.7.1"),
+            "{upload:?}: {}",
+            run.stderr
+        );
+    }
 }
 
 #[test]

@@ -9,7 +9,9 @@
 //!   A self-signed server is trusted only by pinning its certificate's SHA-256, checked
 //!   before anything else (AUTH, the message) is sent.
 //! - The server's `SIZE` is honoured: a message over it fails before upload. The upload
-//!   itself is BDAT when the server offers CHUNKING, else DATA ([`super::upload`]).
+//!   itself is BDAT when the server offers CHUNKING, else DATA ([`super::upload`]). A
+//!   message to one recipient that fits one chunk goes with its envelope in one write
+//!   when the server also offers PIPELINING: one round trip a message.
 //! - A recipient the server refuses fails the whole send (after `RSET`), naming every
 //!   refused address, so nobody gets the message twice once the address is fixed.
 
@@ -23,7 +25,7 @@ use lettre::transport::smtp::commands::{Ehlo, Mail, Rcpt, Rset};
 use lettre::transport::smtp::extension::{ClientId, Extension, MailBodyParameter, MailParameter};
 use sha2::{Digest, Sha256};
 
-use super::upload::upload;
+use super::upload::{BDAT_CHUNK, Bdat, upload};
 use super::{Accepted, Reply, SendError, Stage, Transport};
 use crate::error::display_chain as error_chain;
 use crate::profile::secret::Password;
@@ -215,6 +217,61 @@ impl SmtpSession {
         Ok(refused)
     }
 
+    /// MAIL FROM, the one RCPT TO and the whole message as `BDAT <size> LAST`, in one
+    /// write (RFC 2920 PIPELINING with RFC 3030 CHUNKING), then the three replies: one
+    /// round trip for the message instead of two. Only for one recipient, so that a
+    /// refused recipient still means nobody has the message. Once it is written, the
+    /// server has all of it: silence in place of any reply is silence after the message.
+    fn send_in_one_round_trip(
+        &mut self,
+        mail: Mail,
+        to: &lettre::Address,
+        text: &str,
+        uploaded: &mut dyn FnMut(usize),
+    ) -> Result<Accepted, SendError> {
+        let commands = format!(
+            "{mail}{}{}",
+            Rcpt::new(to.clone(), vec![]),
+            Bdat {
+                chunk: text,
+                last: true
+            }
+        );
+        uploaded(0);
+        let silent = |server: &str, e| step_error(server, Stage::Message, e);
+        let sender = self.conn.command(&commands);
+        if let Err(e) = sender {
+            if reply_of(&e).is_none() {
+                return Err(silent(&self.server, e));
+            }
+            // Refused: the recipient's and the message's replies follow (both refusals).
+            let _ = self
+                .conn
+                .read_response()
+                .and_then(|_| self.conn.read_response());
+            return Err(step_error(&self.server, Stage::Sender, e));
+        }
+        if let Err(e) = self.conn.read_response() {
+            let Some(reply) = reply_of(&e) else {
+                return Err(silent(&self.server, e));
+            };
+            let _ = self.conn.read_response();
+            let _ = self.conn.command(Rset);
+            return Err(SendError::RecipientsRefused {
+                server: self.server.clone(),
+                rejected: vec![(to.to_string(), reply)],
+            });
+        }
+        let response = self
+            .conn
+            .read_response()
+            .map_err(|e| silent(&self.server, e))?;
+        uploaded(text.len());
+        Ok(Accepted {
+            reply: response_text(&response),
+        })
+    }
+
     fn refused_recipients(
         &mut self,
         envelope: &Envelope,
@@ -256,6 +313,13 @@ impl Transport for SmtpSession {
         }
         let parameters = self.mail_parameters(envelope, message)?;
         let mail = Mail::new(envelope.from().cloned(), parameters);
+        if let (true, [to], Ok(text)) = (
+            self.offers("PIPELINING") && self.offers("CHUNKING") && message.len() <= BDAT_CHUNK,
+            envelope.to(),
+            std::str::from_utf8(message),
+        ) {
+            return self.send_in_one_round_trip(mail, to, text, uploaded);
+        }
         let refused = if self.offers("PIPELINING") {
             self.envelope_pipelined(mail, envelope)?
         } else {

@@ -20,7 +20,7 @@ use super::Stage;
 
 /// The most of a message one BDAT chunk carries: a few round trips for a large
 /// message, one for almost every other, and never a whole large message copied.
-const BDAT_CHUNK: usize = 4 * 1024 * 1024;
+pub(super) const BDAT_CHUNK: usize = 4 * 1024 * 1024;
 
 /// How much of a message goes to the server at a time by DATA: big enough to fill TLS
 /// records, small enough that lettre's dot-stuffed copy of it stays small.
@@ -83,9 +83,9 @@ fn chunk_end(text: &str, max: usize) -> usize {
 }
 
 /// `BDAT <size> [LAST]` and the chunk itself, written as one command.
-struct Bdat<'a> {
-    chunk: &'a str,
-    last: bool,
+pub(super) struct Bdat<'a> {
+    pub chunk: &'a str,
+    pub last: bool,
 }
 
 impl fmt::Display for Bdat<'_> {
