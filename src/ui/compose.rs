@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 use eframe::egui::{self, Key, KeyboardShortcut, Modifiers, RichText, Ui};
 use egui_commonmark::CommonMarkCache;
 
+use super::body_editor::BodyEditor;
 use super::compose_body::{body_ui, drop_formatting_modal, insert_into_body, toolbar};
 use super::preview::Preview;
 use super::send_later::SendLater;
@@ -55,6 +56,8 @@ pub struct ComposeState {
     /// What the preview shows, and egui_commonmark's cache ([`super::compose_body`]).
     pub(super) preview: Preview,
     pub(super) preview_cache: CommonMarkCache,
+    /// The body's editor: its window on a long body ([`super::body_editor`]).
+    pub(super) body_editor: BodyEditor,
 }
 
 impl Default for ComposeState {
@@ -83,6 +86,7 @@ impl ComposeState {
             revision: 0,
             preview: Preview::default(),
             preview_cache: CommonMarkCache::default(),
+            body_editor: BodyEditor::default(),
         };
         state.check_all_addresses();
         state

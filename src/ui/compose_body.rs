@@ -33,13 +33,11 @@ fn body_id() -> egui::Id {
 /// Inserts `text` into the body at its cursor (at the end, on a line of its own, when
 /// the body has never had one) and puts the cursor after it.
 pub(super) fn insert_into_body(ui: &mut Ui, state: &mut ComposeState, text: &str) {
-    let id = body_id();
-    let mut text_state = egui::TextEdit::load_state(ui.ctx(), id).unwrap_or_default();
-    let body = &mut state.draft.body;
-    let cursor = text_state
-        .cursor
-        .char_range()
+    let cursor = state
+        .body_editor
+        .cursor(ui.ctx(), body_id())
         .map(|r| r.primary.index.0.max(r.secondary.index.0));
+    let body = &mut state.draft.body;
     let (at, insertion) = match cursor {
         Some(chars) => (chars.min(body.chars().count()), text.to_string()),
         None if body.is_empty() || body.ends_with('\n') => (body.chars().count(), text.to_string()),
@@ -48,30 +46,25 @@ pub(super) fn insert_into_body(ui: &mut Ui, state: &mut ComposeState, text: &str
     let byte = body.char_indices().nth(at).map_or(body.len(), |(b, _)| b);
     body.insert_str(byte, &insertion);
     let after = egui::text::CCursor::new(at + insertion.chars().count());
-    text_state
-        .cursor
-        .set_char_range(Some(egui::text::CCursorRange::one(after)));
-    text_state.store(ui.ctx(), id);
+    state
+        .body_editor
+        .set_cursor(egui::text::CCursorRange::one(after));
     state.mark_changed();
 }
 
 /// Applies a format to the body's selection and keeps the selection on the result.
 fn format_selection(ui: &mut Ui, state: &mut ComposeState, format: Format) {
     let id = body_id();
-    let mut text_state = egui::TextEdit::load_state(ui.ctx(), id).unwrap_or_default();
-    let (start, end) = text_state
-        .cursor
-        .char_range()
+    let (start, end) = state
+        .body_editor
+        .cursor(ui.ctx(), id)
         .map_or((0, 0), |r| (r.primary.index.0, r.secondary.index.0));
     let (start, end) = (start.min(end), start.max(end));
     let (s, e) = formatting::apply(&mut state.draft.body, start, end, format);
-    text_state
-        .cursor
-        .set_char_range(Some(egui::text::CCursorRange::two(
-            egui::text::CCursor::new(s),
-            egui::text::CCursor::new(e),
-        )));
-    text_state.store(ui.ctx(), id);
+    state.body_editor.set_cursor(egui::text::CCursorRange::two(
+        egui::text::CCursor::new(s),
+        egui::text::CCursor::new(e),
+    ));
     ui.memory_mut(|m| m.request_focus(id));
     state.mark_changed();
 }
@@ -87,28 +80,44 @@ pub(super) fn body_ui(ui: &mut Ui, state: &mut ComposeState) {
         } else {
             ui.available_width()
         };
-        egui::ScrollArea::vertical()
-            .id_salt("body-scroll")
-            .max_height(height)
-            .max_width(width)
-            .show(ui, |ui| {
-                let editor = egui::TextEdit::multiline(&mut state.draft.body)
-                    .id(id)
-                    .desired_width(width)
-                    .desired_rows(12)
-                    .hint_text("Write your message…");
-                let response = ui.add_sized([width, height], editor).labelled_by(label.id);
-                if response.changed() {
-                    state.mark_changed();
-                }
-                if response.has_focus() && state.draft.body_format == BodyFormat::Markdown {
-                    for (shortcut, format) in [(BOLD, Format::Bold), (ITALIC, Format::Italic)] {
-                        if ui.input_mut(|i| i.consume_shortcut(&shortcut)) {
-                            format_selection(ui, state, format);
+        let focused = ui.memory(|m| m.has_focus(id));
+        let visuals = ui.visuals();
+        let stroke = if focused {
+            visuals.selection.stroke
+        } else {
+            visuals.widgets.inactive.bg_stroke
+        };
+        let frame = egui::Frame::new()
+            .fill(visuals.text_edit_bg_color())
+            .stroke(stroke)
+            .corner_radius(visuals.widgets.inactive.corner_radius)
+            .inner_margin(4.0);
+        let margin = frame.total_margin().sum();
+        frame.show(ui, |ui| {
+            let (width, height) = (width - margin.x, height - margin.y);
+            egui::ScrollArea::vertical()
+                .id_salt("body-scroll")
+                .max_height(height)
+                .max_width(width)
+                .auto_shrink([false, false])
+                .show(ui, |ui| {
+                    let body = &mut state.draft.body;
+                    let response = state
+                        .body_editor
+                        .show(ui, id, body, "Write your message…", height)
+                        .labelled_by(label.id);
+                    if response.changed() {
+                        state.mark_changed();
+                    }
+                    if response.has_focus() && state.draft.body_format == BodyFormat::Markdown {
+                        for (shortcut, format) in [(BOLD, Format::Bold), (ITALIC, Format::Italic)] {
+                            if ui.input_mut(|i| i.consume_shortcut(&shortcut)) {
+                                format_selection(ui, state, format);
+                            }
                         }
                     }
-                }
-            });
+                });
+        });
         if preview {
             ui.separator();
             egui::ScrollArea::vertical()

@@ -7,6 +7,7 @@
 //! eframe's storage; messages live only in the stores.
 
 pub mod app;
+mod body_editor;
 pub mod compose;
 mod compose_body;
 pub mod drafts;

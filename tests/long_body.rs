@@ -1,0 +1,169 @@
+//! A long message body in the desktop app, driven through egui_kittest. The editor hands
+//! egui only a window of a long body (`src/ui/body_editor.rs`); to the person writing,
+//! it must still be one text: the ends and select-all reach the whole body, and a click
+//! into text drawn outside the window edits the line that was drawn there.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests fail by panicking
+
+use eframe::egui::{self, Key, Modifiers};
+use egui::accesskit::Role;
+use egui_kittest::Harness;
+use egui_kittest::kittest::{NodeT, Queryable};
+use mailroom::message::Draft;
+use mailroom::paths::Dirs;
+use mailroom::ui::{MailroomApp, Start};
+
+type Gui = Harness<'static, Option<MailroomApp>>;
+
+/// 4,000 numbered lines, about 230 KB: far more than the editor takes whole.
+fn long_body() -> String {
+    (0..4000)
+        .map(|n| format!("Line {n:05}: the quick brown fox jumps over the lazy dog.\n"))
+        .collect()
+}
+
+/// The app opened on a new message with `body`, in a 1000×760 window, the body focused.
+fn compose(home: &std::path::Path, body: String) -> Gui {
+    let dirs = Dirs::under(home);
+    let start = Start::Mailto(Box::new(Draft {
+        to: "ana@example.org".into(),
+        subject: "A long one".into(),
+        body,
+        ..Draft::default()
+    }));
+    let mut gui = Harness::builder()
+        .with_size(egui::vec2(1000.0, 760.0))
+        .build_ui_state(
+            move |ui, app: &mut Option<MailroomApp>| {
+                app.get_or_insert_with(|| {
+                    MailroomApp::start(ui.ctx(), dirs.clone(), start.clone())
+                })
+                .show(ui);
+            },
+            None,
+        );
+    gui.run();
+    gui.get_by_label("Message").focus();
+    gui.run();
+    gui
+}
+
+fn body(gui: &Gui) -> &str {
+    &gui.state().as_ref().unwrap().compose.draft.body
+}
+
+/// The line of the editable text (the window) drawn at `pos`, as a screen reader reads it.
+fn line_under(gui: &Gui, pos: egui::Pos2) -> Option<String> {
+    gui.get_by_label("Message")
+        .children()
+        .filter(|run| run.accesskit_node().role() == Role::TextRun)
+        .find(|run| run.rect().contains(pos))
+        .and_then(|run| run.value())
+}
+
+/// A click that leaves the pointer where it was (kittest's `drop_at` takes it away).
+fn click_at(gui: &mut Gui, pos: egui::Pos2) {
+    for pressed in [true, false] {
+        gui.event(egui::Event::PointerButton {
+            pos,
+            button: egui::PointerButton::Primary,
+            pressed,
+            modifiers: Modifiers::NONE,
+        });
+        gui.step();
+    }
+    gui.run();
+}
+
+fn press(gui: &mut Gui, modifiers: Modifiers, key: Key) {
+    gui.key_press_modifiers(modifiers, key);
+    gui.run();
+}
+
+fn type_text(gui: &mut Gui, text: &str) {
+    gui.get_by_label("Message").type_text(text);
+    gui.run();
+}
+
+#[test]
+fn the_ends_and_select_all_reach_the_whole_long_body() {
+    let home = tempfile::tempdir().unwrap();
+    let original = long_body();
+    let mut gui = compose(home.path(), original.clone());
+
+    press(&mut gui, Modifiers::COMMAND, Key::End);
+    type_text(&mut gui, "Yours, Ana");
+    assert!(
+        body(&gui).ends_with("lazy dog.\nYours, Ana"),
+        "typed at the very end"
+    );
+
+    press(&mut gui, Modifiers::COMMAND, Key::Home);
+    type_text(&mut gui, "Dear Bo,\n");
+    assert!(
+        body(&gui).starts_with("Dear Bo,\nLine 00000:"),
+        "typed at the very start"
+    );
+    assert_eq!(
+        body(&gui).len(),
+        original.len() + "Yours, Ana".len() + "Dear Bo,\n".len(),
+        "nothing else changed"
+    );
+
+    press(&mut gui, Modifiers::COMMAND, Key::A);
+    type_text(&mut gui, "Short now.");
+    assert_eq!(body(&gui), "Short now.", "select all took the whole body");
+}
+
+#[test]
+fn a_click_into_text_below_the_window_edits_the_line_drawn_there() {
+    let home = tempfile::tempdir().unwrap();
+    let mut gui = compose(home.path(), long_body());
+    press(&mut gui, Modifiers::COMMAND, Key::Home);
+
+    // A point in the body's text, below the headers.
+    let target = egui::pos2(200.0, 450.0);
+    assert!(
+        line_under(&gui, target).is_some(),
+        "the point is on the body"
+    );
+
+    // Scroll about 1,200 lines down: past the window, which holds some 280 lines below
+    // the cursor.
+    gui.hover_at(target);
+    gui.event(egui::Event::MouseWheel {
+        unit: egui::MouseWheelUnit::Point,
+        delta: egui::vec2(0.0, -20_000.0),
+        phase: egui::TouchPhase::Move,
+        source: egui::MouseWheelSource::Unknown,
+        modifiers: Modifiers::NONE,
+    });
+    gui.run_steps(60); // the scroll is animated
+    assert_eq!(
+        line_under(&gui, target),
+        None,
+        "the text there is outside the window"
+    );
+
+    click_at(&mut gui, target);
+
+    // The window moved to the click, and the line under the pointer is the same line.
+    let under_pointer = line_under(&gui, target).expect("the clicked line is in the window now");
+    assert!(under_pointer.starts_with("Line "), "{under_pointer:?}");
+    let line_number: usize = under_pointer[5..10].parse().unwrap();
+    assert!(
+        line_number > 800,
+        "well below the first window: line {line_number}"
+    );
+
+    type_text(&mut gui, "§");
+    let edited = body(&gui)
+        .lines()
+        .find(|line| line.contains('§'))
+        .unwrap()
+        .to_string();
+    assert!(
+        edited.starts_with(&under_pointer[..10]),
+        "typed into {edited:?}, the line drawn under the pointer was {under_pointer:?}"
+    );
+}
