@@ -78,6 +78,12 @@ impl BodyEditor {
         self.scroll_to_cursor = true;
     }
 
+    /// Says the body was rewritten from outside (the formatting dropped, say): the
+    /// window is placed afresh on the next frame, the cursor kept where it can be.
+    pub fn body_replaced(&mut self) {
+        self.seen_len = None;
+    }
+
     /// The editor, at least `min_height` tall (a scroll area's content, say).
     pub fn show(
         &mut self,
@@ -416,9 +422,12 @@ impl Outside {
             if !area.intersects(clip) && hit.is_none() {
                 continue;
             }
-            let galley = ui
-                .painter()
-                .layout_job(look.job(&text[chunk.bytes.clone()]));
+            // Cut from the text as it was laid out; one changed since (the same length,
+            // from outside) is drawn from the next move on.
+            let Some(piece) = text.get(chunk.bytes.clone()) else {
+                continue;
+            };
+            let galley = ui.painter().layout_job(look.job(piece));
             if let Some(pos) = hit {
                 landed = Some(chunk.chars_before + galley.cursor_from_pos(pos - area.min).index.0);
             }

@@ -165,6 +165,7 @@ pub(super) fn drop_formatting_modal(ui: &mut Ui, state: &mut ComposeState) {
                     _ => state.draft.body.clone(),
                 };
                 state.draft.body = html_to_text(&html).trim_end().to_string();
+                state.body_editor.body_replaced();
                 state.draft.body_format = BodyFormat::Plain;
                 state.ask_drop_formatting = false;
                 state.mark_changed();
