@@ -110,6 +110,18 @@ fn the_ends_and_select_all_reach_the_whole_long_body() {
         "nothing else changed"
     );
 
+    // Undo never puts an old window's text in place of the whole body.
+    let before_select_all = body(&gui).to_string();
+    press(&mut gui, Modifiers::COMMAND, Key::A);
+    press(&mut gui, Modifiers::COMMAND, Key::Z);
+    let undone = body(&gui);
+    assert!(
+        undone.len() >= before_select_all.len() - "Dear Bo,\n".len(),
+        "undo left {} bytes of {}",
+        undone.len(),
+        before_select_all.len()
+    );
+
     press(&mut gui, Modifiers::COMMAND, Key::A);
     type_text(&mut gui, "Short now.");
     assert_eq!(body(&gui), "Short now.", "select all took the whole body");
@@ -120,50 +132,63 @@ fn a_click_into_text_below_the_window_edits_the_line_drawn_there() {
     let home = tempfile::tempdir().unwrap();
     let mut gui = compose(home.path(), long_body());
     press(&mut gui, Modifiers::COMMAND, Key::Home);
+    let line = click_outside_the_window_and_type(&mut gui, -20_000.0, "§");
+    assert!(line > 800, "well below the first window: line {line}");
+}
 
+#[test]
+fn a_click_into_text_above_the_window_edits_the_line_drawn_there() {
+    let home = tempfile::tempdir().unwrap();
+    let mut gui = compose(home.path(), long_body());
+    press(&mut gui, Modifiers::COMMAND, Key::End);
+    let line = click_outside_the_window_and_type(&mut gui, 20_000.0, "§");
+    assert!(line < 3200, "well above the last window: line {line}");
+}
+
+/// Scrolls the body by `delta` points (negative: down) past the window's text, clicks
+/// the line under a point in the body and types `mark` there. Checks that the window
+/// moved to the click, the editor has the focus, and the line typed into is the line
+/// that was drawn under the pointer; returns its number.
+fn click_outside_the_window_and_type(gui: &mut Gui, delta: f32, mark: &str) -> usize {
     // A point in the body's text, below the headers.
     let target = egui::pos2(200.0, 450.0);
     assert!(
-        line_under(&gui, target).is_some(),
+        line_under(gui, target).is_some(),
         "the point is on the body"
     );
 
-    // Scroll about 1,200 lines down: past the window, which holds some 280 lines below
-    // the cursor.
     gui.hover_at(target);
     gui.event(egui::Event::MouseWheel {
         unit: egui::MouseWheelUnit::Point,
-        delta: egui::vec2(0.0, -20_000.0),
+        delta: egui::vec2(0.0, delta),
         phase: egui::TouchPhase::Move,
         source: egui::MouseWheelSource::Unknown,
         modifiers: Modifiers::NONE,
     });
     gui.run_steps(60); // the scroll is animated
     assert_eq!(
-        line_under(&gui, target),
+        line_under(gui, target),
         None,
         "the text there is outside the window"
     );
 
-    click_at(&mut gui, target);
-
-    // The window moved to the click, and the line under the pointer is the same line.
-    let under_pointer = line_under(&gui, target).expect("the clicked line is in the window now");
+    click_at(gui, target);
+    let under_pointer = line_under(gui, target).expect("the clicked line is in the window now");
     assert!(under_pointer.starts_with("Line "), "{under_pointer:?}");
-    let line_number: usize = under_pointer[5..10].parse().unwrap();
     assert!(
-        line_number > 800,
-        "well below the first window: line {line_number}"
+        gui.get_by_label("Message").is_focused(),
+        "the editor has the focus"
     );
 
-    type_text(&mut gui, "§");
-    let edited = body(&gui)
+    type_text(gui, mark);
+    let edited = body(gui)
         .lines()
-        .find(|line| line.contains('§'))
+        .find(|line| line.contains(mark))
         .unwrap()
         .to_string();
     assert!(
         edited.starts_with(&under_pointer[..10]),
         "typed into {edited:?}, the line drawn under the pointer was {under_pointer:?}"
     );
+    under_pointer[5..10].parse().unwrap()
 }

@@ -4,8 +4,7 @@
 //! mark it `sending`, transmit, and on the server's 250 record the acceptance durably
 //! before the next message goes out; then link its frozen message into `sent/` and
 //! remove the entry from the outbox. The recording, the link and the removal run on two
-//! more threads ([`super::finish`]) while the next message is marked `sending`; that one
-//! was locked and read by a third while the message before it was on the wire. Due
+//! more threads ([`super::finish`]) while the next message is marked `sending`. Due
 //! messages of one profile share one connection. A temporary failure (4xx, network,
 //! timeout, a locked keyring) puts the entry back as `scheduled` with exponential
 //! backoff (1 min, 2, 4, … at most 1 h) until `give_up_after`; a permanent one marks it
@@ -26,7 +25,6 @@ use crate::message::mime::transmitted;
 use crate::profile::{Profile, Profiles};
 use crate::store::StoreError;
 use crate::store::drafts::DraftStore;
-use crate::store::lock::Lock;
 use crate::store::sent::SentStore;
 use crate::transport::Transport;
 use lettre::address::Envelope;
@@ -197,13 +195,9 @@ impl Runner<'_> {
     ) -> Result<(), StoreError> {
         let (outbox, sent) = (self.outbox, self.sent);
         std::thread::scope(|scope| {
-            // A rendezvous: the claimer reads one entry ahead, while the one before it
-            // is on the wire, and waits for the sending thread to take it.
-            let (ready, claimed) = mpsc::sync_channel(0);
-            scope.spawn(move || claim_ahead(outbox, entries, &ready));
             let (accepted, to_finish) = mpsc::channel::<Accepted>();
             let finisher = scope.spawn(move || finish_accepted(outbox, sent, to_finish));
-            let sending = self.send_each(profile_id, claimed, report, &accepted);
+            let sending = self.send_each(profile_id, entries, report, &accepted);
             drop(accepted);
             let finishing = finisher
                 .join()
@@ -215,7 +209,7 @@ impl Runner<'_> {
     fn send_each(
         &self,
         profile_id: &str,
-        claimed: mpsc::Receiver<Result<Claimed, StoreError>>,
+        entries: &[Entry],
         report: &mut RunReport,
         accepted: &mpsc::Sender<Accepted>,
     ) -> Result<(), StoreError> {
@@ -225,13 +219,14 @@ impl Runner<'_> {
         let mut open_failed: Option<(String, bool)> = None;
         // Whether the last acceptance is on disk; nothing more goes out before it is.
         let mut last_recorded: Option<mpsc::Receiver<bool>> = None;
-        for claimed in claimed {
-            let Claimed {
-                lock,
-                mut entry,
-                outgoing,
-            } = claimed?;
-            if entry.send_at > self.clock.now() {
+        for candidate in entries {
+            let Some(lock) = self.outbox.try_claim(&candidate.id)? else {
+                continue;
+            };
+            let Ok(mut entry) = self.outbox.load(&candidate.id) else {
+                continue;
+            };
+            if entry.state != State::Scheduled || entry.send_at > self.clock.now() {
                 continue;
             }
             let opened = match (&profile, &open_failed) {
@@ -242,21 +237,19 @@ impl Runner<'_> {
                     .inspect_err(|failure| open_failed = Some(failure.clone())),
             };
             let result = match (opened, transport.as_mut()) {
-                (Ok(()), Some(open)) => {
-                    match outgoing.and_then(|o| self.mark_sending(&mut entry, o)) {
-                        Ok(outgoing) => {
-                            self.wait_recorded(last_recorded.take(), &mut entry)?;
-                            transmit(open, &outgoing, &mut |sent, total| {
-                                (self.on_upload)(Upload {
-                                    entry_id: &entry.id,
-                                    sent,
-                                    total,
-                                });
-                            })
-                        }
-                        Err(local) => Err(local),
+                (Ok(()), Some(open)) => match self.mark_sending(&mut entry) {
+                    Ok(outgoing) => {
+                        self.wait_recorded(last_recorded.take(), &mut entry)?;
+                        transmit(open, &outgoing, &mut |sent, total| {
+                            (self.on_upload)(Upload {
+                                entry_id: &candidate.id,
+                                sent,
+                                total,
+                            });
+                        })
                     }
-                }
+                    Err(local) => Err(local),
+                },
                 (Err((message, transient)), _) => {
                     entry.attempts += 1;
                     Err((message, transient, false))
@@ -337,19 +330,21 @@ impl Runner<'_> {
         Ok(())
     }
 
-    /// Marks the entry `sending`, durably, and hands back what is to be transmitted. On
+    /// Marks the entry `sending`, durably, and returns what is to be transmitted. On
     /// error: the text, and that it is neither transient nor possibly sent.
-    fn mark_sending(
-        &self,
-        entry: &mut Entry,
-        outgoing: Outgoing,
-    ) -> Result<Outgoing, (String, bool, bool)> {
+    fn mark_sending(&self, entry: &mut Entry) -> Result<Outgoing, (String, bool, bool)> {
+        let local = |message: String| (message, false, false);
+        let path = self.outbox.message_path(&entry.id);
+        let record = std::fs::read(&path)
+            .map_err(|e| local(format!("could not read {}: {e}", path.display())))?;
+        let envelope = entry
+            .envelope
+            .to_lettre()
+            .map_err(|e| local(format!("bad envelope: {e}")))?;
         entry.state = State::Sending;
         entry.attempts += 1;
-        self.outbox
-            .save(entry)
-            .map_err(|e| (e.to_string(), false, false))?;
-        Ok(outgoing)
+        self.outbox.save(entry).map_err(|e| local(e.to_string()))?;
+        Ok(Outgoing { envelope, record })
     }
 
     fn record_failure(
@@ -391,65 +386,10 @@ fn finish(outbox: &Outbox, sent: &SentStore, entry: &Entry) -> Result<(), StoreE
     outbox.remove(&entry.id)
 }
 
-/// A due entry, locked and read before its turn. Nothing on disk has changed yet: the
-/// sending thread marks it `sending` when its turn comes.
-struct Claimed {
-    lock: Lock,
-    entry: Entry,
-    /// What is to go out; or why it cannot, with [`transmit`]'s error triple.
-    outgoing: Result<Outgoing, (String, bool, bool)>,
-}
-
-/// A message about to go out.
+/// A message marked `sending`, about to go out.
 struct Outgoing {
     envelope: Envelope,
     record: Vec<u8>,
-}
-
-/// Claims and reads `entries` one at a time, each handed over through `ready` before the
-/// next is claimed, so the claimer holds at most one lock the sender has not taken.
-/// Entries another runner holds, or that are no longer scheduled, are skipped. Stops
-/// when the sending thread stops listening.
-fn claim_ahead(
-    outbox: &Outbox,
-    entries: &[Entry],
-    ready: &mpsc::SyncSender<Result<Claimed, StoreError>>,
-) {
-    for candidate in entries {
-        let claimed = match outbox.try_claim(&candidate.id) {
-            Ok(Some(lock)) => match outbox.load(&candidate.id) {
-                Ok(entry) if entry.state == State::Scheduled => {
-                    let outgoing = read_outgoing(outbox, &entry);
-                    Ok(Claimed {
-                        lock,
-                        entry,
-                        outgoing,
-                    })
-                }
-                _ => continue,
-            },
-            Ok(None) => continue,
-            Err(e) => Err(e),
-        };
-        let stop = claimed.is_err();
-        if ready.send(claimed).is_err() || stop {
-            return;
-        }
-    }
-}
-
-/// Reads an entry's frozen message and envelope. On error: the text, and that it is
-/// neither transient nor possibly sent.
-fn read_outgoing(outbox: &Outbox, entry: &Entry) -> Result<Outgoing, (String, bool, bool)> {
-    let local = |message: String| (message, false, false);
-    let path = outbox.message_path(&entry.id);
-    let record = std::fs::read(&path)
-        .map_err(|e| local(format!("could not read {}: {e}", path.display())))?;
-    let envelope = entry
-        .envelope
-        .to_lettre()
-        .map_err(|e| local(format!("bad envelope: {e}")))?;
-    Ok(Outgoing { envelope, record })
 }
 
 /// Transmits a marked message, telling `uploaded` the bytes taken so far and the total.

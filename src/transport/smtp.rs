@@ -245,10 +245,8 @@ impl SmtpSession {
                 return Err(silent(&self.server, e));
             }
             // Refused: the recipient's and the message's replies follow (both refusals).
-            let _ = self
-                .conn
-                .read_response()
-                .and_then(|_| self.conn.read_response());
+            let _ = self.conn.read_response();
+            let _ = self.conn.read_response();
             return Err(step_error(&self.server, Stage::Sender, e));
         }
         if let Err(e) = self.conn.read_response() {

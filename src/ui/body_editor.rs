@@ -121,11 +121,11 @@ impl BodyEditor {
         };
         ui.spacing_mut().item_spacing.y = 0.0;
         let top = ui.cursor().top();
+        // Taken up after the editor is shown: egui lets a click take focus away from
+        // widgets shown after it in the same frame.
+        let mut clicked_above = None;
         if self.start > 0 {
-            let above = 0..self.start - 1;
-            if let Some(at) = self.above.show(ui, body, above, &look) {
-                self.move_to(ui, id, at);
-            }
+            clicked_above = self.above.show(ui, body, 0..self.start - 1, &look);
         }
         let has_below = self.end < body.len();
         let mut window = Window {
@@ -145,6 +145,9 @@ impl BodyEditor {
             .hint_text(hint);
         let output = editor.show(ui);
         self.seen_len = Some(body.len());
+        if let Some(at) = clicked_above {
+            self.move_to(ui, id, at);
+        }
         if std::mem::take(&mut self.scroll_to_cursor)
             && let Some(range) = output.cursor_range
         {
@@ -235,8 +238,11 @@ impl BodyEditor {
         } else {
             window_around(body, lo, hi)
         };
-        if (start, end) != (self.start, self.end) && end - start != body.len() {
-            // Its snapshots are of the old window's text.
+        let was_whole = self.start == 0 && Some(self.end) == self.seen_len;
+        let is_whole = (start, end) == (0, body.len());
+        if (start, end) != (self.start, self.end) && !(was_whole && is_whole) {
+            // Its snapshots are of the old window's text: undoing one would put that
+            // text in place of the new window's.
             text_state.clear_undoer();
         }
         // The text outside may have changed too: it is laid out again.
