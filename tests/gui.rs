@@ -41,7 +41,7 @@ fn gui(home: &Home) -> Gui {
 /// Steps frames until `done` holds (the worker answers asynchronously); a minute at most.
 #[track_caller]
 fn wait_until(gui: &mut Gui, what: &str, done: impl Fn(&Gui) -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(30);
+    let deadline = Instant::now() + Duration::from_secs(60);
     loop {
         gui.step();
         if done(gui) {
@@ -58,9 +58,14 @@ fn wait_until(gui: &mut Gui, what: &str, done: impl Fn(&Gui) -> bool) {
                         .iter()
                         .map(|e| (e.state, e.last_error.clone()))
                         .collect::<Vec<_>>(),
+                    a.profiles.test.clone(),
+                    a.profiles.form.as_ref().map(|f| f.save_problem.clone()),
                 )
             });
-            panic!("timed out waiting for {what}; app problems: {problems:?}");
+            panic!(
+                "timed out waiting for {what}; app problems, outbox, connection test, \
+                 profile form: {problems:?}"
+            );
         }
         std::thread::sleep(Duration::from_millis(20));
     }
