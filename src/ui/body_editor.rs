@@ -28,7 +28,7 @@ use eframe::egui::text::{CCursor, CCursorRange, CharIndex, LayoutJob};
 use eframe::egui::text_edit::TextEditState;
 use eframe::egui::{
     self, Context, CursorIcon, FontId, Frame, Id, Key, Modifiers, Rect, Response, Role, Sense,
-    TextBuffer, TextStyle, Ui, WidgetInfo,
+    TextBuffer, TextStyle, Ui, Vec2, WidgetInfo,
 };
 
 /// A body up to this long is edited whole.
@@ -84,16 +84,40 @@ impl BodyEditor {
         self.seen_len = None;
     }
 
-    /// The editor, at least `min_height` tall (a scroll area's content, say).
+    /// The editor: a text field of `size` that scrolls.
     pub fn show(
         &mut self,
         ui: &mut Ui,
         id: Id,
         body: &mut String,
         hint: &str,
-        min_height: f32,
+        size: Vec2,
     ) -> Response {
-        ui.vertical(|ui| self.show_parts(ui, id, body, hint, min_height))
+        let visuals = ui.visuals();
+        let stroke = if ui.memory(|m| m.has_focus(id)) {
+            visuals.selection.stroke
+        } else {
+            visuals.widgets.inactive.bg_stroke
+        };
+        let frame = Frame::new()
+            .fill(visuals.text_edit_bg_color())
+            .stroke(stroke)
+            .corner_radius(visuals.widgets.inactive.corner_radius)
+            .inner_margin(4.0);
+        let inner = size - frame.total_margin().sum();
+        frame
+            .show(ui, |ui| {
+                egui::ScrollArea::vertical()
+                    .id_salt("body-scroll")
+                    .max_height(inner.y)
+                    .max_width(inner.x)
+                    .auto_shrink([false, false])
+                    .show(ui, |ui| {
+                        ui.vertical(|ui| self.show_parts(ui, id, body, hint, inner.y))
+                            .inner
+                    })
+                    .inner
+            })
             .inner
     }
 

@@ -80,44 +80,27 @@ pub(super) fn body_ui(ui: &mut Ui, state: &mut ComposeState) {
         } else {
             ui.available_width()
         };
-        let focused = ui.memory(|m| m.has_focus(id));
-        let visuals = ui.visuals();
-        let stroke = if focused {
-            visuals.selection.stroke
-        } else {
-            visuals.widgets.inactive.bg_stroke
-        };
-        let frame = egui::Frame::new()
-            .fill(visuals.text_edit_bg_color())
-            .stroke(stroke)
-            .corner_radius(visuals.widgets.inactive.corner_radius)
-            .inner_margin(4.0);
-        let margin = frame.total_margin().sum();
-        frame.show(ui, |ui| {
-            let (width, height) = (width - margin.x, height - margin.y);
-            egui::ScrollArea::vertical()
-                .id_salt("body-scroll")
-                .max_height(height)
-                .max_width(width)
-                .auto_shrink([false, false])
-                .show(ui, |ui| {
-                    let body = &mut state.draft.body;
-                    let response = state
-                        .body_editor
-                        .show(ui, id, body, "Write your message…", height)
-                        .labelled_by(label.id);
-                    if response.changed() {
-                        state.mark_changed();
-                    }
-                    if response.has_focus() && state.draft.body_format == BodyFormat::Markdown {
-                        for (shortcut, format) in [(BOLD, Format::Bold), (ITALIC, Format::Italic)] {
-                            if ui.input_mut(|i| i.consume_shortcut(&shortcut)) {
-                                format_selection(ui, state, format);
-                            }
-                        }
-                    }
-                });
-        });
+        let body = &mut state.draft.body;
+        let response = state
+            .body_editor
+            .show(
+                ui,
+                id,
+                body,
+                "Write your message…",
+                egui::vec2(width, height),
+            )
+            .labelled_by(label.id);
+        if response.changed() {
+            state.mark_changed();
+        }
+        if response.has_focus() && state.draft.body_format == BodyFormat::Markdown {
+            for (shortcut, format) in [(BOLD, Format::Bold), (ITALIC, Format::Italic)] {
+                if ui.input_mut(|i| i.consume_shortcut(&shortcut)) {
+                    format_selection(ui, state, format);
+                }
+            }
+        }
         if preview {
             ui.separator();
             egui::ScrollArea::vertical()
