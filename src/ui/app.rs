@@ -267,7 +267,8 @@ impl MailroomApp {
                 }
             }
             Event::TestResult { result, .. } => self.profiles.test = Some(Some(result)),
-            Event::ProfileSaved { id, note } => {
+            Event::ProfileSaved { id, note, profiles } => {
+                self.profiles.profiles = Some(profiles);
                 self.profiles.form = None;
                 self.profiles.note = Some(format!("Saved \"{id}\". {}", note.unwrap_or_default()));
             }

@@ -130,9 +130,12 @@ pub enum Event {
         profile_id: String,
         result: Result<String, String>,
     },
+    /// A profile was saved: the form closes and the list changes in the same frame
+    /// (as two events, a click on the new list could open a form the second closed).
     ProfileSaved {
         id: String,
         note: Option<String>,
+        profiles: Profiles,
     },
     /// No keyring answered; the password is kept in memory for this session.
     KeyringUnavailable {
@@ -455,8 +458,7 @@ impl CommandThread {
         if let Some(old) = renamed_from.as_deref().filter(|_| has_password) {
             self.forget_password(old);
         }
-        self.emit.emit(Event::Profiles(profiles));
-        self.emit.emit(Event::ProfileSaved { id, note });
+        self.emit.emit(Event::ProfileSaved { id, note, profiles });
         Ok(())
     }
 
