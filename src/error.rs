@@ -90,7 +90,10 @@ impl Error {
             | Error::Input { .. }
             | Error::Secret(SecretError::Command { .. }) => ExitKind::BadInput,
             Error::Profile(
-                ProfileError::Unknown { .. } | ProfileError::Exists(_) | ProfileError::BadId(_),
+                ProfileError::Unknown { .. }
+                | ProfileError::Exists(_)
+                | ProfileError::BadId(_)
+                | ProfileError::BadFrom { .. },
             ) => ExitKind::BadInput,
             Error::Store(
                 StoreError::UnknownDraft(_)

@@ -1,24 +1,29 @@
 //! When to send: the words people type for a time, in their own time zone.
 //!
-//! `--at` takes `now`; RFC 3339 (`2026-11-24T08:00:00+01:00`); `YYYY-MM-DD HH:MM` in
-//! local time; `today`, `tomorrow` or a weekday name (`monday`, `mon`, optionally after
-//! `next`) with an optional `HH:MM` (08:00 when left out); or `HH:MM` alone for today.
-//! A weekday means its next occurrence that is still ahead. `--in` takes amounts like
-//! `90m`, `2h`, `1h30m`, `3d`, `1w`. A time in the past is an error, except `now`.
+//! `--at` takes `now`; RFC 3339 (`2026-11-24T08:00:00+01:00`); a date as `2026-12-24` or
+//! `24.12.2026` in local time, with an optional time; `today`, `tomorrow` or a weekday name
+//! (`monday`, `mon`, optionally after `next`) with an optional time; or a time alone for
+//! today. A time is `08:00`, `8:00`, `8am` or `8:30pm`, optionally after `at`
+//! (`tomorrow at 08:00`); **a day without a time means 08:00**, whichever way the day is
+//! written. A weekday means its next occurrence that is still ahead; `in 2h` is read as
+//! `--in 2h`. `--in` takes amounts like `90m`, `2h`, `1h30m`, `3d`, `1w`; `0m` is now.
+//! A time in the past is an error, except `now`.
 //! Time zones and DST come from jiff: `2026-03-29 02:30` in Europe/Berlin does not exist
 //! and is moved forward, as a wall clock would.
 
 use jiff::civil::{Date, Time, Weekday};
-use jiff::{Span, Timestamp, Zoned};
+use jiff::{SignedDuration, Timestamp, Zoned};
 
 #[derive(Debug, thiserror::Error)]
 pub enum WhenError {
     #[error(
-        "\"{text}\" is not a time Mailroom understands: try \"tomorrow 08:00\", \"2026-12-01 09:30\", \"monday 08:00\" or \"now\""
+        "\"{text}\" is not a time Mailroom understands: try \"tomorrow 08:00\", \"2026-12-24 09:30\", \"24.12.2026\", \"monday 8am\", \"18:15\", \"in 2h\" or \"now\""
     )]
     Unreadable { text: String },
-    #[error("\"{text}\" is not a duration: try 90m, 2h, 1h30m or 3d")]
+    #[error("\"{text}\" is not a duration: try 90m, 2h, 1h30m, 3d or 0m (now)")]
     BadDuration { text: String },
+    #[error("\"{text}\" is too far ahead")]
+    TooFar { text: String },
     #[error("\"{text}\" is in the past ({when}); give a future time, or --at now")]
     Past { text: String, when: String },
 }
@@ -32,12 +37,16 @@ pub fn parse_at(text: &str, now: &Zoned) -> Result<Timestamp, WhenError> {
     let unreadable = || WhenError::Unreadable {
         text: text.to_string(),
     };
+    let lower = trimmed.to_ascii_lowercase();
+    if let Some(span) = lower.strip_prefix("in ") {
+        return parse_in(span, now.timestamp());
+    }
     let when = if let Ok(ts) = trimmed.parse::<Timestamp>() {
         ts
-    } else if let Some(zoned) = local_datetime(trimmed, now) {
+    } else if let Some(zoned) = local_datetime(&lower, now) {
         zoned.timestamp()
     } else {
-        relative_day(trimmed, now).ok_or_else(unreadable)?
+        relative_day(&lower, now).ok_or_else(unreadable)?
     };
     if when < now.timestamp() {
         let shown = when
@@ -79,34 +88,71 @@ pub fn parse_in(text: &str, now: Timestamp) -> Result<Timestamp, WhenError> {
             .ok_or_else(bad)?;
         number.clear();
     }
-    if !number.is_empty() || seconds <= 0 {
+    let compact: String = text.split_whitespace().collect();
+    if !number.is_empty() || compact.is_empty() {
         return Err(bad());
     }
-    now.checked_add(Span::new().seconds(seconds))
-        .map_err(|_| bad())
+    now.checked_add(SignedDuration::from_secs(seconds))
+        .map_err(|_| WhenError::TooFar {
+            text: text.to_string(),
+        })
 }
 
+/// A calendar date, with or without a time: `2026-12-24 09:30`, `24.12.2026 9am`.
 fn local_datetime(text: &str, now: &Zoned) -> Option<Zoned> {
-    let normalized = text.replacen(' ', "T", 1);
-    let datetime: jiff::civil::DateTime = normalized.parse().ok()?;
-    datetime.to_zoned(now.time_zone().clone()).ok()
+    let iso = text.to_ascii_uppercase().replacen(' ', "T", 1);
+    if text.contains(':')
+        && let Ok(datetime) = iso.parse::<jiff::civil::DateTime>()
+    {
+        return datetime.to_zoned(now.time_zone().clone()).ok();
+    }
+    let mut words = words_without_at(text);
+    let time = match words.len() {
+        1 => DEFAULT_TIME,
+        2 => parse_time(words.pop()?)?,
+        _ => return None,
+    };
+    let date = parse_date(words.first()?)?;
+    date.to_datetime(time)
+        .to_zoned(now.time_zone().clone())
+        .ok()
+}
+
+/// A day that is not named: 08:00, as in Thunderbird's and Outlook's "tomorrow".
+const DEFAULT_TIME: Time = Time::constant(8, 0, 0, 0);
+
+/// `2026-12-24`, `2026-12-24T09:30` (ISO) or `24.12.2026` (day first, as in Europe).
+fn parse_date(word: &str) -> Option<Date> {
+    if let Ok(date) = word.parse::<Date>() {
+        return Some(date);
+    }
+    let mut parts = word.split('.');
+    let (day, month, year) = (parts.next()?, parts.next()?, parts.next()?);
+    if parts.next().is_some() || year.len() != 4 {
+        return None;
+    }
+    Date::new(year.parse().ok()?, month.parse().ok()?, day.parse().ok()?).ok()
+}
+
+/// The words of `text`, without the `at` in "tomorrow at 08:00".
+fn words_without_at(text: &str) -> Vec<&str> {
+    text.split_whitespace().filter(|w| *w != "at").collect()
 }
 
 fn relative_day(text: &str, now: &Zoned) -> Option<Timestamp> {
-    let lower = text.to_ascii_lowercase();
-    let mut words: Vec<&str> = lower.split_whitespace().collect();
+    let mut words = words_without_at(text);
     if words.first() == Some(&"next") {
         words.remove(0);
     }
     let (day_word, time_word) = match words.as_slice() {
-        [one] if one.contains(':') => ("today", Some(*one)),
+        [one] if parse_time(one).is_some() => ("today", Some(*one)),
         [day] => (*day, None),
         [day, time] => (*day, Some(*time)),
         _ => return None,
     };
     let time = match time_word {
         Some(t) => parse_time(t)?,
-        None => Time::constant(8, 0, 0, 0),
+        None => DEFAULT_TIME,
     };
     let today = now.date();
     let date = match day_word {
@@ -130,9 +176,24 @@ fn next_weekday(today: Date, day: Weekday, time: Time, now: &Zoned) -> Option<Da
     }
 }
 
+/// `08:00`, `8:00`, `8am`, `8:30pm`, `12am` (midnight).
 fn parse_time(text: &str) -> Option<Time> {
-    let (h, m) = text.split_once(':')?;
-    Time::new(h.parse().ok()?, m.parse().ok()?, 0, 0).ok()
+    let (clock, half) = match (text.strip_suffix("am"), text.strip_suffix("pm")) {
+        (Some(clock), _) => (clock, Some(0)),
+        (_, Some(clock)) => (clock, Some(12)),
+        _ => (text, None),
+    };
+    let (h, m): (i8, i8) = match clock.split_once(':') {
+        Some((h, m)) if m.len() == 2 => (h.parse().ok()?, m.parse().ok()?),
+        None if half.is_some() => (clock.parse().ok()?, 0),
+        _ => return None,
+    };
+    let h = match half {
+        Some(offset) if (1..=12).contains(&h) => h % 12 + offset,
+        Some(_) => return None,
+        None => h,
+    };
+    Time::new(h, m, 0, 0).ok()
 }
 
 fn weekday(word: &str) -> Option<Weekday> {
@@ -213,8 +274,43 @@ mod tests {
             parse_in("3d", start).unwrap().as_second() - start.as_second(),
             259_200
         );
-        for bad in ["", "10", "2x", "0m", "h"] {
+        for bad in ["", "10", "2x", "h", "-1m"] {
             assert!(parse_in(bad, start).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn zero_is_a_duration_and_means_now() {
+        let start = now().timestamp();
+        assert_eq!(parse_in("0m", start).unwrap(), start);
+        assert_eq!(parse_in("0s", start).unwrap(), start);
+    }
+
+    #[test]
+    fn a_duration_past_the_calendar_is_an_error_not_a_panic() {
+        let err = parse_in("999999999999s", now().timestamp()).unwrap_err();
+        assert!(err.to_string().contains("too far ahead"), "{err}");
+        assert!(parse_in("99999999999999999999d", now().timestamp()).is_err());
+    }
+
+    #[test]
+    fn a_date_without_a_time_means_eight_in_the_morning() {
+        assert_eq!(at("2026-12-24"), "Thu 2026-12-24 08:00");
+        assert_eq!(at("24.12.2026"), "Thu 2026-12-24 08:00");
+    }
+
+    #[test]
+    fn times_people_type_are_understood() {
+        assert_eq!(at("tomorrow at 08:00"), "Wed 2026-11-25 08:00");
+        assert_eq!(at("24.12.2026 08:00"), "Thu 2026-12-24 08:00");
+        assert_eq!(at("2026-12-24 9am"), "Thu 2026-12-24 09:00");
+        assert_eq!(at("8pm"), "Tue 2026-11-24 20:00");
+        assert_eq!(at("tomorrow 8am"), "Wed 2026-11-25 08:00");
+        assert_eq!(at("tomorrow 12am"), "Wed 2026-11-25 00:00");
+        assert_eq!(at("friday 5:30pm"), "Fri 2026-11-27 17:30");
+        assert_eq!(at("in 2h"), "Tue 2026-11-24 15:00");
+        for nonsense in ["13pm", "8:5", "31.02.2026", "at", "tomorrow 25:00"] {
+            assert!(parse_at(nonsense, &now()).is_err(), "{nonsense}");
         }
     }
 

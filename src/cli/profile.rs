@@ -103,6 +103,7 @@ fn add(profiles: &mut Profiles, args: AddArgs, path: &std::path::Path) -> Result
     let profile = profile_from(&args);
     let needs_keyring = matches!(&profile.server,
         Server::Smtp(s) if s.auth == Auth::Password && s.password_command.is_none());
+    let default_before = profiles.default.clone();
     profiles.add(profile.clone())?;
     if needs_keyring {
         let password = read_password(args.password_stdin, &format!("Password for {}: ", args.id))?;
@@ -115,6 +116,12 @@ fn add(profiles: &mut Profiles, args: AddArgs, path: &std::path::Path) -> Result
         return Err(e.into());
     }
     println!("Added \"{}\": {}", profile.id, profile.summary());
+    if profiles.default != default_before {
+        println!(
+            "It is now the default profile (`mailroom profile default {}` picks another).",
+            default_before.as_deref().unwrap_or("ID")
+        );
+    }
     if needs_keyring {
         println!(
             "The password is in the keyring (service \"{}\", user \"{}\").",

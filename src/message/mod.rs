@@ -4,10 +4,12 @@
 //!   until the message is sent).
 //! - [`address`]: splitting a header field into RFC 5322 mailboxes, naming each bad one.
 //! - [`mime`]: validating a draft and building the `lettre::Message`.
+//! - [`date`]: the `Date` header, set again when a frozen message goes out.
 //! - [`logic_apps`]: the Azure Logic Apps SMTP connector's `Email` JSON as a draft.
 
 pub mod address;
 mod attachment_stream;
+pub mod date;
 mod draft;
 pub mod eml;
 mod error;

@@ -9,7 +9,7 @@
 //! timeout, a locked keyring) puts the entry back as `scheduled` with exponential
 //! backoff (1 min, 2, 4, … at most 1 h) until `give_up_after`; a permanent one marks it
 //! `failed` with the server's words; silence after the whole message was sent marks it
-//! `uncertain`.
+//! `uncertain`. A message's `Date` is set as it goes out ([`crate::message::date`]).
 
 use std::collections::BTreeMap;
 use std::sync::mpsc;
@@ -335,8 +335,13 @@ impl Runner<'_> {
     fn mark_sending(&self, entry: &mut Entry) -> Result<Outgoing, (String, bool, bool)> {
         let local = |message: String| (message, false, false);
         let path = self.outbox.message_path(&entry.id);
-        let record = std::fs::read(&path)
+        let mut record = std::fs::read(&path)
             .map_err(|e| local(format!("could not read {}: {e}", path.display())))?;
+        // Dated when it goes out; the person's copy in `sent/` says the same.
+        if let Some(changed) = crate::message::date::restamp(&mut record, self.clock.now()) {
+            overwrite_at(&path, changed.start, &record[changed])
+                .map_err(|e| local(format!("could not date {}: {e}", path.display())))?;
+        }
         let envelope = entry
             .envelope
             .to_lettre()
@@ -384,6 +389,15 @@ impl Runner<'_> {
 fn finish(outbox: &Outbox, sent: &SentStore, entry: &Entry) -> Result<(), StoreError> {
     sent.keep_once(&entry.id, &outbox.message_path(&entry.id), entry.sent_at())?;
     outbox.remove(&entry.id)
+}
+
+/// Writes `bytes` over `path`'s bytes at `offset` (the same length: nothing moves). Not
+/// synced: after a power cut the copy in `sent/` may keep the old date, never lose a byte.
+fn overwrite_at(path: &std::path::Path, offset: usize, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::{Seek, SeekFrom, Write};
+    let mut file = std::fs::OpenOptions::new().write(true).open(path)?;
+    file.seek(SeekFrom::Start(offset as u64))?;
+    file.write_all(bytes)
 }
 
 /// A message marked `sending`, about to go out.

@@ -318,3 +318,25 @@ fn each_upload_is_reported_with_its_entry_and_the_bytes_transmitted() {
         "the Bcc header is not part of what goes out, so not of the total"
     );
 }
+
+#[test]
+fn a_message_scheduled_days_ahead_is_dated_when_it_goes_out() {
+    let f = Fixture::new();
+    let clock = TestClock(Mutex::new(now()));
+    let three_days = SignedDuration::from_hours(72);
+    f.schedule("a@example.org", "work", now() + three_days);
+    let script = leak(Script::default());
+    clock.advance(three_days);
+
+    let report = run(&f, script, &clock);
+    assert_eq!(report.sent.len(), 1);
+    let expected = format!(
+        "Date: {}\r\n",
+        crate::message::date::header_value(now() + three_days)
+    );
+    let transmitted = String::from_utf8(script.sent_bytes.borrow()[0].clone()).unwrap();
+    assert!(transmitted.contains(&expected), "{transmitted}");
+    let sent = SentStore::new(f.home.path()).list().unwrap();
+    let kept = std::fs::read_to_string(&sent[0].path).unwrap();
+    assert!(kept.contains(&expected), "the copy in sent/ says the same");
+}

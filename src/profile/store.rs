@@ -19,6 +19,12 @@ pub enum ProfileError {
     Exists(String),
     #[error("profile name \"{0}\" is not allowed: use letters, digits, '-', '_' or '.'")]
     BadId(String),
+    /// The identity to send as is not one address (checked when the profile is added,
+    /// not first at send time).
+    #[error(
+        "From: \"{from}\" is not an address to send as ({reason}): write it as \"Name <address@example.org>\""
+    )]
+    BadFrom { from: String, reason: String },
     #[error("could not read {path}: {source}")]
     Read {
         path: PathBuf,
@@ -91,6 +97,7 @@ impl Profiles {
     /// Adds a profile; the first real account replaces `local` as the default.
     pub fn add(&mut self, profile: Profile) -> Result<(), ProfileError> {
         validate_id(&profile.id)?;
+        validate_from(&profile.from)?;
         if self.list.iter().any(|p| p.id == profile.id) {
             return Err(ProfileError::Exists(profile.id));
         }
@@ -132,6 +139,21 @@ impl Profiles {
             },
         }
     }
+}
+
+/// A profile's From is exactly one address, e.g. `Ana Lima <ana@example.org>`.
+pub fn validate_from(from: &str) -> Result<(), ProfileError> {
+    use crate::message::{DraftError, Field, address::parse_single};
+    let reason = match parse_single(Field::From, from) {
+        Ok(Some(_)) => return Ok(()),
+        Ok(None) => "it is empty".to_string(),
+        Err(DraftError::InvalidAddress { reason, .. }) => reason,
+        Err(e) => e.to_string(),
+    };
+    Err(ProfileError::BadFrom {
+        from: from.to_string(),
+        reason,
+    })
 }
 
 /// Profile ids become keyring user names and file names: keep them simple.
@@ -196,6 +218,30 @@ mod tests {
         assert_eq!(profiles.default.as_deref(), Some("work"));
         profiles.remove("work").unwrap();
         assert_eq!(profiles.default.as_deref(), Some("home"));
+    }
+
+    #[test]
+    fn a_from_that_is_not_one_address_is_refused_when_the_profile_is_added() {
+        let mut profiles = Profiles::default();
+        for bad in [
+            "Ana Lima",
+            "ana@example.org, bo@example.org",
+            "",
+            "Ana <ana@>",
+        ] {
+            let err = profiles
+                .add(Profile {
+                    from: bad.into(),
+                    ..work()
+                })
+                .unwrap_err();
+            assert!(matches!(err, ProfileError::BadFrom { .. }), "{bad}: {err}");
+            assert!(
+                err.to_string().contains("Name <address@example.org>"),
+                "{err}"
+            );
+        }
+        assert!(profiles.list.is_empty());
     }
 
     #[test]

@@ -23,6 +23,9 @@ use serde::{Deserialize, Serialize};
 use super::{StoreError, ids, lock, quarantine, read_json, write_atomic, write_json};
 use crate::message::{Attachment, AttachmentSource, Draft};
 
+#[path = "drafts_trash.rs"]
+mod trash;
+
 /// How many versions of a draft are kept.
 pub const KEPT_VERSIONS: usize = 50;
 
@@ -85,7 +88,7 @@ impl DraftStore {
         let id = ids::new_id(now);
         std::fs::create_dir_all(self.folder(&id))
             .map_err(StoreError::io("creating", self.folder(&id)))?;
-        self.save_as(&id, 1, now, profile, draft, now)
+        self.save_first(&id, profile, draft, now)
     }
 
     /// Saves draft `id`, creating it under that id if it does not exist yet (the desktop
@@ -108,7 +111,24 @@ impl DraftStore {
         std::fs::create_dir_all(&folder).map_err(StoreError::io("creating", folder.clone()))?;
         let _lock = lock::lock(&folder.join("lock"))
             .map_err(StoreError::io("locking", folder.join("lock")))?;
-        self.save_as(id, 1, now, profile, draft, now)
+        self.save_first(id, profile, draft, now)
+    }
+
+    /// Saves version 1 into the new folder of draft `id`; when that fails (an attached
+    /// file that cannot be read, a full disk) the folder goes again, so a draft that was
+    /// never saved never shows up half made (and quarantined) in the next list.
+    fn save_first(
+        &self,
+        id: &str,
+        profile: Option<String>,
+        draft: Draft,
+        now: Timestamp,
+    ) -> Result<DraftRecord, StoreError> {
+        let saved = self.save_as(id, 1, now, profile, draft, now);
+        if saved.is_err() {
+            let _ = std::fs::remove_dir_all(self.folder(id));
+        }
+        saved
     }
 
     /// Saves a new version of draft `id` and returns it (its `version` is the new number).

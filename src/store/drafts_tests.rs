@@ -128,3 +128,66 @@ fn unknown_ids_are_named_and_paths_are_refused() {
         Err(StoreError::UnknownDraft(_))
     ));
 }
+
+fn with_attachment(home: &Path, subject: &str) -> Draft {
+    let file = home.join("extra.pdf");
+    std::fs::write(&file, b"%PDF-1.4 attached").unwrap();
+    Draft {
+        attachments: vec![Attachment::from_path(&file)],
+        ..draft(subject)
+    }
+}
+
+#[test]
+fn a_deleted_draft_comes_back_from_the_trash_with_its_files() {
+    let home = tempfile::tempdir().unwrap();
+    let store = DraftStore::new(home.path());
+    let kept = store
+        .create(None, with_attachment(home.path(), "with a file"), now())
+        .unwrap();
+    let deleted = store.trash(&kept.id, now()).unwrap();
+    assert_eq!(deleted.draft.subject, "with a file");
+    assert!(store.list(None).unwrap().drafts.is_empty());
+
+    let back = store.restore(&kept.id).unwrap();
+    let AttachmentSource::File(copy) = &back.draft.attachments[0].source else {
+        panic!("the attachment is a file copy");
+    };
+    assert_eq!(std::fs::read(copy).unwrap(), b"%PDF-1.4 attached");
+    let listing = store.list(None).unwrap();
+    assert_eq!(listing.drafts.len(), 1);
+    assert!(listing.quarantined.is_empty(), "{:?}", listing.quarantined);
+}
+
+#[test]
+fn the_trash_is_emptied_once_the_undo_window_has_closed() {
+    let home = tempfile::tempdir().unwrap();
+    let store = DraftStore::new(home.path());
+    let kept = store.create(None, draft("gone"), now()).unwrap();
+    store.trash(&kept.id, now()).unwrap();
+    store.empty_trash(now());
+    assert!(store.restore(&kept.id).is_ok(), "still within the window");
+    store.trash(&kept.id, now()).unwrap();
+    store.empty_trash(now() + jiff::SignedDuration::from_secs(1));
+    assert!(matches!(
+        store.restore(&kept.id),
+        Err(StoreError::UnknownDraft(_))
+    ));
+}
+
+#[test]
+fn a_first_save_whose_files_are_gone_leaves_no_half_made_draft() {
+    let home = tempfile::tempdir().unwrap();
+    let store = DraftStore::new(home.path());
+    let lost = Draft {
+        attachments: vec![Attachment::from_path(&home.path().join("missing.pdf"))],
+        ..draft("lost")
+    };
+    let err = store
+        .put("20261202-101010-abcdef", None, lost, now())
+        .unwrap_err();
+    assert!(err.to_string().contains("missing.pdf"), "{err}");
+    let listing = store.list(None).unwrap();
+    assert!(listing.drafts.is_empty());
+    assert!(listing.quarantined.is_empty(), "{:?}", listing.quarantined);
+}

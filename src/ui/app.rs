@@ -16,6 +16,7 @@ use super::profiles::{ProfilesState, profiles_ui};
 use super::toast::{Toast, ToastAction, Toasts};
 use super::widgets::local_time;
 use crate::paths::Dirs;
+use crate::store::drafts::DraftRecord;
 use crate::worker::{self, Command, Event, WorkerHandle};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -46,16 +47,32 @@ const PROFILE_KEY: &str = "last-profile";
 impl MailroomApp {
     /// The app inside eframe: restores the last view and profile, starts the worker.
     pub fn new(cc: &eframe::CreationContext<'_>, dirs: Dirs, start: Start) -> Self {
+        let opened_for_a_message = !matches!(start, Start::Compose);
         let mut app = Self::start(&cc.egui_ctx, dirs, start);
         if let Some(storage) = cc.storage {
-            if let Some(view) = eframe::get_value(storage, VIEW_KEY) {
-                app.view = view;
-            }
-            if app.compose.profile.is_none() {
-                app.compose.profile = eframe::get_value(storage, PROFILE_KEY);
-            }
+            app.restore(
+                eframe::get_value(storage, VIEW_KEY),
+                eframe::get_value(storage, PROFILE_KEY),
+                opened_for_a_message,
+            );
         }
         app
+    }
+
+    /// Restores the last view and profile; a window opened for a message (a mailto:
+    /// link, `compose --draft`) stays on Compose, where that message is.
+    pub fn restore(
+        &mut self,
+        view: Option<View>,
+        profile: Option<String>,
+        opened_for_a_message: bool,
+    ) {
+        if let Some(view) = view.filter(|_| !opened_for_a_message) {
+            self.view = view;
+        }
+        if self.compose.profile.is_none() {
+            self.compose.profile = profile;
+        }
     }
 
     /// The app for `ctx` over the home in `dirs` (tests use this with egui_kittest).
@@ -175,11 +192,16 @@ impl MailroomApp {
         }
     }
 
+    /// Discard keeps what was on screen undoable: unsaved changes are saved first, then
+    /// the draft goes to the trash, from where Undo reopens it.
     fn discard(&mut self) {
         let profile = self.compose.profile.clone();
+        self.flush_compose();
         if self.compose.saved_at.is_some() || self.compose.save_pending {
-            self.worker
-                .send(Command::DeleteDraft(self.compose.draft_id.clone()));
+            self.worker.send(Command::DeleteDraft {
+                id: self.compose.draft_id.clone(),
+                reopen_on_undo: true,
+            });
         }
         self.compose = ComposeState::new(Default::default(), profile);
     }
@@ -188,9 +210,14 @@ impl MailroomApp {
         match action {
             ToastAction::UndoSend { entry_id } => self.worker.send(Command::CancelOutbox {
                 id: entry_id,
-                reopen: true,
+                then: worker::AfterCancel::Edit,
             }),
-            ToastAction::UndoDelete(record) => self.worker.send(Command::RestoreDraft(*record)),
+            ToastAction::UndoDelete { draft_id, reopen } => {
+                self.worker.send(Command::RestoreDraft {
+                    id: draft_id,
+                    reopen,
+                })
+            }
         }
     }
 
@@ -198,14 +225,11 @@ impl MailroomApp {
         match event {
             Event::Profiles(profiles) => self.profiles.profiles = Some(profiles),
             Event::Drafts(list) => self.drafts.list = list,
-            Event::DraftOpened(record) | Event::Reopen(record) => {
-                self.compose = ComposeState::from_record(record);
-                self.view = View::Compose;
-                let files = self.compose.unmeasured_files();
-                if !files.is_empty() {
-                    self.worker.send(Command::InspectFiles(files));
-                }
-            }
+            Event::DraftOpened(record) => self.open_in_compose(record, None),
+            Event::Reopen {
+                record,
+                scheduled_for,
+            } => self.open_in_compose(record, scheduled_for),
             Event::DraftSaved {
                 id, at, explicit, ..
             } => {
@@ -218,10 +242,19 @@ impl MailroomApp {
                     self.toasts.info("Draft saved");
                 }
             }
-            Event::DraftDeleted(record) => self.toasts.push(Toast {
+            Event::DraftDeleted {
+                record,
+                reopen_on_undo,
+            } => self.toasts.push(Toast {
                 text: format!("Deleted \"{}\"", record.draft.subject),
-                until: jiff::Timestamp::now() + Duration::from_secs(8),
-                action: Some(("Undo".into(), ToastAction::UndoDelete(Box::new(record)))),
+                until: jiff::Timestamp::now() + worker::UNDO_DELETE,
+                action: Some((
+                    "Undo".into(),
+                    ToastAction::UndoDelete {
+                        draft_id: record.id,
+                        reopen: reopen_on_undo,
+                    },
+                )),
                 countdown: false,
             }),
             Event::Outbox(entries) => self.outbox.entries = entries,
@@ -300,6 +333,16 @@ impl MailroomApp {
                     self.problem = Some(text);
                 }
             }
+        }
+    }
+
+    fn open_in_compose(&mut self, record: DraftRecord, scheduled_for: Option<jiff::Timestamp>) {
+        self.compose = ComposeState::from_record(record);
+        self.compose.scheduled_for = scheduled_for;
+        self.view = View::Compose;
+        let files = self.compose.unmeasured_files();
+        if !files.is_empty() {
+            self.worker.send(Command::InspectFiles(files));
         }
     }
 

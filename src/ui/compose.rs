@@ -49,6 +49,9 @@ pub struct ComposeState {
     pub no_file_dialog: bool,
     pub ask_drop_formatting: bool,
     pub send_later: SendLater,
+    /// Taken out of the outbox to edit (Edit): the time it was to go out, which
+    /// "Schedule for …" keeps.
+    pub scheduled_for: Option<jiff::Timestamp>,
     pub problem: Option<String>,
     /// Counts changes, so that what is worked out from the draft (the preview) is
     /// remade only after one.
@@ -82,6 +85,7 @@ impl ComposeState {
             no_file_dialog: false,
             ask_drop_formatting: false,
             send_later: SendLater::default(),
+            scheduled_for: None,
             problem: None,
             revision: 0,
             preview: Preview::default(),
@@ -483,24 +487,42 @@ fn show_in_message(ui: &mut Ui, state: &mut ComposeState, index: usize) {
 
 fn buttons_ui(ui: &mut Ui, state: &mut ComposeState, actions: &mut Vec<ComposeAction>) {
     ui.add_space(4.0);
-    ui.horizontal(|ui| {
+    if let Some(at) = state.scheduled_for {
+        ui.label(format!(
+            "Scheduled for {} — out of the outbox while you edit; it is a draft until you schedule it again.",
+            local_time(at)
+        ));
+    }
+    ui.horizontal_wrapped(|ui| {
+        if let Some(at) = state.scheduled_for {
+            let again = ui.add_enabled(
+                !state.has_address_errors(),
+                egui::Button::new(
+                    RichText::new(format!("Schedule for {}", local_time(at))).strong(),
+                ),
+            );
+            if again.clicked() {
+                actions.push(ComposeAction::Command(Box::new(send_command(
+                    state,
+                    Some(at),
+                ))));
+            }
+        }
+        let send_text = if state.scheduled_for.is_some() {
+            "Send now"
+        } else {
+            "Send"
+        };
         let send = ui.add_enabled(
             !state.has_address_errors(),
-            egui::Button::new(RichText::new("Send").strong()),
+            egui::Button::new(RichText::new(send_text).strong()),
         );
         let send = send
             .on_hover_text("Ctrl+Enter")
             .on_disabled_hover_text("Fix the marked addresses first");
         let shortcut = ui.input_mut(|i| i.consume_shortcut(&SEND));
         if (send.clicked() || shortcut) && !state.has_address_errors() {
-            state.save_pending = true;
-            state.changed_at = None;
-            actions.push(ComposeAction::Command(Box::new(Command::Send {
-                id: state.draft_id.clone(),
-                profile: state.profile.clone(),
-                draft: state.draft.clone(),
-                at: None,
-            })));
+            actions.push(ComposeAction::Command(Box::new(send_command(state, None))));
         }
         if ui
             .add_enabled(
@@ -529,6 +551,18 @@ fn buttons_ui(ui: &mut Ui, state: &mut ComposeState, actions: &mut Vec<ComposeAc
     });
     if let Some(problem) = &state.problem {
         field_error(ui, problem);
+    }
+}
+
+/// Send (through the undo grace period) or, with `at`, schedule what is in compose.
+fn send_command(state: &mut ComposeState, at: Option<jiff::Timestamp>) -> Command {
+    state.save_pending = true;
+    state.changed_at = None;
+    Command::Send {
+        id: state.draft_id.clone(),
+        profile: state.profile.clone(),
+        draft: state.draft.clone(),
+        at,
     }
 }
 

@@ -47,7 +47,10 @@ pub fn drafts_ui(ui: &mut Ui, state: &mut DraftsState) -> Vec<DraftsAction> {
                 ))));
             }
             if ui.button("Delete").clicked() {
-                actions.push(DraftsAction::Command(Box::new(Command::DeleteDraft(id))));
+                actions.push(DraftsAction::Command(Box::new(Command::DeleteDraft {
+                    id,
+                    reopen_on_undo: false,
+                })));
                 state.selected = None;
             }
         }
@@ -151,7 +154,10 @@ fn keyboard(ui: &mut Ui, state: &mut DraftsState, actions: &mut Vec<DraftsAction
         if enter {
             actions.push(DraftsAction::Open(id));
         } else if delete {
-            actions.push(DraftsAction::Command(Box::new(Command::DeleteDraft(id))));
+            actions.push(DraftsAction::Command(Box::new(Command::DeleteDraft {
+                id,
+                reopen_on_undo: false,
+            })));
         }
     }
 }

@@ -4,7 +4,8 @@
 //! [`crate::worker`] as a `Command`, and the answers come back as `Event`s drained each
 //! frame. One view a file: [`compose`], [`drafts`], [`outbox`], [`profiles`]; [`app`]
 //! holds them together. Window size and the last view survive a restart through
-//! eframe's storage; messages live only in the stores.
+//! eframe's storage (`data/window.ron`); messages live only in the stores. A window
+//! opened for a message (`compose mailto:…`, `compose --draft`) opens on Compose.
 
 pub mod app;
 mod body_editor;
@@ -38,6 +39,9 @@ pub enum Start {
 /// Opens the window and runs until it is closed.
 pub fn run(dirs: Dirs, start: Start) -> Result<(), String> {
     let options = eframe::NativeOptions {
+        // Window size and the last view live with the rest of Mailroom's files (under
+        // MAILROOM_HOME when it is set), not in eframe's own folder.
+        persistence_path: Some(dirs.data().join("window.ron")),
         viewport: eframe::egui::ViewportBuilder::default()
             .with_title("Mailroom")
             .with_app_id("mailroom")

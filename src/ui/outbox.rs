@@ -9,7 +9,7 @@ use eframe::egui::{self, RichText, Ui};
 use super::widgets::{countdown, error_color, human_size, local_time, named_button};
 use crate::outbox::{Entry, State};
 use crate::store::sent::SentSummary;
-use crate::worker::Command;
+use crate::worker::{AfterCancel, Command};
 
 #[derive(Debug, Default)]
 pub struct OutboxState {
@@ -109,17 +109,23 @@ fn entry_ui(
                         local_time(entry.send_at),
                         countdown(entry.send_at)
                     ));
-                    if button(ui, "Edit").clicked() {
+                    if button(ui, "Edit")
+                        .on_hover_text("Out of the outbox while you edit; its time is kept")
+                        .clicked()
+                    {
                         commands.push(Command::CancelOutbox {
                             id: id.clone(),
-                            reopen: true,
+                            then: AfterCancel::EditKeepingItsTime,
                         });
                     }
                     if button(ui, "Cancel")
                         .on_hover_text("Back to the drafts")
                         .clicked()
                     {
-                        commands.push(Command::CancelOutbox { id, reopen: false });
+                        commands.push(Command::CancelOutbox {
+                            id,
+                            then: AfterCancel::List,
+                        });
                     }
                 }
                 State::Sending => {
@@ -134,14 +140,17 @@ fn entry_ui(
                     if button(ui, "Edit").clicked() {
                         commands.push(Command::CancelOutbox {
                             id: id.clone(),
-                            reopen: true,
+                            then: AfterCancel::Edit,
                         });
                     }
                     if button(ui, "Cancel")
                         .on_hover_text("Back to the drafts")
                         .clicked()
                     {
-                        commands.push(Command::CancelOutbox { id, reopen: false });
+                        commands.push(Command::CancelOutbox {
+                            id,
+                            then: AfterCancel::List,
+                        });
                     }
                 }
                 State::Uncertain => {

@@ -118,9 +118,11 @@ impl ProfileForm {
         smtp.password_command = optional(&self.password_command);
         smtp.ca_file = optional(&self.ca_file).map(Into::into);
         smtp.pin_sha256 = optional(&self.pin_sha256);
+        let from = self.from.trim().to_string();
+        crate::profile::store::validate_from(&from).map_err(|e| e.to_string())?;
         Ok(Profile {
             id: self.id.trim().to_string(),
-            from: self.from.trim().to_string(),
+            from,
             server: Server::Smtp(smtp),
         })
     }

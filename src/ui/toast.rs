@@ -11,8 +11,8 @@ use jiff::Timestamp;
 pub enum ToastAction {
     /// Take outbox entry back into compose.
     UndoSend { entry_id: String },
-    /// Bring back a deleted draft.
-    UndoDelete(Box<crate::store::drafts::DraftRecord>),
+    /// Bring back a deleted draft from the trash (and reopen it: a discarded one).
+    UndoDelete { draft_id: String, reopen: bool },
 }
 
 #[derive(Debug, Clone)]

@@ -13,14 +13,16 @@
 //! while no keyring answers are kept here, in memory, for the session only.
 
 mod outbox_thread;
+mod watch;
 
 use outbox_thread::OutboxThread;
+use watch::{Fingerprint, WATCH_EVERY};
 
 use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::mpsc::{self, Receiver, Sender};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use jiff::Timestamp;
 
@@ -36,6 +38,13 @@ use crate::store::drafts::{DraftRecord, DraftSummary};
 use crate::store::sent::SentSummary;
 use crate::transport::Transport;
 use crate::transport::smtp::SmtpSession;
+
+/// How long a deleted draft waits in the trash: longer than its Undo toast shows
+/// ([`UNDO_DELETE`]), so Undo always finds it.
+const TRASH_KEPT: Duration = Duration::from_secs(60);
+
+/// How long the window offers Undo after a draft is deleted or discarded.
+pub const UNDO_DELETE: Duration = Duration::from_secs(8);
 
 /// Wakes the UI after an event (the GUI: `ctx.request_repaint()`).
 pub type Waker = Arc<dyn Fn() + Send + Sync>;
@@ -56,9 +65,17 @@ pub enum Command {
         draft: Draft,
         explicit: bool,
     },
-    DeleteDraft(String),
-    /// Undo a delete: the draft comes back (under a new id).
-    RestoreDraft(DraftRecord),
+    /// Move draft `id` to the trash, where it waits for Undo until the toast has gone;
+    /// `reopen_on_undo`: Undo opens it again in compose (Discard), else only lists it.
+    DeleteDraft {
+        id: String,
+        reopen_on_undo: bool,
+    },
+    /// Undo a delete: the draft comes back from the trash as it was, files included.
+    RestoreDraft {
+        id: String,
+        reopen: bool,
+    },
     /// Save and move into the outbox, due at `at` (`None`: now plus the undo grace).
     Send {
         id: String,
@@ -70,10 +87,11 @@ pub enum Command {
     SendDraft(String),
     /// Check files before they are attached: each path with its size or what is wrong.
     InspectFiles(Vec<PathBuf>),
-    /// Take an outbox entry back into the drafts and reopen it (Undo, Edit, Cancel).
+    /// Take an outbox entry back into the drafts (Cancel), and reopen it in compose
+    /// (Undo send), keeping the time it was scheduled for (Edit).
     CancelOutbox {
         id: String,
-        reopen: bool,
+        then: AfterCancel,
     },
     RetryOutbox(String),
     DismissOutbox(String),
@@ -94,6 +112,17 @@ pub enum Command {
     OpenFile(PathBuf),
 }
 
+/// What becomes of a message taken back from the outbox.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AfterCancel {
+    /// It waits in the drafts (Cancel).
+    List,
+    /// It opens in compose (Undo send).
+    Edit,
+    /// It opens in compose, which offers to schedule it again for the same time (Edit).
+    EditKeepingItsTime,
+}
+
 /// What the UI hears back.
 #[derive(Debug)]
 pub enum Event {
@@ -106,7 +135,10 @@ pub enum Event {
         at: Timestamp,
         explicit: bool,
     },
-    DraftDeleted(DraftRecord),
+    DraftDeleted {
+        record: DraftRecord,
+        reopen_on_undo: bool,
+    },
     Outbox(Vec<Entry>),
     Sent(Vec<SentSummary>),
     /// A message went into the outbox; `undo_until` when it was a plain Send.
@@ -115,7 +147,12 @@ pub enum Event {
         draft_id: String,
         undo_until: Option<Timestamp>,
     },
-    Reopen(DraftRecord),
+    /// A message taken back from the outbox, to edit; `scheduled_for`: the time it
+    /// was to go out (Edit), which compose offers to keep.
+    Reopen {
+        record: DraftRecord,
+        scheduled_for: Option<Timestamp>,
+    },
     /// A big message is going out: `sent` of its `total` bytes so far (after each
     /// BDAT chunk; by DATA, only at the start and the end).
     Uploading {
@@ -239,12 +276,38 @@ struct CommandThread {
 }
 
 impl CommandThread {
+    /// Takes commands until the window is gone; between them, every [`WATCH_EVERY`],
+    /// refreshes the views when the home changed from outside ([`watch`]).
     fn run(self, commands: Receiver<Command>) {
-        for command in commands {
-            let what = describe(&command);
-            if let Err(e) = self.handle(command) {
-                self.emit.problem(&what, &e);
+        let dirs = self.mailroom.dirs.clone();
+        let mut seen = Fingerprint::of(&dirs);
+        let mut looked = Instant::now();
+        loop {
+            match commands.recv_timeout(WATCH_EVERY) {
+                Ok(command) => {
+                    self.handle_reporting(command);
+                    // What this thread changed itself, its answer has already shown.
+                    seen = Fingerprint::of(&dirs);
+                }
+                Err(RecvTimeoutError::Timeout) => {}
+                Err(RecvTimeoutError::Disconnected) => return,
             }
+            if looked.elapsed() >= WATCH_EVERY {
+                looked = Instant::now();
+                let now = Fingerprint::of(&dirs);
+                if now != seen {
+                    seen = now;
+                    self.handle_reporting(Command::Refresh);
+                    let _ = self.poke.send(()); // something may be due sooner
+                }
+            }
+        }
+    }
+
+    fn handle_reporting(&self, command: Command) {
+        let what = describe(&command);
+        if let Err(e) = self.handle(command) {
+            self.emit.problem(&what, &e);
         }
     }
 
@@ -253,6 +316,7 @@ impl CommandThread {
         let now = Timestamp::now();
         match command {
             Command::Refresh => {
+                m.drafts.empty_trash(now - TRASH_KEPT);
                 self.emit.emit(Event::Profiles(m.profiles()?));
                 self.list_drafts("")?;
                 self.list_outbox()?;
@@ -276,14 +340,23 @@ impl CommandThread {
                 });
                 self.list_drafts("")?;
             }
-            Command::DeleteDraft(id) => {
-                let record = m.drafts.load(&id)?;
-                m.drafts.delete(&id)?;
-                self.emit.emit(Event::DraftDeleted(record));
+            Command::DeleteDraft { id, reopen_on_undo } => {
+                m.drafts.empty_trash(now - TRASH_KEPT);
+                let record = m.drafts.trash(&id, now)?;
+                self.emit.emit(Event::DraftDeleted {
+                    record,
+                    reopen_on_undo,
+                });
                 self.list_drafts("")?;
             }
-            Command::RestoreDraft(record) => {
-                m.create_draft(record.profile, record.draft, now)?;
+            Command::RestoreDraft { id, reopen } => {
+                let record = m.drafts.restore(&id)?;
+                if reopen {
+                    self.emit.emit(Event::Reopen {
+                        record,
+                        scheduled_for: None,
+                    });
+                }
                 self.list_drafts("")?;
             }
             Command::Send {
@@ -320,10 +393,16 @@ impl CommandThread {
                 self.list_outbox()?;
                 let _ = self.poke.send(());
             }
-            Command::CancelOutbox { id, reopen } => {
+            Command::CancelOutbox { id, then } => {
+                let send_at = m.outbox.load(&id)?.send_at;
                 let draft_id = m.outbox.cancel(&m.drafts, &id)?;
-                if reopen {
-                    self.emit.emit(Event::Reopen(m.drafts.load(&draft_id)?));
+                if then != AfterCancel::List {
+                    let scheduled_for =
+                        (then == AfterCancel::EditKeepingItsTime).then_some(send_at);
+                    self.emit.emit(Event::Reopen {
+                        record: m.drafts.load(&draft_id)?,
+                        scheduled_for,
+                    });
                 }
                 self.list_drafts("")?;
                 self.list_outbox()?;
@@ -509,8 +588,9 @@ fn describe(command: &Command) -> String {
     match command {
         Command::Refresh | Command::ListDrafts { .. } => "Reading your messages",
         Command::OpenDraft(_) => "Opening the draft",
-        Command::SaveDraft { .. } | Command::RestoreDraft(_) => "Saving the draft",
-        Command::DeleteDraft(_) => "Deleting the draft",
+        Command::SaveDraft { .. } => "Saving the draft",
+        Command::RestoreDraft { .. } => "Bringing the draft back",
+        Command::DeleteDraft { .. } => "Deleting the draft",
         Command::Send { .. } | Command::SendDraft(_) => "Sending",
         Command::CancelOutbox { .. } => "Taking the message back",
         Command::RetryOutbox(_) => "Retrying",
