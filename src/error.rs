@@ -55,6 +55,30 @@ pub enum Error {
     Settings(#[from] SettingsError),
     #[error("{0}")]
     Scheduler(String),
+    /// An outbox pass ended with messages that did not go out (`outbox run`, `retry`).
+    #[error("{}", unsent_summary(*.failed, *.uncertain, *.retrying))]
+    Unsent {
+        failed: usize,
+        uncertain: usize,
+        retrying: usize,
+    },
+}
+
+fn unsent_summary(failed: usize, uncertain: usize, retrying: usize) -> String {
+    let count = |n: usize, what: &str| match n {
+        0 => None,
+        1 => Some(format!("1 message {what}")),
+        n => Some(format!("{n} messages {what}")),
+    };
+    let parts: Vec<String> = [
+        count(failed, "failed"),
+        count(uncertain, "may have been sent"),
+        count(retrying, "will be retried"),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    format!("{}: see `mailroom outbox list`", parts.join(", "))
 }
 
 /// What the process exit code says; documented in the README.
@@ -105,6 +129,10 @@ impl Error {
             | Error::When(_)
             | Error::Settings(_) => ExitKind::BadInput,
             Error::Store(StoreError::Busy(_)) => ExitKind::Temporary,
+            Error::Unsent {
+                failed, uncertain, ..
+            } if failed + uncertain > 0 => ExitKind::Permanent,
+            Error::Unsent { .. } => ExitKind::Temporary,
             Error::Send(e) if e.is_transient() => ExitKind::Temporary,
             Error::Send(_) => ExitKind::Permanent,
             Error::Profile(_)

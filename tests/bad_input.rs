@@ -279,3 +279,108 @@ fn a_sent_copy_that_cannot_be_kept_is_named_but_the_send_still_succeeds() {
     );
     assert_eq!(files_in(&home.path().join("data/local-mail")).len(), 1);
 }
+
+#[test]
+fn eml_refuses_a_missing_folder_and_keeps_an_existing_file_unless_forced() {
+    let home = Home::new();
+    let send_eml = |path: &std::path::Path, extra: &[&str]| {
+        let mut args = vec!["send", "--to", "a@example.org", "--subject", "Plan"];
+        args.extend_from_slice(&["--body", "Hi", "--eml", path.to_str().unwrap()]);
+        args.extend_from_slice(extra);
+        home.run(&args)
+    };
+    let nowhere = home.path().join("no/such/folder/out.eml");
+    let run = send_eml(&nowhere, &[]).expect_code(2);
+    assert!(run.stderr.contains("there is no folder"), "{}", run.stderr);
+    assert!(!home.path().join("no").exists(), "no folder was made");
+
+    let existing = home.file("keep.eml", b"precious");
+    let run = send_eml(&existing, &[]).expect_code(2);
+    assert!(run.stderr.contains("add --force"), "{}", run.stderr);
+    assert_eq!(std::fs::read(&existing).unwrap(), b"precious");
+    send_eml(&existing, &["--force"]).ok();
+    let msg = support::parse(&std::fs::read(&existing).unwrap());
+    assert_eq!(msg.subject(), Some("Plan"));
+}
+
+#[test]
+fn a_file_that_is_not_a_message_is_not_imported() {
+    let home = Home::new();
+    let pdf = home.file(
+        "Résumé.pdf",
+        b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< >>\nendobj\n",
+    );
+    let run = home
+        .run(&["drafts", "import", pdf.to_str().unwrap()])
+        .expect_code(2);
+    assert!(
+        run.stderr.contains("Résumé.pdf") && run.stderr.contains("not an email message"),
+        "{}",
+        run.stderr
+    );
+    let notes = home.file("notes.txt", b"Remember: milk\nand bread\n");
+    home.run(&["drafts", "import", notes.to_str().unwrap()])
+        .expect_code(2);
+    assert!(home.drafts().is_empty(), "no empty draft was made");
+}
+
+#[test]
+fn a_profile_whose_from_is_not_an_address_is_refused_when_it_is_added() {
+    let home = Home::new();
+    let folder = home.path().join("out");
+    let run = home
+        .run(&[
+            "profile",
+            "add",
+            "bad",
+            "--from",
+            "Ana Müller ana@example.org",
+            "--folder",
+            folder.to_str().unwrap(),
+        ])
+        .expect_code(2);
+    assert!(
+        run.stderr.contains("From: \"Ana Müller ana@example.org\"")
+            && run.stderr.contains("Name <address@example.org>"),
+        "{}",
+        run.stderr
+    );
+    let listed = home.run(&["profile", "list"]).ok().stdout;
+    assert!(!listed.contains("bad"), "{listed}");
+}
+
+#[test]
+fn a_reader_that_goes_away_ends_the_output_quietly() {
+    let home = Home::new();
+    let body = home.file(
+        "body.txt",
+        "A line of the body that goes on for a while.\n"
+            .repeat(5000)
+            .as_bytes(),
+    );
+    let id = home
+        .run(&[
+            "drafts",
+            "new",
+            "--to",
+            "a@example.org",
+            "--body-file",
+            body.to_str().unwrap(),
+        ])
+        .ok()
+        .stdout
+        .trim()
+        .to_string();
+    let mut child = home
+        .command(&["drafts", "show", &id])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take()); // as `| head -1` does once it has its line
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use clap::Subcommand;
 use jiff::Timestamp;
 
-use super::message_args::{MessageArgs, WhenArgs, local};
+use super::message_args::{MessageArgs, WhenArgs, check_eml_target, local};
 use crate::error::Error;
 use crate::message::{AttachmentSource, eml};
 use crate::service::Mailroom;
@@ -58,6 +58,9 @@ pub enum DraftsCommand {
         id: String,
         #[arg(long, value_name = "FILE")]
         eml: PathBuf,
+        /// Overwrite the file if it exists.
+        #[arg(long)]
+        force: bool,
     },
     /// Read an .eml file into a new draft; prints its id.
     Import {
@@ -95,7 +98,7 @@ pub fn run(mailroom: &Mailroom, command: DraftsCommand) -> Result<(), Error> {
                 mailroom.profiles()?.get(id)?;
             }
             let record = mailroom.create_draft(profile, message.to_draft()?, now)?;
-            println!("{}", record.id);
+            say!("{}", record.id);
         }
         DraftsCommand::List { search, json } => {
             let listing = drafts.list(search.as_deref())?;
@@ -103,12 +106,12 @@ pub fn run(mailroom: &Mailroom, command: DraftsCommand) -> Result<(), Error> {
                 eprintln!("mailroom: {problem}");
             }
             if json {
-                println!(
+                say!(
                     "{}",
                     serde_json::to_string_pretty(&listing.drafts).unwrap_or_default()
                 );
             } else if listing.drafts.is_empty() {
-                println!("No drafts.");
+                say!("No drafts.");
             } else {
                 print_list(&listing.drafts).map_err(|source| Error::Output {
                     what: "writing the list of drafts".into(),
@@ -132,12 +135,12 @@ pub fn run(mailroom: &Mailroom, command: DraftsCommand) -> Result<(), Error> {
             message.edit(&mut record.draft)?;
             let profile = profile.or(record.profile);
             let saved = drafts.save(&id, profile, record.draft, now)?;
-            println!("Saved {} as version {}.", saved.id, saved.version);
+            say!("Saved {} as version {}.", saved.id, saved.version);
         }
         DraftsCommand::Send { id, when } => match when.resolve(now)? {
             Some(send_at) => {
                 let entry = mailroom.schedule_draft(&id, send_at, now)?;
-                println!(
+                say!(
                     "Scheduled {} for {} (outbox id {}).",
                     id,
                     local(entry.send_at),
@@ -151,16 +154,17 @@ pub fn run(mailroom: &Mailroom, command: DraftsCommand) -> Result<(), Error> {
         },
         DraftsCommand::Delete { id } => {
             drafts.delete(&id)?;
-            println!("Deleted draft {id}.");
+            say!("Deleted draft {id}.");
         }
-        DraftsCommand::Export { id, eml } => {
+        DraftsCommand::Export { id, eml, force } => {
+            check_eml_target(&eml, force)?;
             let record = drafts.load(&id)?;
             let (_, message) = mailroom.build(record.profile.as_deref(), &record.draft)?;
             write_atomic(&eml, message.record()).map_err(|e| Error::Output {
                 what: format!("writing {}", e.path.display()),
                 source: e.source,
             })?;
-            println!("Wrote {}.", eml.display());
+            say!("Wrote {}.", eml.display());
         }
         DraftsCommand::Import { file } => {
             let bytes = std::fs::read(&file).map_err(|source| Error::Input {
@@ -172,7 +176,7 @@ pub fn run(mailroom: &Mailroom, command: DraftsCommand) -> Result<(), Error> {
                 source: std::io::Error::new(std::io::ErrorKind::InvalidData, e.to_string()),
             })?;
             let record = mailroom.create_draft(None, draft, now)?;
-            println!("{}", record.id);
+            say!("{}", record.id);
         }
     }
     Ok(())
@@ -180,13 +184,13 @@ pub fn run(mailroom: &Mailroom, command: DraftsCommand) -> Result<(), Error> {
 
 fn show(record: &crate::store::drafts::DraftRecord) {
     let d = &record.draft;
-    println!(
+    say!(
         "Draft {} (version {}, saved {})",
         record.id,
         record.version,
         local(record.modified)
     );
-    println!(
+    say!(
         "Profile: {}",
         record.profile.as_deref().unwrap_or("(default)")
     );
@@ -199,7 +203,7 @@ fn show(record: &crate::store::drafts::DraftRecord) {
         ("Subject", &d.subject),
     ] {
         if !value.is_empty() {
-            println!("{name}: {value}");
+            say!("{name}: {value}");
         }
     }
     for a in &d.attachments {
@@ -212,8 +216,8 @@ fn show(record: &crate::store::drafts::DraftRecord) {
         } else {
             "Attachment"
         };
-        println!("{kind}: {} ({size} bytes)", a.file_name);
+        say!("{kind}: {} ({size} bytes)", a.file_name);
     }
-    println!();
-    println!("{}", d.body);
+    say!();
+    say!("{}", d.body);
 }

@@ -154,3 +154,28 @@ pub fn local(ts: Timestamp) -> String {
         .strftime("%Y-%m-%d %H:%M %Z")
         .to_string()
 }
+
+/// Checks where `--eml FILE` will write: its folder must exist (a typo is not a new
+/// folder) and an existing file is kept unless `--force`.
+pub fn check_eml_target(path: &std::path::Path, force: bool) -> Result<(), Error> {
+    let refuse = |why: String| Error::Input {
+        what: format!("--eml {}", path.display()),
+        source: std::io::Error::new(std::io::ErrorKind::InvalidInput, why),
+    };
+    let folder = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => std::path::Path::new("."),
+    };
+    if !folder.is_dir() {
+        return Err(refuse(format!("there is no folder {}", folder.display())));
+    }
+    if path.is_dir() {
+        return Err(refuse("that is a folder; name a file".into()));
+    }
+    if path.exists() && !force {
+        return Err(refuse(
+            "the file exists already; add --force to overwrite it".into(),
+        ));
+    }
+    Ok(())
+}

@@ -2,6 +2,17 @@
 //! printed once, with their chain, and the exit code says what kind of failure it was:
 //! 0 sent / done, 1 the machine got in the way, 2 bad input, 3 temporary, 4 permanent.
 
+/// `println!` for the commands: a reader that has gone (`mailroom drafts show ID | head
+/// -1`) ends the command quietly, as it ends every Unix tool, instead of a panic.
+macro_rules! say {
+    () => {
+        $crate::cli::say_line(format_args!(""))
+    };
+    ($($arg:tt)*) => {
+        $crate::cli::say_line(format_args!($($arg)*))
+    };
+}
+
 mod drafts;
 mod message_args;
 mod outbox;
@@ -15,7 +26,7 @@ use std::process::ExitCode;
 use clap::CommandFactory;
 use clap::{Parser, Subcommand};
 
-use crate::error::{Error, display_chain};
+use crate::error::{Error, ExitKind, display_chain};
 use crate::paths::Dirs;
 use crate::profile::secret::Password;
 use crate::service::Mailroom;
@@ -56,6 +67,19 @@ enum Command {
     },
 }
 
+/// Writes one line on standard output; see [`say!`].
+pub(crate) fn say_line(line: std::fmt::Arguments<'_>) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = out.write_fmt(line).and_then(|()| out.write_all(b"\n")) {
+        if e.kind() != std::io::ErrorKind::BrokenPipe {
+            eprintln!("mailroom: writing to standard output: {e}");
+            std::process::exit(ExitKind::Environment as i32);
+        }
+        std::process::exit(0);
+    }
+}
+
 /// Runs the command line and returns the process exit code.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -65,6 +89,9 @@ pub fn main() -> ExitCode {
     });
     match run(command) {
         Ok(()) => ExitCode::SUCCESS,
+        Err(Error::Output { source, .. }) if source.kind() == std::io::ErrorKind::BrokenPipe => {
+            ExitCode::SUCCESS // the reader has gone: nothing to say, and no one to say it to
+        }
         Err(e) => {
             eprintln!("mailroom: {}", display_chain(&e));
             ExitCode::from(e.exit_kind() as u8)

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use clap::Subcommand;
 use jiff::Timestamp;
 
-use super::message_args::{WhenArgs, local};
+use super::message_args::{WhenArgs, check_eml_target, local};
 use crate::error::Error;
 use crate::outbox::State;
 use crate::outbox::runner::RunReport;
@@ -61,6 +61,9 @@ pub enum SentCommand {
         id: String,
         #[arg(long, value_name = "FILE")]
         eml: PathBuf,
+        /// Overwrite the file if it exists.
+        #[arg(long)]
+        force: bool,
     },
 }
 
@@ -74,19 +77,19 @@ pub fn run(mailroom: &Mailroom, command: OutboxCommand) -> Result<(), Error> {
                 eprintln!("mailroom: {problem}");
             }
             if json {
-                println!(
+                say!(
                     "{}",
                     serde_json::to_string_pretty(&listing.entries).unwrap_or_default()
                 );
             } else if listing.entries.is_empty() {
-                println!("The outbox is empty.");
+                say!("The outbox is empty.");
             }
             for e in listing.entries.iter().filter(|_| !json) {
                 let state = match e.state {
                     State::Uncertain => "uncertain (may have been sent)",
                     other => other.as_str(),
                 };
-                println!(
+                say!(
                     "{}  {:<10}  {}  {:<30}  {}",
                     e.id,
                     state,
@@ -95,13 +98,13 @@ pub fn run(mailroom: &Mailroom, command: OutboxCommand) -> Result<(), Error> {
                     e.recipients
                 );
                 if let Some(err) = &e.last_error {
-                    println!("    attempt {}: {}", e.attempts, err.message);
+                    say!("    attempt {}: {}", e.attempts, err.message);
                 }
             }
         }
         OutboxCommand::Cancel { id } => {
             let draft_id = outbox.cancel(&mailroom.drafts, &id)?;
-            println!("Cancelled; the message is back in the drafts as {draft_id}.");
+            say!("Cancelled; the message is back in the drafts as {draft_id}.");
         }
         OutboxCommand::Reschedule { id, when } => {
             let at = when.resolve(now)?.ok_or_else(|| Error::Input {
@@ -109,17 +112,17 @@ pub fn run(mailroom: &Mailroom, command: OutboxCommand) -> Result<(), Error> {
                 source: std::io::Error::new(std::io::ErrorKind::InvalidInput, "give --at or --in"),
             })?;
             let entry = outbox.reschedule(&id, at)?;
-            println!("{} now goes out {}.", entry.id, local(entry.send_at));
+            say!("{} now goes out {}.", entry.id, local(entry.send_at));
         }
         OutboxCommand::Retry { id } => {
             outbox.reschedule(&id, now)?;
-            print_report(&mailroom.run_outbox_once()?);
+            outcome(&mailroom.run_outbox_once()?)?;
         }
         OutboxCommand::Dismiss { id } => {
             let sent_id = outbox.dismiss(&mailroom.sent, &id)?;
-            println!("Moved to sent as {sent_id}.");
+            say!("Moved to sent as {sent_id}.");
         }
-        OutboxCommand::Run { watch: false } => print_report(&mailroom.run_outbox_once()?),
+        OutboxCommand::Run { watch: false } => outcome(&mailroom.run_outbox_once()?)?,
         OutboxCommand::Run { watch: true } => {
             let profiles = mailroom.profiles()?;
             let settings = mailroom.settings()?;
@@ -134,9 +137,9 @@ pub fn run(mailroom: &Mailroom, command: OutboxCommand) -> Result<(), Error> {
                 print_report(report);
             })?;
         }
-        OutboxCommand::Install => println!("{}", crate::scheduler::install(&mailroom.dirs)?),
-        OutboxCommand::Uninstall => println!("{}", crate::scheduler::uninstall()?),
-        OutboxCommand::Status => println!("{}", crate::scheduler::status(&mailroom.dirs)),
+        OutboxCommand::Install => say!("{}", crate::scheduler::install(&mailroom.dirs)?),
+        OutboxCommand::Uninstall => say!("{}", crate::scheduler::uninstall()?),
+        OutboxCommand::Status => say!("{}", crate::scheduler::status(&mailroom.dirs)),
     }
     Ok(())
 }
@@ -146,15 +149,15 @@ pub fn run_sent(mailroom: &Mailroom, command: SentCommand) -> Result<(), Error> 
         SentCommand::List { json } => {
             let list = mailroom.sent.list()?;
             if json {
-                println!(
+                say!(
                     "{}",
                     serde_json::to_string_pretty(&list).unwrap_or_default()
                 );
             } else if list.is_empty() {
-                println!("Nothing sent yet.");
+                say!("Nothing sent yet.");
             }
             for s in list.iter().filter(|_| !json) {
-                println!(
+                say!(
                     "{}  {}  {:<40}  {}",
                     s.id,
                     s.date.as_deref().unwrap_or("?"),
@@ -163,31 +166,51 @@ pub fn run_sent(mailroom: &Mailroom, command: SentCommand) -> Result<(), Error> 
                 );
             }
         }
-        SentCommand::Export { id, eml } => {
+        SentCommand::Export { id, eml, force } => {
+            check_eml_target(&eml, force)?;
             let path = mailroom.sent.path(&id)?;
             std::fs::copy(&path, &eml).map_err(|source| Error::Output {
                 what: format!("copying to {}", eml.display()),
                 source,
             })?;
-            println!("Wrote {}.", eml.display());
+            say!("Wrote {}.", eml.display());
         }
     }
     Ok(())
 }
 
+/// Prints what a pass did; the exit code follows the README's table: 4 when a message
+/// failed for good or may have been sent, 3 when one waits to be retried.
+fn outcome(report: &RunReport) -> Result<(), Error> {
+    print_report(report);
+    let (failed, uncertain, retrying) = (
+        report.failed.len(),
+        report.uncertain.len(),
+        report.retrying.len(),
+    );
+    if failed + uncertain + retrying == 0 {
+        return Ok(());
+    }
+    Err(Error::Unsent {
+        failed,
+        uncertain,
+        retrying,
+    })
+}
+
 /// Quiet when nothing happened, so `--watch` and the OS scheduler leave short logs.
 fn print_report(report: &RunReport) {
     for id in &report.sent {
-        println!("sent {id}");
+        say!("sent {id}");
     }
     for (id, at) in &report.retrying {
-        println!("retrying {id} at {}", local(*at));
+        say!("retrying {id} at {}", local(*at));
     }
     for id in &report.failed {
-        println!("failed {id} (see `mailroom outbox list`)");
+        say!("failed {id} (see `mailroom outbox list`)");
     }
     for id in &report.uncertain {
-        println!("uncertain {id}: it may have been sent (see `mailroom outbox list`)");
+        say!("uncertain {id}: it may have been sent (see `mailroom outbox list`)");
     }
     for problem in &report.problems {
         eprintln!("mailroom: {problem}");

@@ -87,13 +87,13 @@ pub fn run(dirs: &Dirs, command: ProfileCommand) -> Result<(), Error> {
             let profile = profiles.get(&id)?;
             let password = read_password(password_stdin, &format!("Password for {id}: "))?;
             secret::store(&profile.id, &password)?;
-            println!("Stored the password for \"{id}\" in the keyring.");
+            say!("Stored the password for \"{id}\" in the keyring.");
             Ok(())
         }
         ProfileCommand::Default { id } => {
             profiles.set_default(&id)?;
             profiles.save(&path)?;
-            println!("\"{id}\" is now the default profile.");
+            say!("\"{id}\" is now the default profile.");
             Ok(())
         }
     }
@@ -115,15 +115,15 @@ fn add(profiles: &mut Profiles, args: AddArgs, path: &std::path::Path) -> Result
         }
         return Err(e.into());
     }
-    println!("Added \"{}\": {}", profile.id, profile.summary());
+    say!("Added \"{}\": {}", profile.id, profile.summary());
     if profiles.default != default_before {
-        println!(
+        say!(
             "It is now the default profile (`mailroom profile default {}` picks another).",
             default_before.as_deref().unwrap_or("ID")
         );
     }
     if needs_keyring {
-        println!(
+        say!(
             "The password is in the keyring (service \"{}\", user \"{}\").",
             secret::SERVICE,
             profile.id
@@ -168,7 +168,7 @@ fn list(profiles: &Profiles) {
         } else {
             " "
         };
-        println!(
+        say!(
             "{mark} {:<12} {:<32} {}",
             profile.id,
             profile.from,
@@ -179,7 +179,7 @@ fn list(profiles: &Profiles) {
 
 fn test(profile: &Profile) -> Result<(), Error> {
     let Server::Smtp(server) = &profile.server else {
-        println!(
+        say!(
             "\"{}\" is a folder profile: {}",
             profile.id,
             profile.summary()
@@ -193,7 +193,7 @@ fn test(profile: &Profile) -> Result<(), Error> {
     let mut session = SmtpSession::open(server, login_ref)?;
     let greeting = session.greeting().clone();
     session.close();
-    println!(
+    say!(
         "Connected to {} ({})",
         server.address(),
         if greeting.encrypted {
@@ -202,10 +202,10 @@ fn test(profile: &Profile) -> Result<(), Error> {
             "UNENCRYPTED"
         }
     );
-    println!("Server offers: {}", greeting.capabilities.join(", "));
+    say!("Server offers: {}", greeting.capabilities.join(", "));
     match (&login, &greeting.login_reply) {
-        (Some((user, _)), Some(reply)) => println!("Logged in as {user}: {reply}"),
-        _ => println!("No login (auth = none)"),
+        (Some((user, _)), Some(reply)) => say!("Logged in as {user}: {reply}"),
+        _ => say!("No login (auth = none)"),
     }
     Ok(())
 }
@@ -221,6 +221,6 @@ fn remove(profiles: &mut Profiles, id: &str, path: &std::path::Path) -> Result<(
     } else {
         ""
     };
-    println!("Removed \"{id}\"{note}.");
+    say!("Removed \"{id}\"{note}.");
     Ok(())
 }

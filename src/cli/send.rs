@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use clap::Args;
 use jiff::Timestamp;
 
-use super::message_args::{MessageArgs, WhenArgs, local, read_file};
+use super::message_args::{MessageArgs, WhenArgs, check_eml_target, local, read_file};
 use crate::error::Error;
 use crate::message::logic_apps;
 use crate::service::Mailroom;
@@ -27,6 +27,9 @@ pub struct SendArgs {
     /// Write the exact message to this .eml file and send nothing.
     #[arg(long, value_name = "FILE", conflicts_with_all = ["at", "in_"])]
     eml: Option<PathBuf>,
+    /// With --eml: overwrite the file if it exists.
+    #[arg(long, requires = "eml")]
+    force: bool,
 }
 
 pub fn run(mailroom: &Mailroom, args: SendArgs) -> Result<(), Error> {
@@ -45,13 +48,14 @@ pub fn run(mailroom: &Mailroom, args: SendArgs) -> Result<(), Error> {
     let profile = args.profile.as_deref();
 
     if let Some(path) = &args.eml {
+        check_eml_target(path, args.force)?;
         let (_, message) = mailroom.build(profile, &draft)?;
         let bytes = message.transmitted();
         write_atomic(path, &bytes).map_err(|e| Error::Output {
             what: format!("writing {}", e.path.display()),
             source: e.source,
         })?;
-        println!(
+        say!(
             "Wrote {} ({} bytes); nothing was sent.",
             path.display(),
             bytes.len()
@@ -60,7 +64,7 @@ pub fn run(mailroom: &Mailroom, args: SendArgs) -> Result<(), Error> {
     }
     if let Some(send_at) = args.when.resolve(now)? {
         let entry = mailroom.schedule_new(profile, draft, send_at, now)?;
-        println!(
+        say!(
             "Scheduled {} for {} with profile \"{}\".",
             entry.id,
             local(entry.send_at),
@@ -76,7 +80,7 @@ pub fn run(mailroom: &Mailroom, args: SendArgs) -> Result<(), Error> {
 /// What the server said; and, the message having gone out (exit 0: sending it again
 /// would duplicate it), whether its copy could not be kept in `sent/`.
 pub(super) fn print_sent(sent: &crate::service::SentNow) {
-    println!(
+    say!(
         "Sent to {}: {}",
         sent.recipients.join(", "),
         sent.accepted.reply

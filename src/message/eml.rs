@@ -8,14 +8,42 @@ use mail_parser::{Address, MessageParser, MimeHeaders};
 use super::draft::{Attachment, AttachmentSource, BodyFormat, Draft, Importance};
 
 #[derive(Debug, thiserror::Error)]
-#[error("not an RFC 5322 message (no headers could be read)")]
+#[error(
+    "not an email message (.eml): it does not start with mail headers such as From:, To: or Subject:"
+)]
 pub struct NotAMessage;
+
+/// Whether the first line (after an mbox `From ` line) is an RFC 5322 header field:
+/// printable ASCII without spaces, then a colon.
+fn starts_with_a_header(bytes: &[u8]) -> bool {
+    let mut lines = bytes.split(|&b| b == b'\n');
+    let mut first = lines.next().unwrap_or_default();
+    if first.starts_with(b"From ") {
+        first = lines.next().unwrap_or_default();
+    }
+    let Some(colon) = first.iter().position(|&b| b == b':') else {
+        return false;
+    };
+    colon > 0 && first[..colon].iter().all(|&b| (33..=126).contains(&b))
+}
 
 /// Parses `bytes` into a draft. An HTML body is kept as HTML; its plain alternative is
 /// derived again when the draft is sent.
 pub fn import(bytes: &[u8]) -> Result<Draft, NotAMessage> {
+    if !starts_with_a_header(bytes) {
+        return Err(NotAMessage); // a PDF, a picture, a text that is not mail
+    }
     let message = MessageParser::default().parse(bytes).ok_or(NotAMessage)?;
-    if message.headers().is_empty() {
+    let known = [
+        "From",
+        "To",
+        "Cc",
+        "Subject",
+        "Date",
+        "Message-ID",
+        "MIME-Version",
+    ];
+    if !known.iter().any(|name| message.header_raw(*name).is_some()) {
         return Err(NotAMessage);
     }
     let html = message
