@@ -55,6 +55,8 @@ pub struct BodyEditor {
     /// A cursor (in the body's characters) to take on the next frame.
     pending: Option<CCursorRange>,
     scroll_to_cursor: bool,
+    /// Take the keyboard focus once shown (after a toolbar button took it).
+    focus_after_show: bool,
     /// Counts the window's moves: the layouts outside it belong to one window.
     generation: u64,
     above: Outside,
@@ -76,6 +78,12 @@ impl BodyEditor {
     pub fn set_cursor(&mut self, range: CCursorRange) {
         self.pending = Some(range);
         self.scroll_to_cursor = true;
+    }
+
+    /// Gives the editor the keyboard focus this frame, after it is shown: a button
+    /// clicked in this frame (the toolbar) would otherwise keep it, and typing go nowhere.
+    pub fn take_focus(&mut self) {
+        self.focus_after_show = true;
     }
 
     /// Says the body was rewritten from outside (the formatting dropped, say): the
@@ -169,6 +177,10 @@ impl BodyEditor {
             .hint_text(hint);
         let output = editor.show(ui);
         self.seen_len = Some(body.len());
+        if std::mem::take(&mut self.focus_after_show) {
+            ui.memory_mut(|m| m.request_focus(id));
+            ui.ctx().request_repaint();
+        }
         if let Some(at) = clicked_above {
             self.move_to(ui, id, at);
         }

@@ -254,7 +254,7 @@ pub fn compose_ui(
             ui.end_row();
         });
 
-    ui.horizontal(|ui| {
+    ui.horizontal_wrapped(|ui| {
         let mut formatted = state.draft.body_format.is_html();
         if ui.checkbox(&mut formatted, "Formatted (HTML)").changed() {
             if formatted {
@@ -302,10 +302,11 @@ fn from_row(ui: &mut Ui, state: &mut ComposeState, profiles: Option<&Profiles>) 
     let shown = current.map_or("(no profile)".to_string(), |p| {
         format!("{} — {}", p.from, p.id)
     });
-    ui.horizontal(|ui| {
+    // Wrapped, so a narrow window keeps "Cc/Bcc" on screen.
+    ui.horizontal_wrapped(|ui| {
         egui::ComboBox::from_id_salt("from-profile")
             .selected_text(shown)
-            .width(360.0)
+            .width(ui.available_width().clamp(120.0, 360.0))
             .show_ui(ui, |ui| {
                 for p in &profiles.list {
                     let selected = current.is_some_and(|c| c.id == p.id);

@@ -65,7 +65,7 @@ fn format_selection(ui: &mut Ui, state: &mut ComposeState, format: Format) {
         egui::text::CCursor::new(s),
         egui::text::CCursor::new(e),
     ));
-    ui.memory_mut(|m| m.request_focus(id));
+    state.body_editor.take_focus();
     state.mark_changed();
 }
 

@@ -39,12 +39,20 @@ impl Format {
     }
 }
 
+/// What a link with nothing selected says until the person types over it.
+const LINK_TEXT: &str = "link text";
+
 /// Applies `format` to the characters `start..end` of `text`; returns the new selection.
 pub fn apply(text: &mut String, start: usize, end: usize, format: Format) -> (usize, usize) {
     let (start, end) = (start.min(end), start.max(end));
     match format {
         Format::Bold => wrap(text, start, end, "**", "**"),
         Format::Italic => wrap(text, start, end, "*", "*"),
+        Format::Link if start == end => {
+            // Nothing selected: a link text to type over, selected ("[link text](…)").
+            let (s, _) = wrap(text, start, end, "[link text", "](https://)");
+            (s - LINK_TEXT.chars().count(), s)
+        }
         Format::Link => {
             let (_, e) = wrap(text, start, end, "[", "](https://)");
             (e + 2, e + 10) // select the URL placeholder
@@ -110,6 +118,17 @@ mod tests {
         let mut text = "été à Paris".to_string();
         apply(&mut text, 0, 0, Format::Quote);
         assert_eq!(text, "> été à Paris");
+    }
+
+    #[test]
+    fn a_link_with_nothing_selected_selects_a_link_text_to_type_over() {
+        let mut text = "see ".to_string();
+        let (s, e) = apply(&mut text, 4, 4, Format::Link);
+        assert_eq!(text, "see [link text](https://)");
+        assert_eq!(
+            text.chars().skip(s).take(e - s).collect::<String>(),
+            "link text"
+        );
     }
 
     #[test]

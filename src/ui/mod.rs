@@ -38,9 +38,19 @@ pub enum Start {
 
 /// Opens the window and runs until it is closed.
 pub fn run(dirs: Dirs, start: Start) -> Result<(), String> {
-    let options = eframe::NativeOptions {
-        // Window size and the last view live with the rest of Mailroom's files (under
-        // MAILROOM_HOME when it is set), not in eframe's own folder.
+    let options = native_options(&dirs);
+    eframe::run_native(
+        "Mailroom",
+        options,
+        Box::new(move |cc| Ok(Box::new(MailroomApp::new(cc, dirs, start)))),
+    )
+    .map_err(|e| e.to_string())
+}
+
+/// The window's options. Its size and last view live with the rest of Mailroom's files
+/// (`data/window.ron`, under `MAILROOM_HOME` when it is set), not in eframe's own folder.
+pub fn native_options(dirs: &Dirs) -> eframe::NativeOptions {
+    eframe::NativeOptions {
         persistence_path: Some(dirs.data().join("window.ron")),
         viewport: eframe::egui::ViewportBuilder::default()
             .with_title("Mailroom")
@@ -49,13 +59,7 @@ pub fn run(dirs: Dirs, start: Start) -> Result<(), String> {
             .with_min_inner_size([560.0, 420.0])
             .with_icon(icon()),
         ..Default::default()
-    };
-    eframe::run_native(
-        "Mailroom",
-        options,
-        Box::new(move |cc| Ok(Box::new(MailroomApp::new(cc, dirs, start)))),
-    )
-    .map_err(|e| e.to_string())
+    }
 }
 
 /// A 32×32 envelope, drawn rather than loaded, so the binary needs no image decoder.

@@ -52,7 +52,7 @@ impl Toasts {
             egui::Frame::popup(ui.style()).show(ui, |ui| {
                 ui.horizontal(|ui| {
                     let text = if toast.countdown {
-                        let left = toast.until.duration_since(now).as_secs().max(0) + 1;
+                        let left = super::widgets::seconds_left(toast.until, now).max(0);
                         format!("{} {left} s", toast.text)
                     } else {
                         toast.text.clone()

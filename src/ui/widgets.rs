@@ -74,21 +74,62 @@ pub fn local_time(ts: jiff::Timestamp) -> String {
     }
 }
 
-/// `in 4 min 10 s`, `in 2 h 5 min`, `due now`.
+/// `in 4 min 10 s`, `in 2 h 5 min`, `in 1 day 3 h`, `due now`.
 pub fn countdown(until: jiff::Timestamp) -> String {
-    let seconds = until.duration_since(jiff::Timestamp::now()).as_secs();
-    match seconds {
+    countdown_from(until, jiff::Timestamp::now())
+}
+
+/// Whole seconds from `now` to `until`, rounded up: what every countdown in the window
+/// shows (the toast's "Sending in 9 s" and the outbox row's "in 9 s" agree), and "0"
+/// only once it is due.
+pub fn seconds_left(until: jiff::Timestamp, now: jiff::Timestamp) -> i64 {
+    let left = until.duration_since(now);
+    let whole = left.as_secs();
+    if left.subsec_nanos() > 0 {
+        whole + 1
+    } else {
+        whole
+    }
+}
+
+fn countdown_from(until: jiff::Timestamp, now: jiff::Timestamp) -> String {
+    let plural = |n: i64, one: &str, many: &str| {
+        if n == 1 {
+            format!("{n} {one}")
+        } else {
+            format!("{n} {many}")
+        }
+    };
+    match seconds_left(until, now) {
         s if s <= 0 => "due now".to_string(),
         s if s < 60 => format!("in {s} s"),
         s if s < 3600 => format!("in {} min {} s", s / 60, s % 60),
         s if s < 86_400 => format!("in {} h {} min", s / 3600, (s % 3600) / 60),
-        s => format!("in {} days", s / 86_400),
+        s => format!(
+            "in {} {} h",
+            plural(s / 86_400, "day", "days"),
+            (s % 86_400) / 3600
+        ),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn countdowns_read_naturally_and_round_up() {
+        let now: jiff::Timestamp = "2026-12-02T10:00:00Z".parse().unwrap();
+        let later = |secs: f64| now + jiff::SignedDuration::from_secs_f64(secs);
+        assert_eq!(countdown_from(later(8.4), now), "in 9 s");
+        assert_eq!(seconds_left(later(8.4), now), 9);
+        assert_eq!(
+            countdown_from(later(86_400.0 + 7200.0), now),
+            "in 1 day 2 h"
+        );
+        assert_eq!(countdown_from(later(3.0 * 86_400.0), now), "in 3 days 0 h");
+        assert_eq!(countdown_from(now, now), "due now");
+    }
 
     #[test]
     fn sizes_read_naturally() {

@@ -6,6 +6,8 @@
 #![allow(dead_code)]
 
 pub mod faulty;
+#[cfg(feature = "gui")]
+pub mod gui;
 pub mod keyring;
 pub mod postfix;
 

@@ -1,0 +1,118 @@
+//! The desktop app under egui_kittest, shared by the GUI tests: the whole app over a
+//! home, driven by accessible names, with its real worker threads.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use eframe::egui;
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+use mailroom::paths::Dirs;
+use mailroom::ui::{MailroomApp, Start};
+
+use super::Home;
+
+pub type Gui = Harness<'static, Option<MailroomApp>>;
+
+/// The whole app over `home`, in a 1000×760 window.
+pub fn gui(home: &Home) -> Gui {
+    gui_with(home, Start::Compose, egui::vec2(1000.0, 760.0))
+}
+
+/// The whole app over `home`, opened with `start`, in a window of `size`.
+pub fn gui_with(home: &Home, start: Start, size: egui::Vec2) -> Gui {
+    let dirs = Dirs::under(home.path());
+    Harness::builder().with_size(size).build_ui_state(
+        move |ui, app: &mut Option<MailroomApp>| {
+            app.get_or_insert_with(|| MailroomApp::start(ui.ctx(), dirs.clone(), start.clone()))
+                .show(ui);
+        },
+        None,
+    )
+}
+
+/// Steps frames until `done` holds (the worker answers asynchronously); a minute at most.
+#[track_caller]
+pub fn wait_until(gui: &mut Gui, what: &str, done: impl Fn(&Gui) -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        gui.step();
+        if done(gui) {
+            return;
+        }
+        if Instant::now() > deadline {
+            let app = gui.state().as_ref();
+            let problems = app.map(|a| {
+                (
+                    a.problem.clone(),
+                    a.compose.problem.clone(),
+                    a.outbox
+                        .entries
+                        .iter()
+                        .map(|e| (e.state, e.last_error.clone()))
+                        .collect::<Vec<_>>(),
+                    a.profiles.test.clone(),
+                    a.profiles.form.as_ref().map(|f| f.save_problem.clone()),
+                )
+            });
+            panic!(
+                "timed out waiting for {what}; app problems, outbox, connection test, \
+                 profile form: {problems:?}"
+            );
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// Whether the From picker shows a profile whose text contains `text`.
+pub fn from_shows(gui: &Gui, text: &str) -> bool {
+    gui.query_by_label("From")
+        .and_then(|n| n.value())
+        .is_some_and(|v| v.contains(text))
+}
+
+pub fn has_label(gui: &Gui, text: &str) -> bool {
+    gui.query_all_by_label_contains(text).next().is_some()
+}
+
+pub fn type_into(gui: &mut Gui, field: &str, text: &str) {
+    gui.get_by_label(field).focus();
+    gui.step();
+    gui.get_by_label(field).type_text(text);
+    gui.step();
+}
+
+/// Replaces everything in `field` with `text`, as a person selecting all and typing.
+pub fn replace_text(gui: &mut Gui, field: &str, text: &str) {
+    gui.get_by_label(field).focus();
+    gui.step();
+    gui.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    gui.step();
+    gui.get_by_label(field).type_text(text);
+    gui.step();
+}
+
+pub fn click(gui: &mut Gui, label: &str) {
+    gui.get_by_label(label).click_accesskit();
+    gui.step();
+    gui.step();
+}
+
+/// A file dropped on the window from the file manager.
+#[derive(Debug)]
+pub struct Dropped(PathBuf);
+
+impl egui::DroppedFile for Dropped {
+    fn path(&self) -> &Path {
+        &self.0
+    }
+    fn bytes(&self) -> Result<Vec<u8>, String> {
+        std::fs::read(&self.0).map_err(|e| e.to_string())
+    }
+}
+
+pub fn drop_file(gui: &mut Gui, path: PathBuf) {
+    gui.input_mut().dropped_files.push(Arc::new(Dropped(path)));
+    gui.step();
+}
