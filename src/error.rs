@@ -55,6 +55,11 @@ pub enum Error {
     Settings(#[from] SettingsError),
     #[error("{0}")]
     Scheduler(String),
+    #[error("no display to open the window on ({0}): use `mailroom --help` for the command line")]
+    NoDisplay(String),
+    /// An id given to an outbox command that names something else.
+    #[error("\"{id}\" is not in the outbox: {why}")]
+    NotInOutbox { id: String, why: String },
     /// An outbox pass ended with messages that did not go out (`outbox run`, `retry`).
     #[error("{}", unsent_summary(*.failed, *.uncertain, *.retrying))]
     Unsent {
@@ -127,6 +132,7 @@ impl Error {
                 | StoreError::WrongState { .. },
             )
             | Error::When(_)
+            | Error::NotInOutbox { .. }
             | Error::Settings(_) => ExitKind::BadInput,
             Error::Store(StoreError::Busy(_)) => ExitKind::Temporary,
             Error::Unsent {
@@ -140,7 +146,8 @@ impl Error {
             | Error::Output { .. }
             | Error::Home(_)
             | Error::Store(_)
-            | Error::Scheduler(_) => ExitKind::Environment,
+            | Error::Scheduler(_)
+            | Error::NoDisplay(_) => ExitKind::Environment,
         }
     }
 }

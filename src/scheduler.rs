@@ -153,7 +153,11 @@ pub fn install(dirs: &Dirs) -> Result<String, Error> {
             lines.retain(|l| !is_ours(l, home));
             lines.push(cron_line(&exe, home));
             set_crontab(&lines)?;
-            Ok("Installed a crontab line: the outbox is sent every minute, window or not.".into())
+            Ok(if cron_daemon_running() {
+                "Installed a crontab line: the outbox is sent every minute, window or not.".into()
+            } else {
+                format!("Installed a crontab line, but {NO_CRON_DAEMON}")
+            })
         }
         Kind::Launchd => {
             let plist = launchd_path()?;
@@ -202,8 +206,29 @@ pub fn uninstall() -> Result<String, Error> {
 
 /// What is installed, and when the outbox last ran.
 pub fn status(dirs: &Dirs) -> String {
+    let installed = installed();
+    let last = std::fs::read_to_string(dirs.data().join("outbox-last-run.json"))
+        .ok()
+        .and_then(|text| serde_json::from_str::<serde_json::Value>(&text).ok())
+        .map_or("never".to_string(), |v| last_run(&v));
+    match installed {
+        Some(what) => format!("Installed: {what}\nLast run: {last}"),
+        None => format!(
+            "Not installed: scheduled messages go out only while Mailroom runs (`mailroom outbox install`).\nLast run: {last}"
+        ),
+    }
+}
+
+/// Whether something will run the outbox with no window open: for a message scheduled
+/// from the command line, said right away when nothing will.
+pub fn will_run_unattended() -> bool {
+    installed().is_some_and(|what| !what.contains(NO_CRON_DAEMON))
+}
+
+/// What this home has installed for this platform, if anything.
+fn installed() -> Option<String> {
     let home = home_override();
-    let installed = match kind() {
+    match kind() {
         Kind::Systemd => systemd_folder()
             .ok()
             .filter(|f| f.join(format!("{UNIT}.timer")).exists())
@@ -211,33 +236,54 @@ pub fn status(dirs: &Dirs) -> String {
         Kind::Cron => crontab_lines()
             .ok()
             .filter(|lines| lines.iter().any(|l| is_ours(l, home.as_deref())))
-            .map(|_| "crontab line".to_string()),
+            .map(|_| {
+                if cron_daemon_running() {
+                    "crontab line".to_string()
+                } else {
+                    format!("crontab line, but {NO_CRON_DAEMON}")
+                }
+            }),
         Kind::Launchd => launchd_path()
             .ok()
             .filter(|p| p.exists())
             .map(|_| format!("launchd agent {LAUNCHD_LABEL}")),
         Kind::TaskScheduler => succeeds("schtasks", &["/Query", "/TN", TASK_NAME])
             .then(|| format!("Task Scheduler task \"{TASK_NAME}\"")),
-    };
-    let last = std::fs::read_to_string(dirs.data().join("outbox-last-run.json"))
-        .ok()
-        .and_then(|text| serde_json::from_str::<serde_json::Value>(&text).ok())
-        .map_or("never".to_string(), |v| {
-            format!(
-                "{} (sent {}, retrying {}, failed {}, uncertain {})",
-                v["at"].as_str().unwrap_or("?"),
-                v["sent"],
-                v["retrying"],
-                v["failed"],
-                v["uncertain"]
-            )
-        });
-    match installed {
-        Some(what) => format!("Installed: {what}\nLast run: {last}"),
-        None => format!(
-            "Not installed: scheduled messages go out only while Mailroom runs (`mailroom outbox install`).\nLast run: {last}"
-        ),
     }
+}
+
+/// The outcome of the last outbox pass, as `outbox-last-run.json` keeps it.
+fn last_run(v: &serde_json::Value) -> String {
+    let at = v["at"]
+        .as_str()
+        .and_then(|at| at.parse::<jiff::Timestamp>().ok())
+        .map_or("?".to_string(), crate::when::local);
+    if let Some(error) = v["error"].as_str() {
+        return format!("{at}: it could not run: {error}");
+    }
+    let mut text = format!(
+        "{at} (sent {}, retrying {}, failed {}, uncertain {})",
+        v["sent"], v["retrying"], v["failed"], v["uncertain"]
+    );
+    for problem in v["problems"].as_array().into_iter().flatten() {
+        text.push_str(&format!("\n  {}", problem.as_str().unwrap_or_default()));
+    }
+    text
+}
+
+/// Said when a crontab line is in place but nothing will run it.
+const NO_CRON_DAEMON: &str = "no cron daemon is running on this machine, so nothing runs it: start cron (e.g. `sudo systemctl enable --now cron`), or keep `mailroom outbox run --watch` running while you are logged in.";
+
+/// Whether a cron daemon runs here: a process named `cron`, `crond` or `cronie` (Linux,
+/// from `/proc`). Where `/proc` cannot tell, assume it does.
+fn cron_daemon_running() -> bool {
+    let Ok(processes) = std::fs::read_dir("/proc") else {
+        return true;
+    };
+    processes.flatten().any(|p| {
+        std::fs::read_to_string(p.path().join("comm"))
+            .is_ok_and(|name| matches!(name.trim(), "cron" | "crond" | "cronie" | "busybox-cron"))
+    })
 }
 
 /// Does the crontab line belong to this home's install?

@@ -148,6 +148,37 @@ impl Mailroom {
         self.schedule_draft(&record.id, send_at, now)
     }
 
+    /// The outbox entry `id` names: an entry's own id, or the id of the draft it was
+    /// scheduled from (the window and `drafts send` show that one). Anything else is
+    /// named for what it is: a draft that is not scheduled, a message that was sent.
+    pub fn outbox_id(&self, id: &str) -> Result<String, Error> {
+        if crate::store::ids::is_valid(id) && self.outbox.folder(id).is_dir() {
+            return Ok(id.to_string());
+        }
+        if let Some(entry) = self.outbox.entry_of_draft(id) {
+            return Ok(entry);
+        }
+        let why = if self.drafts.load(id).is_ok() {
+            format!(
+                "that is a draft, not scheduled: `mailroom drafts send {id} --at …` schedules it"
+            )
+        } else if let Some(sent) = self.sent.list()?.into_iter().find(|s| s.id == id) {
+            format!(
+                "it was sent{}: see `mailroom sent list`",
+                sent.date.and_then(|d| d.parse::<Timestamp>().ok()).map_or(
+                    String::new(),
+                    |at| format!(" on {}", crate::when::local(at))
+                )
+            )
+        } else {
+            return Err(StoreError::UnknownEntry(id.to_string()).into());
+        };
+        Err(Error::NotInOutbox {
+            id: id.to_string(),
+            why,
+        })
+    }
+
     pub fn create_draft(
         &self,
         profile: Option<String>,
@@ -177,20 +208,25 @@ impl Mailroom {
         }
     }
 
-    /// One outbox pass with the real network and clock; records when it ran.
+    /// One outbox pass with the real network and clock; records how it went, an error
+    /// included, for `outbox status` (the OS scheduler throws its output away).
     pub fn run_outbox_once(&self) -> Result<RunReport, Error> {
-        let profiles = self.profiles()?;
-        let settings = self.settings()?;
-        let report = self
-            .runner(
-                &profiles,
-                settings.give_up_after(),
-                &crate::clock::SystemClock,
-                &crate::outbox::runner::RealConnector,
-            )
-            .run_due()?;
-        self.record_run(&report);
-        Ok(report)
+        let ran = self.profiles().and_then(|profiles| {
+            let settings = self.settings()?;
+            Ok(self
+                .runner(
+                    &profiles,
+                    settings.give_up_after(),
+                    &crate::clock::SystemClock,
+                    &crate::outbox::runner::RealConnector,
+                )
+                .run_due()?)
+        });
+        match &ran {
+            Ok(report) => self.record_run(report),
+            Err(e) => self.record_failed_run(e),
+        }
+        ran
     }
 
     /// Writes `data/outbox-last-run.json` for `outbox status`; best effort.
@@ -201,7 +237,21 @@ impl Mailroom {
             "retrying": report.retrying.len(),
             "failed": report.failed.len(),
             "uncertain": report.uncertain.len(),
+            "problems": report.problems,
         });
+        self.write_last_run(&summary);
+    }
+
+    /// Records a pass that could not run at all (no profiles file, a damaged outbox).
+    pub fn record_failed_run(&self, error: &Error) {
+        let summary = serde_json::json!({
+            "at": Timestamp::now().to_string(),
+            "error": crate::error::display_chain(error),
+        });
+        self.write_last_run(&summary);
+    }
+
+    fn write_last_run(&self, summary: &serde_json::Value) {
         let _ = crate::store::write_atomic(
             &self.dirs.data().join("outbox-last-run.json"),
             summary.to_string().as_bytes(),

@@ -28,6 +28,14 @@ pub enum WhenError {
     Past { text: String, when: String },
 }
 
+/// A time as the command line prints it, everywhere: local, with the zone
+/// (`2026-12-24 08:00 CET`).
+pub fn local(ts: Timestamp) -> String {
+    ts.to_zoned(jiff::tz::TimeZone::system())
+        .strftime("%Y-%m-%d %H:%M %Z")
+        .to_string()
+}
+
 /// Parses `--at TEXT` relative to `now` (whose time zone is the person's).
 pub fn parse_at(text: &str, now: &Zoned) -> Result<Timestamp, WhenError> {
     let trimmed = text.trim();

@@ -384,3 +384,21 @@ fn a_reader_that_goes_away_ends_the_output_quietly() {
     assert_eq!(output.status.code(), Some(0), "{stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
+
+#[test]
+fn without_a_display_the_window_says_where_the_command_line_is() {
+    let home = Home::new();
+    let output = home
+        .command(&["compose", "mailto:ana@example.org"])
+        .env_remove("DISPLAY")
+        .env_remove("WAYLAND_DISPLAY")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("no display to open the window on") && stderr.contains("mailroom --help"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("winit"), "{stderr}");
+}

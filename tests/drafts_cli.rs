@@ -382,6 +382,52 @@ fn the_scheduler_installs_a_crontab_line_and_removes_it() {
         "installing twice leaves one line"
     );
     assert!(cron(&["outbox", "status"]).contains("Installed: crontab line"));
+    let warned = cron(&["outbox", "status"]).contains("no cron daemon is running");
+    assert_eq!(
+        warned,
+        !cron_daemon_runs(),
+        "a crontab line nothing runs is named as such"
+    );
     cron(&["outbox", "uninstall"]);
     assert!(!crontab().contains(&mark));
+}
+
+#[test]
+fn an_outbox_command_takes_the_draft_id_too_and_names_what_else_an_id_is() {
+    let home = Home::new();
+    home.folder_profile("out");
+    let id = new_draft(&home, &["--to", "a@example.org", "--subject", "Ids"]);
+    let run = home.run(&["outbox", "cancel", &id]).expect_code(2);
+    assert!(
+        run.stderr.contains("that is a draft, not scheduled"),
+        "{}",
+        run.stderr
+    );
+
+    let scheduled = home.run(&["drafts", "send", &id, "--in", "2h"]).ok();
+    assert!(
+        scheduled
+            .stdout
+            .contains("Nothing sends it while no Mailroom window is open")
+            && scheduled.stdout.contains("mailroom outbox install"),
+        "scheduling from the command line says who will send it: {}",
+        scheduled.stdout
+    );
+    let run = home.run(&["outbox", "send-now", &id]).ok();
+    assert!(run.stdout.starts_with("sent "), "{}", run.stdout);
+    let entry = run.stdout.trim().trim_start_matches("sent ").to_string();
+    let run = home.run(&["outbox", "cancel", &entry]).expect_code(2);
+    assert!(
+        run.stderr.contains("it was sent") && run.stderr.contains("mailroom sent list"),
+        "{}",
+        run.stderr
+    );
+}
+
+/// Whether a cron daemon runs on this machine, read from `/proc` as `ps` does.
+fn cron_daemon_runs() -> bool {
+    std::fs::read_dir("/proc").unwrap().flatten().any(|p| {
+        std::fs::read_to_string(p.path().join("comm"))
+            .is_ok_and(|name| ["cron", "crond", "cronie"].contains(&name.trim()))
+    })
 }

@@ -67,8 +67,14 @@ fn a_pinned_self_signed_certificate_is_trusted_and_a_different_one_is_not() {
     add(&home, "unpinned", server.port, &[]);
     let run = send(&home, "a@example.org").expect_code(4);
     assert!(
-        run.stderr.contains("TLS with localhost"),
+        run.stderr
+            .contains("certificate is not signed by an authority this machine trusts"),
         "self-signed is refused without a pin: {}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("--ca-file") && run.stderr.contains(&format!("--pin-sha256 {pin}")),
+        "the error gives both fixes, with the certificate's own fingerprint: {}",
         run.stderr
     );
 

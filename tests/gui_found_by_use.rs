@@ -237,3 +237,91 @@ fn a_narrow_window_keeps_every_field_and_button_within_reach() {
         inside(&gui, label);
     }
 }
+
+#[test]
+fn a_broken_mailto_link_opens_the_window_and_says_what_is_wrong_with_it() {
+    let home = Home::new();
+    let why = mailroom::message::mailto::parse("mailto:ana@example.org?subject=%zz")
+        .unwrap_err()
+        .to_string();
+    let mut gui = gui_with(&home, Start::Refused(why), egui::vec2(1000.0, 760.0));
+    gui.step();
+    assert!(
+        has_label(
+            &gui,
+            "The link could not be opened: the mailto: link has broken percent-encoding"
+        ),
+        "the window shows it, not only stderr"
+    );
+}
+
+#[test]
+fn a_message_on_the_local_profile_says_where_its_file_went() {
+    let home = Home::new();
+    std::fs::create_dir_all(home.path().join("config")).unwrap();
+    std::fs::write(
+        home.path().join("config/settings.toml"),
+        "undo_send_seconds = 0\n",
+    )
+    .unwrap();
+    let mut gui = gui(&home);
+    wait_until(&mut gui, "the profiles", |g| from_shows(g, "— local"));
+    type_into(&mut gui, "To", "ana@example.org");
+    type_into(&mut gui, "Subject", "Nowhere");
+    click(&mut gui, "Send");
+    let folder = home.path().join("data/local-mail");
+    wait_until(&mut gui, "the notice", |g| {
+        has_label(g, &format!("Written to {}", folder.display()))
+    });
+    assert!(!has_label(&gui, "Message sent"), "it was not sent anywhere");
+}
+
+#[test]
+fn toasts_float_over_the_window_and_leave_the_buttons_where_they_were() {
+    let home = Home::new();
+    let mut gui = gui(&home);
+    wait_until(&mut gui, "the profiles", |g| from_shows(g, "— local"));
+    type_into(&mut gui, "Subject", "Steady");
+    let before = gui.get_by_label("Save draft").rect();
+    click(&mut gui, "Save draft");
+    wait_until(&mut gui, "the toast", |g| has_label(g, "Draft saved"));
+    assert_eq!(gui.get_by_label("Save draft").rect(), before);
+}
+
+#[test]
+fn send_later_picks_a_day_with_named_buttons_and_never_a_past_one() {
+    let home = Home::new();
+    let mut gui = gui(&home);
+    wait_until(&mut gui, "the profiles", |g| from_shows(g, "— local"));
+    type_into(&mut gui, "To", "ana@example.org");
+    click(&mut gui, "Send later…");
+    let today = jiff::Zoned::now().date();
+    let shown = |gui: &Gui, date: jiff::civil::Date| {
+        has_label(gui, &date.strftime("%a %-d %b %Y").to_string())
+    };
+    assert!(shown(&gui, today.tomorrow().unwrap()), "tomorrow first");
+    click(&mut gui, "Previous day");
+    assert!(shown(&gui, today));
+    click(&mut gui, "Previous day");
+    assert!(shown(&gui, today), "no day before today");
+    click(&mut gui, "A week later");
+    assert!(shown(
+        &gui,
+        today.checked_add(jiff::Span::new().days(7)).unwrap()
+    ));
+    assert!(
+        gui.query_by_label("Save").is_none(),
+        "one way to confirm: Schedule"
+    );
+}
+
+#[test]
+fn the_outbox_offers_to_install_the_scheduler_when_nothing_sends_with_the_window_closed() {
+    let home = Home::new();
+    let mut gui = gui(&home);
+    wait_until(&mut gui, "the profiles", |g| from_shows(g, "— local"));
+    click(&mut gui, "Outbox (0)");
+    wait_until(&mut gui, "the scheduler status", |g| {
+        has_label(g, "Install the scheduler")
+    });
+}

@@ -278,6 +278,12 @@ fn a_wrong_password_shows_the_servers_535() {
         run.stderr
     );
     assert!(
+        run.stderr
+            .contains("`mailroom profile set-password PROFILE`"),
+        "the fix is named: {}",
+        run.stderr
+    );
+    assert!(
         !run.stderr.contains("wrong"),
         "the password must not be printed: {}",
         run.stderr
@@ -306,9 +312,55 @@ fn a_certificate_from_an_unknown_ca_is_refused() {
             "x",
         ])
         .expect_code(4);
-    assert!(run.stderr.contains("TLS with localhost:"), "{}", run.stderr);
+    assert!(run.stderr.contains("UnknownIssuer"), "{}", run.stderr);
+    assert!(run.stderr.contains("--ca-file"), "{}", run.stderr);
+    let fingerprint = run
+        .stderr
+        .split("--pin-sha256 ")
+        .nth(1)
+        .map(|rest| rest.trim().to_string())
+        .unwrap_or_default();
     assert!(
-        run.stderr.to_lowercase().contains("unknownissuer") || run.stderr.contains("UnknownIssuer"),
+        fingerprint.len() == 64 && fingerprint.chars().all(|c| c.is_ascii_hexdigit()),
+        "the server's fingerprint, ready to pin: {}",
+        run.stderr
+    );
+}
+
+#[test]
+fn implicit_tls_on_a_starttls_port_says_which_security_the_port_speaks() {
+    let home = Home::new();
+    let server = postfix();
+    home.run(&[
+        "profile",
+        "add",
+        "wrong-security",
+        "--host",
+        "localhost",
+        "--port",
+        &server.submission.to_string(),
+        "--security",
+        "tls",
+        "--from",
+        "me@example.org",
+        "--ca-file",
+        server.ca_file().to_str().unwrap(),
+    ])
+    .ok();
+    let run = home
+        .run(&[
+            "send",
+            "--to",
+            "a@example.org",
+            "--subject",
+            "x",
+            "--body",
+            "x",
+        ])
+        .expect_code(4);
+    assert!(
+        run.stderr
+            .contains("this port seems to speak STARTTLS: use --security starttls"),
         "{}",
         run.stderr
     );

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use clap::Subcommand;
 use jiff::Timestamp;
 
-use super::message_args::{MessageArgs, WhenArgs, check_eml_target, local};
+use super::message_args::{MessageArgs, WhenArgs, check_eml_target, local, say_who_sends_it};
 use crate::error::Error;
 use crate::message::{AttachmentSource, eml};
 use crate::service::Mailroom;
@@ -17,6 +17,7 @@ use crate::store::write_atomic;
 pub enum DraftsCommand {
     /// Keep a new draft; prints its id.
     New {
+        /// The profile to send it with later (default: the default profile).
         #[arg(long, short)]
         profile: Option<String>,
         #[command(flatten)]
@@ -27,18 +28,21 @@ pub enum DraftsCommand {
         /// Only drafts whose subject, recipients or body contain this.
         #[arg(long)]
         search: Option<String>,
+        /// Print JSON (an array) instead of lines.
         #[arg(long)]
         json: bool,
     },
     /// Show a draft (or one of its last 50 versions).
     Show {
         id: String,
+        /// One of the kept earlier versions (see the version numbers in `drafts list --json`).
         #[arg(long)]
         version: Option<u32>,
     },
     /// Change what the flags name; --attach adds a file. Saves a new version.
     Edit {
         id: String,
+        /// The profile to send it with later (default: the default profile).
         #[arg(long, short)]
         profile: Option<String>,
         #[command(flatten)]
@@ -50,12 +54,12 @@ pub enum DraftsCommand {
         #[command(flatten)]
         when: WhenArgs,
     },
-    Delete {
-        id: String,
-    },
+    /// Delete a draft, its versions and its copied files.
+    Delete { id: String },
     /// Write a draft as an .eml file.
     Export {
         id: String,
+        /// The file to write (its folder must exist).
         #[arg(long, value_name = "FILE")]
         eml: PathBuf,
         /// Overwrite the file if it exists.
@@ -63,9 +67,7 @@ pub enum DraftsCommand {
         force: bool,
     },
     /// Read an .eml file into a new draft; prints its id.
-    Import {
-        file: PathBuf,
-    },
+    Import { file: PathBuf },
 }
 
 /// One line a draft, written in one go (10,000 drafts are not 10,000 writes).
@@ -146,6 +148,7 @@ pub fn run(mailroom: &Mailroom, command: DraftsCommand) -> Result<(), Error> {
                     local(entry.send_at),
                     entry.id
                 );
+                say_who_sends_it();
             }
             None => {
                 let sent = mailroom.send_draft_now(&id, now)?;
@@ -194,6 +197,17 @@ fn show(record: &crate::store::drafts::DraftRecord) {
         "Profile: {}",
         record.profile.as_deref().unwrap_or("(default)")
     );
+    let format = match d.body_format {
+        crate::message::BodyFormat::Plain => "plain text",
+        crate::message::BodyFormat::Html => "HTML",
+        crate::message::BodyFormat::Markdown => "formatted (Markdown, sent as HTML)",
+    };
+    let importance = match d.importance {
+        crate::message::Importance::Low => "low",
+        crate::message::Importance::Normal => "normal",
+        crate::message::Importance::High => "high",
+    };
+    say!("Format: {format}; importance: {importance}");
     for (name, value) in [
         ("From", &d.from),
         ("To", &d.to),

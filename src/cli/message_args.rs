@@ -19,17 +19,22 @@ pub struct MessageArgs {
     /// Recipients; repeat the flag or separate with commas.
     #[arg(long)]
     pub to: Vec<String>,
+    /// Copy recipients; repeat the flag or separate with commas.
     #[arg(long)]
     pub cc: Vec<String>,
+    /// Blind copy recipients: in the envelope only, never in the sent headers.
     #[arg(long)]
     pub bcc: Vec<String>,
+    /// Where replies should go, when not to the sender.
     #[arg(long)]
     pub reply_to: Option<String>,
+    /// The subject line.
     #[arg(long, short)]
     pub subject: Option<String>,
     /// The body text (else --body-file, else standard input when it is not a terminal).
     #[arg(long, conflicts_with = "body_file")]
     pub body: Option<String>,
+    /// Read the body text from this file.
     #[arg(long, value_name = "FILE")]
     pub body_file: Option<PathBuf>,
     /// The body is HTML; a plain-text alternative is derived from it.
@@ -121,11 +126,12 @@ impl MessageArgs {
 /// `--at` / `--in`: when to send.
 #[derive(Debug, Args, Default)]
 pub struct WhenArgs {
-    /// When to send: "tomorrow 08:00", "2026-12-01 09:30", "monday 08:00", "now", RFC 3339.
-    #[arg(long, conflicts_with = "in_")]
+    /// When to send, in local time: "tomorrow 08:00", "2026-12-24 09:30", "24.12.2026",
+    /// "monday 8am", "18:15", "now", RFC 3339. A day without a time means 08:00.
+    #[arg(long, value_name = "TIME", conflicts_with = "in_")]
     pub at: Option<String>,
-    /// How long from now: 90m, 2h, 1h30m, 3d.
-    #[arg(long = "in", id = "in_")]
+    /// How long from now: 90m, 2h, 1h30m, 3d (0m: now).
+    #[arg(long = "in", id = "in_", value_name = "DURATION")]
     pub in_: Option<String>,
 }
 
@@ -148,12 +154,7 @@ pub fn read_file(path: &PathBuf, what: &str) -> Result<String, Error> {
     })
 }
 
-/// A time as the person reads it: local, with the zone.
-pub fn local(ts: Timestamp) -> String {
-    ts.to_zoned(jiff::tz::TimeZone::system())
-        .strftime("%Y-%m-%d %H:%M %Z")
-        .to_string()
-}
+pub use crate::when::local;
 
 /// Checks where `--eml FILE` will write: its folder must exist (a typo is not a new
 /// folder) and an existing file is kept unless `--force`.
@@ -178,4 +179,14 @@ pub fn check_eml_target(path: &std::path::Path, force: bool) -> Result<(), Error
         ));
     }
     Ok(())
+}
+
+/// Said after scheduling from the command line when nothing would send the message
+/// with no window open (the window says the same in its Send later dialog).
+pub fn say_who_sends_it() {
+    if !crate::scheduler::will_run_unattended() {
+        say!(
+            "Nothing sends it while no Mailroom window is open: run `mailroom outbox install` to have the OS scheduler send it (or keep `mailroom outbox run --watch` running)."
+        );
+    }
 }

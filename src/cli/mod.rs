@@ -62,6 +62,7 @@ enum Command {
     Compose {
         /// A mailto: URI (RFC 6068), e.g. "mailto:ana@example.org?subject=Hi".
         mailto: Option<String>,
+        /// Reopen this draft (its id, from `drafts list`).
         #[arg(long, conflicts_with = "mailto")]
         draft: Option<String>,
     },
@@ -118,13 +119,19 @@ fn open_window(
     draft: Option<String>,
 ) -> Result<(), Error> {
     use crate::ui::Start;
+    if let Some(missing) = no_display() {
+        return Err(Error::NoDisplay(missing));
+    }
     let start = match (mailto, draft) {
-        (Some(uri), _) => Start::Mailto(Box::new(crate::message::mailto::parse(&uri).map_err(
-            |e| Error::Input {
-                what: "the mailto: link".into(),
-                source: std::io::Error::new(std::io::ErrorKind::InvalidInput, e.to_string()),
-            },
-        )?)),
+        // A link opened from a browser has no terminal to read an error on: the window
+        // opens and says what was wrong with it (and so does stderr).
+        (Some(uri), _) => match crate::message::mailto::parse(&uri) {
+            Ok(draft) => Start::Mailto(Box::new(draft)),
+            Err(e) => {
+                eprintln!("mailroom: {e}");
+                Start::Refused(e.to_string())
+            }
+        },
         (None, Some(id)) => {
             mailroom.drafts.load(&id)?;
             Start::Draft(id)
@@ -135,6 +142,17 @@ fn open_window(
         what: "opening the window".into(),
         source: std::io::Error::other(e),
     })
+}
+
+/// On Linux and the BSDs, a window needs X11 or Wayland: `Some` names what is missing.
+#[cfg(feature = "gui")]
+fn no_display() -> Option<String> {
+    if cfg!(any(windows, target_os = "macos")) {
+        return None;
+    }
+    let set = |name: &str| std::env::var_os(name).is_some_and(|v| !v.is_empty());
+    (!set("DISPLAY") && !set("WAYLAND_DISPLAY"))
+        .then(|| "neither DISPLAY nor WAYLAND_DISPLAY is set".to_string())
 }
 
 #[cfg(not(feature = "gui"))]
@@ -174,4 +192,46 @@ fn read_password(from_stdin: bool, prompt: &str) -> Result<Password, Error> {
         });
     }
     Ok(Password::new(text))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    /// Every flag of every command, with the flag's value name, when it has no line of
+    /// help: `mailroom … --help` must explain each.
+    fn undocumented(command: &clap::Command, path: &str, found: &mut Vec<String>) {
+        for arg in command.get_arguments() {
+            let Some(long) = arg.get_long() else { continue };
+            if matches!(long, "help" | "version") {
+                continue;
+            }
+            if arg.get_help().is_none() && arg.get_long_help().is_none() {
+                found.push(format!("{path} --{long}"));
+            }
+            let names: Vec<String> = arg
+                .get_value_names()
+                .into_iter()
+                .flatten()
+                .map(ToString::to_string)
+                .collect();
+            if names
+                .iter()
+                .any(|n| n.contains('_') && n.to_lowercase() == n.as_str())
+            {
+                found.push(format!("{path} --{long} <{}>", names.join(" ")));
+            }
+        }
+        for sub in command.get_subcommands() {
+            undocumented(sub, &format!("{path} {}", sub.get_name()), found);
+        }
+    }
+
+    #[test]
+    fn every_flag_has_a_line_of_help() {
+        let mut found = Vec::new();
+        undocumented(&Cli::command(), "mailroom", &mut found);
+        assert!(found.is_empty(), "flags without help: {found:#?}");
+    }
 }

@@ -16,34 +16,43 @@ use crate::service::Mailroom;
 pub enum OutboxCommand {
     /// Scheduled, sending, uncertain and failed messages, soonest first.
     List {
+        /// Print JSON (an array) instead of lines.
         #[arg(long)]
         json: bool,
     },
     /// Take a message out of the outbox and back into the drafts.
     Cancel {
+        /// The outbox id, or the id of the draft it was scheduled from.
         id: String,
     },
     /// Give a message a new time (failed and uncertain ones too: a fresh attempt).
     Reschedule {
+        /// The outbox id, or the id of the draft it was scheduled from.
         id: String,
         #[command(flatten)]
         when: WhenArgs,
     },
-    /// Send a failed or uncertain message again now.
+    /// Send a message now: a failed or uncertain one again, a scheduled one ahead of its
+    /// time. Exit 0 once it went out.
+    #[command(visible_alias = "send-now")]
     Retry {
+        /// The outbox id, or the id of the draft it was scheduled from.
         id: String,
     },
     /// An uncertain message did go out: move it to sent.
     Dismiss {
+        /// The outbox id, or the id of the draft it was scheduled from.
         id: String,
     },
     /// Send what is due; --watch keeps running, sleeping until the next due time.
     Run {
+        /// Keep running, sleeping until the next message is due.
         #[arg(long)]
         watch: bool,
     },
     /// Have the OS scheduler run `outbox run` every minute, window or not.
     Install,
+    /// Remove what `outbox install` put in place: nothing sends with the window closed.
     Uninstall,
     /// What is installed and when the outbox last ran.
     Status,
@@ -53,12 +62,14 @@ pub enum OutboxCommand {
 pub enum SentCommand {
     /// Sent messages, newest first.
     List {
+        /// Print JSON (an array) instead of lines.
         #[arg(long)]
         json: bool,
     },
     /// Copy a sent message to an .eml file.
     Export {
         id: String,
+        /// The file to write (its folder must exist).
         #[arg(long, value_name = "FILE")]
         eml: PathBuf,
         /// Overwrite the file if it exists.
@@ -103,6 +114,7 @@ pub fn run(mailroom: &Mailroom, command: OutboxCommand) -> Result<(), Error> {
             }
         }
         OutboxCommand::Cancel { id } => {
+            let id = mailroom.outbox_id(&id)?;
             let draft_id = outbox.cancel(&mailroom.drafts, &id)?;
             say!("Cancelled; the message is back in the drafts as {draft_id}.");
         }
@@ -111,15 +123,15 @@ pub fn run(mailroom: &Mailroom, command: OutboxCommand) -> Result<(), Error> {
                 what: "reschedule".into(),
                 source: std::io::Error::new(std::io::ErrorKind::InvalidInput, "give --at or --in"),
             })?;
-            let entry = outbox.reschedule(&id, at)?;
+            let entry = outbox.reschedule(&mailroom.outbox_id(&id)?, at)?;
             say!("{} now goes out {}.", entry.id, local(entry.send_at));
         }
         OutboxCommand::Retry { id } => {
-            outbox.reschedule(&id, now)?;
+            outbox.reschedule(&mailroom.outbox_id(&id)?, now)?;
             outcome(&mailroom.run_outbox_once()?)?;
         }
         OutboxCommand::Dismiss { id } => {
-            let sent_id = outbox.dismiss(&mailroom.sent, &id)?;
+            let sent_id = outbox.dismiss(&mailroom.sent, &mailroom.outbox_id(&id)?)?;
             say!("Moved to sent as {sent_id}.");
         }
         OutboxCommand::Run { watch: false } => outcome(&mailroom.run_outbox_once()?)?,
@@ -160,7 +172,10 @@ pub fn run_sent(mailroom: &Mailroom, command: SentCommand) -> Result<(), Error> 
                 say!(
                     "{}  {}  {:<40}  {}",
                     s.id,
-                    s.date.as_deref().unwrap_or("?"),
+                    s.date
+                        .as_deref()
+                        .and_then(|d| d.parse::<Timestamp>().ok())
+                        .map_or("?".to_string(), local),
                     s.subject,
                     s.to
                 );

@@ -17,7 +17,11 @@ pub enum ProfileCommand {
     /// Add an SMTP account (or, with --folder, a folder that collects .eml files).
     Add(Box<AddArgs>),
     /// List the profiles; * marks the default.
-    List,
+    List {
+        /// Print JSON (an array) instead of lines.
+        #[arg(long)]
+        json: bool,
+    },
     /// Connect, secure the connection, log in, and print what the server said.
     Test { id: String },
     /// Remove a profile and its password in the keyring.
@@ -39,6 +43,7 @@ pub struct AddArgs {
     /// The identity to send as, e.g. "Me <me@example.org>".
     #[arg(long)]
     from: String,
+    /// The SMTP server's host name, e.g. smtp.example.org.
     #[arg(long, required_unless_present = "folder")]
     host: Option<String>,
     /// tls (implicit, 465), starttls (587) or plain (25, unencrypted).
@@ -65,6 +70,7 @@ pub struct AddArgs {
     /// Trust exactly the certificate with this SHA-256 fingerprint (self-signed servers).
     #[arg(long)]
     pin_sha256: Option<String>,
+    /// Give up on a server that does not answer for this many seconds.
     #[arg(long, default_value_t = 60)]
     timeout_secs: u64,
     /// Instead of a server: write each message as .eml into this folder.
@@ -77,8 +83,12 @@ pub fn run(dirs: &Dirs, command: ProfileCommand) -> Result<(), Error> {
     let path = dirs.profiles_file();
     match command {
         ProfileCommand::Add(args) => add(&mut profiles, *args, &path),
-        ProfileCommand::List => {
+        ProfileCommand::List { json: false } => {
             list(&profiles);
+            Ok(())
+        }
+        ProfileCommand::List { json: true } => {
+            say!("{}", list_json(&profiles));
             Ok(())
         }
         ProfileCommand::Test { id } => test(profiles.get(&id)?),
@@ -130,6 +140,24 @@ fn add(profiles: &mut Profiles, args: AddArgs, path: &std::path::Path) -> Result
         );
     }
     Ok(())
+}
+
+/// The profiles as `profile list --json` prints them: an array, like the other lists,
+/// each with `"default": true|false`. No password is in a profile to print.
+fn list_json(profiles: &Profiles) -> String {
+    let list: Vec<serde_json::Value> = profiles
+        .list
+        .iter()
+        .map(|p| {
+            let mut value = serde_json::to_value(p).unwrap_or_default();
+            if let Some(object) = value.as_object_mut() {
+                let default = profiles.default.as_deref() == Some(p.id.as_str());
+                object.insert("default".into(), default.into());
+            }
+            value
+        })
+        .collect();
+    serde_json::to_string_pretty(&list).unwrap_or_default()
 }
 
 fn profile_from(args: &AddArgs) -> Profile {

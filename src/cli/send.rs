@@ -6,7 +6,9 @@ use std::path::PathBuf;
 use clap::Args;
 use jiff::Timestamp;
 
-use super::message_args::{MessageArgs, WhenArgs, check_eml_target, local, read_file};
+use super::message_args::{
+    MessageArgs, WhenArgs, check_eml_target, local, read_file, say_who_sends_it,
+};
 use crate::error::Error;
 use crate::message::logic_apps;
 use crate::service::Mailroom;
@@ -70,6 +72,7 @@ pub fn run(mailroom: &Mailroom, args: SendArgs) -> Result<(), Error> {
             local(entry.send_at),
             entry.profile
         );
+        say_who_sends_it();
         return Ok(());
     }
     let sent = mailroom.send_now(profile, &draft, now)?;

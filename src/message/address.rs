@@ -37,9 +37,9 @@ pub fn split_list(text: &str) -> Vec<&str> {
 /// Parses every address in `text`; the first bad one is reported with its text.
 pub fn parse_list(field: Field, text: &str) -> Result<Vec<Mailbox>, DraftError> {
     reject_control_characters(field, text)?;
-    split_list(text)
-        .into_iter()
-        .map(|piece| parse_one(field, piece))
+    let pieces = split_list(text);
+    (0..pieces.len())
+        .map(|i| parse_piece(field, &pieces, i))
         .collect()
 }
 
@@ -48,10 +48,30 @@ pub fn invalid_addresses(field: Field, text: &str) -> Vec<DraftError> {
     if let Err(e) = reject_control_characters(field, text) {
         return vec![e];
     }
-    split_list(text)
-        .into_iter()
-        .filter_map(|piece| parse_one(field, piece).err())
+    let pieces = split_list(text);
+    (0..pieces.len())
+        .filter_map(|i| parse_piece(field, &pieces, i).err())
         .collect()
+}
+
+/// Parses `pieces[i]`; a name cut off by a comma (`Müller, Ana <ana@…>`) is told how to
+/// quote it, naming the whole address.
+fn parse_piece(field: Field, pieces: &[&str], i: usize) -> Result<Mailbox, DraftError> {
+    let piece = pieces[i];
+    let next = pieces.get(i + 1).filter(|n| n.contains('<'));
+    if let Some(next) = next.filter(|_| !piece.contains(['@', '<', '"']))
+        && let Some((name, address)) = next.split_once('<')
+    {
+        return Err(DraftError::InvalidAddress {
+            field,
+            text: format!("{piece}, {next}"),
+            reason: format!(
+                "a name with a comma needs quotes: \"{piece}, {}\" <{address}",
+                name.trim()
+            ),
+        });
+    }
+    parse_one(field, piece)
 }
 
 /// At most one address (From, Reply-To, receipts): `None` when the field is empty.
@@ -78,6 +98,12 @@ fn reason_for(piece: &str, lettre_reason: &str) -> String {
     let address = piece
         .rsplit_once('<')
         .map_or(piece, |(_, rest)| rest.trim_end_matches('>'));
+    if !piece.contains('<')
+        && let Some((name, mail)) = address.trim().rsplit_once(char::is_whitespace)
+        && mail.contains('@')
+    {
+        return format!("write it as \"{} <{mail}>\"", name.trim());
+    }
     match address.matches('@').count() {
         0 => "no @ in it".to_string(),
         1 if address.ends_with('@') => "nothing after the @".to_string(),
@@ -99,6 +125,28 @@ pub fn reject_control_characters(field: Field, text: &str) -> Result<(), DraftEr
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_name_without_angle_brackets_is_told_the_form() {
+        let err = parse_list(Field::To, "Ana Müller ana@example.org").unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("write it as \"Ana Müller <ana@example.org>\""),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_name_cut_by_its_comma_is_told_to_quote_it() {
+        let errors = invalid_addresses(Field::To, "Müller, Ana <ana@example.org>");
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        let text = errors[0].to_string();
+        assert!(
+            text.contains("needs quotes: \"Müller, Ana\" <ana@example.org>"),
+            "{text}"
+        );
+        assert!(parse_list(Field::To, "\"Müller, Ana\" <ana@example.org>").is_ok());
+    }
 
     #[test]
     fn splits_on_commas_and_semicolons_but_not_inside_quotes_or_brackets() {

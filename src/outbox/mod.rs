@@ -288,6 +288,15 @@ impl Outbox {
         Ok(draft_id)
     }
 
+    /// The entry holding draft `draft_id` (a draft scheduled keeps its id inside).
+    pub fn entry_of_draft(&self, draft_id: &str) -> Option<String> {
+        std::fs::read_dir(&self.root)
+            .ok()?
+            .flatten()
+            .find(|e| drafts_id_of(&e.path()).is_ok_and(|id| id == draft_id))
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+    }
+
     /// Moves entry `id` to a new time, as a fresh attempt (failed and uncertain ones too).
     pub fn reschedule(&self, id: &str, send_at: Timestamp) -> Result<Entry, StoreError> {
         let (_lock, mut entry) = self.claim_for(

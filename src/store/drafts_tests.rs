@@ -180,7 +180,7 @@ fn a_first_save_whose_files_are_gone_leaves_no_half_made_draft() {
     let home = tempfile::tempdir().unwrap();
     let store = DraftStore::new(home.path());
     let lost = Draft {
-        attachments: vec![Attachment::from_path(&home.path().join("missing.pdf"))],
+        attachments: vec![Attachment::from_path(home.path().join("missing.pdf"))],
         ..draft("lost")
     };
     let err = store

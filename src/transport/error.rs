@@ -65,11 +65,23 @@ pub enum SendError {
         /// The server stopped answering (as opposed to closing the connection).
         timed_out: bool,
     },
-    #[error("TLS with {server} failed: {detail}")]
+    #[error("TLS with {server} failed: {detail}{}", tls_hint(.detail))]
     Tls { server: String, detail: String },
     #[error(
+        "{server}'s certificate is not signed by an authority this machine trusts ({detail}): \
+         trust the authority that signed it with --ca-file FILE, or, if you know it is the server's \
+         own certificate, pin it with --pin-sha256 {}",
+        .fingerprint.as_deref().unwrap_or("FINGERPRINT")
+    )]
+    UntrustedCertificate {
+        server: String,
+        detail: String,
+        /// The SHA-256 of the certificate it presented, when a second look could read it.
+        fingerprint: Option<String>,
+    },
+    #[error(
         "{server} does not offer STARTTLS, so the message would travel unencrypted; \
-         Mailroom refuses (use security = \"plain\" only for a server you trust on a trusted network)"
+         Mailroom refuses (--security plain only for a server you trust on a trusted network)"
     )]
     NoStartTls { server: String },
     #[error("{server} presented a certificate with SHA-256 {actual}, not the pinned {expected}")]
@@ -78,7 +90,7 @@ pub enum SendError {
         expected: String,
         actual: String,
     },
-    #[error("{server} refused the login as {user}: {reason}")]
+    #[error("{server} refused the login as {user}: {reason}{}", login_hint(.reply.as_ref()))]
     Login {
         server: String,
         user: String,
@@ -114,6 +126,27 @@ pub enum SendError {
     },
 }
 
+/// What to do about a TLS failure whose cause has a known fix.
+fn tls_hint(detail: &str) -> &'static str {
+    if detail.contains("InvalidContentType") || detail.contains("corrupt message") {
+        // Implicit TLS spoken to a port that greets in plain text first.
+        "; this port seems to speak STARTTLS: use --security starttls (usually port 587), \
+         or --security tls with port 465"
+    } else {
+        ""
+    }
+}
+
+/// A 535 is a wrong user name or password: say where the password is changed.
+fn login_hint(reply: Option<&Reply>) -> &'static str {
+    match reply {
+        Some(r) if r.code == 535 => {
+            " (store the right password with `mailroom profile set-password PROFILE`, or in the window's Profiles view)"
+        }
+        _ => "",
+    }
+}
+
 fn list_recipients(rejected: &[(String, Reply)]) -> String {
     let items: Vec<String> = rejected
         .iter()
@@ -133,6 +166,7 @@ impl SendError {
                 rejected.iter().all(|(_, reply)| reply.is_transient())
             }
             SendError::Tls { .. }
+            | SendError::UntrustedCertificate { .. }
             | SendError::NoStartTls { .. }
             | SendError::PinMismatch { .. }
             | SendError::TooLarge { .. }

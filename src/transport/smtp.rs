@@ -60,24 +60,18 @@ impl SmtpSession {
             Security::Plain => None,
             Security::Tls | Security::Starttls => Some(tls_parameters(profile, &server)?),
         };
-        let wrapper = tls.as_ref().filter(|_| profile.security == Security::Tls);
-        let mut conn = SmtpConnection::connect(
-            (profile.host.as_str(), profile.port),
-            timeout,
-            &hello,
-            wrapper,
-            None,
-        )
-        .map_err(|e| connect_error(&server, e))?;
-
-        if let (Security::Starttls, Some(tls)) = (profile.security, &tls) {
-            if !conn.can_starttls() {
-                conn.abort();
-                return Err(SendError::NoStartTls { server });
+        let mut conn = match secured(profile, tls.as_ref(), &server, &hello, timeout) {
+            Err(SendError::Tls { detail, .. })
+                if profile.pin_sha256.is_none() && is_untrusted_certificate(&detail) =>
+            {
+                return Err(SendError::UntrustedCertificate {
+                    fingerprint: probe_fingerprint(profile, &server, &hello, timeout),
+                    server,
+                    detail,
+                });
             }
-            conn.starttls(tls, &hello)
-                .map_err(|e| step_error(&server, Stage::Tls, e))?;
-        }
+            other => other?,
+        };
         if let Some(expected) = &profile.pin_sha256 {
             check_pin(&conn, &server, expected)?;
         }
@@ -346,6 +340,68 @@ impl Transport for SmtpSession {
     }
 }
 
+/// Connects and secures the connection as the profile says (implicit TLS, or a required
+/// STARTTLS), without logging in.
+fn secured(
+    profile: &SmtpServer,
+    tls: Option<&TlsParameters>,
+    server: &str,
+    hello: &ClientId,
+    timeout: Option<Duration>,
+) -> Result<SmtpConnection, SendError> {
+    let wrapper = tls.filter(|_| profile.security == Security::Tls);
+    let mut conn = SmtpConnection::connect(
+        (profile.host.as_str(), profile.port),
+        timeout,
+        hello,
+        wrapper,
+        None,
+    )
+    .map_err(|e| connect_error(server, e))?;
+    if let (Security::Starttls, Some(tls)) = (profile.security, tls) {
+        if !conn.can_starttls() {
+            conn.abort();
+            return Err(SendError::NoStartTls {
+                server: server.to_string(),
+            });
+        }
+        conn.starttls(tls, hello)
+            .map_err(|e| step_error(server, Stage::Tls, e))?;
+    }
+    Ok(conn)
+}
+
+/// Whether rustls refused the certificate's chain (as opposed to the handshake itself).
+fn is_untrusted_certificate(detail: &str) -> bool {
+    [
+        "UnknownIssuer",
+        "BadSignature",
+        "NotValidForName",
+        "Expired",
+        "invalid peer certificate",
+    ]
+    .iter()
+    .any(|sign| detail.contains(sign))
+}
+
+/// The SHA-256 of the certificate a server presents, read with a second handshake that
+/// does not check its chain — so the person can compare it and pin it. Nothing is sent
+/// over that connection: it is dropped right after the handshake.
+fn probe_fingerprint(
+    profile: &SmtpServer,
+    server: &str,
+    hello: &ClientId,
+    timeout: Option<Duration>,
+) -> Option<String> {
+    let mut probe = profile.clone();
+    probe.pin_sha256 = Some(String::new()); // accept any chain, as pinning does
+    let tls = tls_parameters(&probe, server).ok()?;
+    let mut conn = secured(&probe, Some(&tls), server, hello, timeout).ok()?;
+    let der = conn.peer_certificate().ok();
+    conn.abort();
+    der.map(|der| fingerprint(&der))
+}
+
 fn tls_parameters(profile: &SmtpServer, server: &str) -> Result<TlsParameters, SendError> {
     let tls_error = |detail: String| SendError::Tls {
         server: server.to_string(),
@@ -353,11 +409,15 @@ fn tls_parameters(profile: &SmtpServer, server: &str) -> Result<TlsParameters, S
     };
     let mut builder = TlsParameters::builder(profile.host.clone());
     if let Some(path) = &profile.ca_file {
-        let pem = std::fs::read(path)
-            .map_err(|e| tls_error(format!("could not read ca_file {}: {e}", path.display())))?;
+        let pem = std::fs::read(path).map_err(|e| {
+            tls_error(format!(
+                "could not read the CA file (--ca-file) {}: {e}",
+                path.display()
+            ))
+        })?;
         let cert = Certificate::from_pem(&pem).map_err(|e| {
             tls_error(format!(
-                "ca_file {} is not a PEM certificate: {e}",
+                "the CA file (--ca-file) {} is not a PEM certificate: {e}",
                 path.display()
             ))
         })?;

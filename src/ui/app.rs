@@ -39,6 +39,8 @@ pub struct MailroomApp {
     size_limits: HashMap<String, u64>,
     /// The last failure not shown in a view of its own.
     pub problem: Option<String>,
+    /// Each outbox entry's profile, kept after it left the outbox (for "sent" notices).
+    entry_profiles: HashMap<String, String>,
 }
 
 const VIEW_KEY: &str = "view";
@@ -81,8 +83,10 @@ impl MailroomApp {
         let worker = worker::start(dirs, std::sync::Arc::new(move || repaint.request_repaint()));
         worker.send(Command::Refresh);
         let mut compose = ComposeState::default();
+        let mut problem = None;
         match start {
             Start::Compose => {}
+            Start::Refused(why) => problem = Some(format!("The link could not be opened: {why}")),
             Start::Mailto(draft) => compose = ComposeState::new(*draft, None),
             Start::Draft(id) => worker.send(Command::OpenDraft(id)),
         }
@@ -95,7 +99,8 @@ impl MailroomApp {
             profiles: ProfilesState::default(),
             toasts: Toasts::default(),
             size_limits: HashMap::new(),
-            problem: None,
+            problem,
+            entry_profiles: HashMap::new(),
         }
     }
 
@@ -104,18 +109,22 @@ impl MailroomApp {
         for event in self.worker.drain() {
             self.apply(event);
         }
-        egui::Panel::top("tabs").show(ui, |ui| self.tabs_ui(ui));
-        egui::Panel::bottom("toasts")
-            .show_separator_line(false)
-            .show(ui, |ui| {
-                if let Some(problem) = self.problem.clone() {
-                    ui.horizontal(|ui| {
-                        ui.label(RichText::new(problem).color(super::widgets::error_color(ui)));
-                        if ui.small_button("Dismiss").clicked() {
-                            self.problem = None;
-                        }
-                    });
-                }
+        egui::Panel::top("tabs").show(ui, |ui| {
+            self.tabs_ui(ui);
+            if let Some(problem) = self.problem.clone() {
+                ui.horizontal_wrapped(|ui| {
+                    ui.label(RichText::new(problem).color(super::widgets::error_color(ui)));
+                    if ui.small_button("Dismiss").clicked() {
+                        self.problem = None;
+                    }
+                });
+            }
+        });
+        // Toasts float over the bottom of the window: the buttons under them stay put.
+        egui::Area::new(egui::Id::unique("toasts"))
+            .anchor(egui::Align2::RIGHT_BOTTOM, egui::vec2(-12.0, -48.0))
+            .order(egui::Order::Foreground)
+            .show(ui.ctx(), |ui| {
                 if let Some(action) = self.toasts.ui(ui) {
                     self.toast_action(action);
                 }
@@ -257,7 +266,13 @@ impl MailroomApp {
                 )),
                 countdown: false,
             }),
-            Event::Outbox(entries) => self.outbox.entries = entries,
+            Event::Outbox(entries) => {
+                for entry in &entries {
+                    self.entry_profiles
+                        .insert(entry.id.clone(), entry.profile.clone());
+                }
+                self.outbox.entries = entries;
+            }
             Event::Uploading {
                 entry_id,
                 sent,
@@ -288,11 +303,7 @@ impl MailroomApp {
             }
             Event::OutboxRan(report) => {
                 if !report.sent.is_empty() {
-                    self.toasts.info(if report.sent.len() == 1 {
-                        "Message sent".to_string()
-                    } else {
-                        format!("{} messages sent", report.sent.len())
-                    });
+                    self.toasts.info(self.sent_notice(&report.sent));
                 }
                 if !report.failed.is_empty() || !report.uncertain.is_empty() {
                     self.toasts
@@ -343,6 +354,28 @@ impl MailroomApp {
         let files = self.compose.unmeasured_files();
         if !files.is_empty() {
             self.worker.send(Command::InspectFiles(files));
+        }
+    }
+
+    /// "Message sent", or, for a profile that only writes files, where they went.
+    fn sent_notice(&self, sent: &[String]) -> String {
+        let folders: Vec<String> = sent
+            .iter()
+            .filter_map(|id| {
+                let profile = self.entry_profiles.get(id)?;
+                let profiles = self.profiles.profiles.as_ref()?;
+                match &profiles.get(profile).ok()?.server {
+                    crate::profile::Server::Folder { path } => Some(path.display().to_string()),
+                    crate::profile::Server::Smtp(_) => None,
+                }
+            })
+            .collect();
+        match (sent.len(), folders.first()) {
+            (1, Some(folder)) => format!(
+                "Written to {folder} as an .eml file (not sent: the profile delivers nowhere)"
+            ),
+            (1, None) => "Message sent".to_string(),
+            (n, _) => format!("{n} messages sent"),
         }
     }
 

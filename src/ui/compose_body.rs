@@ -103,30 +103,39 @@ pub(super) fn body_ui(ui: &mut Ui, state: &mut ComposeState) {
         }
         if preview {
             ui.separator();
-            egui::ScrollArea::vertical()
-                .id_salt("preview-scroll")
-                .max_height(height)
+            // The preview reads as a page: the strongest background and text colours.
+            let visuals = ui.visuals().clone();
+            ui.visuals_mut().override_text_color = Some(visuals.strong_text_color());
+            egui::Frame::new()
+                .fill(visuals.extreme_bg_color)
+                .inner_margin(8.0)
+                .corner_radius(4.0)
                 .show(ui, |ui| {
-                    ui.vertical(|ui| {
-                        ui.label(
-                            RichText::new("Preview: what the recipient sees")
-                                .weak()
-                                .small(),
-                        );
-                        let format = state.draft.body_format;
-                        let source =
-                            state
-                                .preview
-                                .source(state.revision, &state.draft.body, format);
-                        match format {
-                            BodyFormat::Markdown => {
-                                CommonMarkViewer::new().show(ui, &mut state.preview_cache, source);
-                            }
-                            _ => {
-                                ui.label(source);
-                            }
-                        }
-                    });
+                    egui::ScrollArea::vertical()
+                        .id_salt("preview-scroll")
+                        .max_height(height - 16.0)
+                        .show(ui, |ui| {
+                            ui.vertical(|ui| {
+                                ui.label(RichText::new("Preview: what the recipient sees").weak());
+                                let format = state.draft.body_format;
+                                let source =
+                                    state
+                                        .preview
+                                        .source(state.revision, &state.draft.body, format);
+                                match format {
+                                    BodyFormat::Markdown => {
+                                        CommonMarkViewer::new().show(
+                                            ui,
+                                            &mut state.preview_cache,
+                                            source,
+                                        );
+                                    }
+                                    _ => {
+                                        ui.label(source);
+                                    }
+                                }
+                            });
+                        });
                 });
         }
     });

@@ -34,6 +34,8 @@ pub enum Start {
     Mailto(Box<Draft>),
     /// Reopen this draft.
     Draft(String),
+    /// A new message, and what was wrong with the link it was opened for.
+    Refused(String),
 }
 
 /// Opens the window and runs until it is closed.

@@ -26,7 +26,22 @@ const SENT_SHOWN: usize = 200;
 pub fn outbox_ui(ui: &mut Ui, state: &OutboxState) -> Vec<Command> {
     let mut commands = Vec::new();
     if let Some(status) = &state.scheduler {
-        ui.label(RichText::new(status.lines().next().unwrap_or_default()).weak());
+        ui.horizontal_wrapped(|ui| {
+            if status.starts_with("Not installed") {
+                ui.label(
+                    RichText::new("Scheduled messages go out only while Mailroom is open.").weak(),
+                );
+                if ui
+                    .button("Install the scheduler")
+                    .on_hover_text("Have the OS send them every minute, window or not")
+                    .clicked()
+                {
+                    commands.push(Command::InstallScheduler);
+                }
+            } else {
+                ui.label(RichText::new(status.lines().next().unwrap_or_default()).weak());
+            }
+        });
     }
     egui::ScrollArea::vertical()
         .id_salt("outbox-and-sent")
@@ -51,7 +66,8 @@ pub fn outbox_ui(ui: &mut Ui, state: &OutboxState) -> Vec<Command> {
             }
             for sent in state.sent.iter().take(SENT_SHOWN) {
                 ui.horizontal(|ui| {
-                    ui.label(sent.date.as_deref().unwrap_or(""));
+                    let date = sent.date.as_deref().and_then(|d| d.parse().ok());
+                    ui.label(date.map(local_time).unwrap_or_default());
                     ui.label(RichText::new(&sent.subject).strong());
                     ui.label(&sent.to);
                     if ui.small_button("Open .eml").clicked() {

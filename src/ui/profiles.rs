@@ -23,8 +23,8 @@ pub struct ProfilesState {
 }
 
 /// The add / edit form. Editing keeps what the form does not show (the timeout) from the
-/// profile being edited.
-#[derive(Debug, Clone)]
+/// profile being edited. Its `Debug` leaves the typed password out.
+#[derive(Clone)]
 pub struct ProfileForm {
     /// The profile being edited, when editing.
     pub editing: Option<Profile>,
@@ -40,6 +40,36 @@ pub struct ProfileForm {
     pub pin_sha256: String,
     /// Why the last Save failed (the worker's words).
     pub save_problem: Option<String>,
+}
+
+impl std::fmt::Debug for ProfileForm {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ProfileForm")
+            .field("editing", &self.editing)
+            .field("id", &self.id)
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("security", &self.security)
+            .field("username", &self.username)
+            .field("password", &"<hidden>")
+            .finish_non_exhaustive()
+    }
+}
+
+impl ProfileForm {
+    /// What the connection test depends on: a change to any of it makes the last
+    /// result stale (the Security switched from STARTTLS to TLS, a new password).
+    fn connection(&self) -> [&str; 7] {
+        [
+            &self.host,
+            &self.port,
+            self.security.describe(),
+            &self.username,
+            &self.password,
+            &self.ca_file,
+            &self.pin_sha256,
+        ]
+    }
 }
 
 impl Default for ProfileForm {
@@ -215,10 +245,19 @@ fn form_ui(
     test: &mut Option<Option<Result<String, String>>>,
 ) -> Option<FormAction> {
     let mut action = None;
+    let before: Vec<String> = form.connection().iter().map(|s| s.to_string()).collect();
     egui::Grid::new("profile-form")
         .num_columns(2)
         .spacing([8.0, 6.0])
         .show(ui, |ui| fields_ui(ui, form));
+    if form
+        .connection()
+        .iter()
+        .zip(&before)
+        .any(|(now, was)| now != was)
+    {
+        *test = None; // a result for settings no longer in the form
+    }
     if form.security == Security::Plain {
         ui.label(
             RichText::new("Unencrypted: the password and messages cross the network in clear.")

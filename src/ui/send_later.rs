@@ -58,9 +58,8 @@ impl SendLater {
             });
             ui.separator();
             ui.horizontal(|ui| {
-                let label = ui.label("On");
-                let date = self.date.get_or_insert(now.date());
-                ui.add(egui_extras::DatePickerButton::new(date).id_salt("send-later-date").show_icon(false)).labelled_by(label.id);
+                ui.label("On");
+                day_ui(ui, self.date.get_or_insert(now.date()), now.date());
                 let label = ui.label("at");
                 ui.add(egui::DragValue::new(&mut self.hour).range(0..=23).custom_formatter(|v, _| format!("{v:02}"))).labelled_by(label.id);
                 ui.label(":");
@@ -119,6 +118,34 @@ impl SendLater {
             return Err(format!("{} is in the past", at.strftime("%a %-d %b %H:%M")));
         }
         Ok(at.timestamp())
+    }
+}
+
+/// The day to send on: the previous and next day and a week later, by named buttons
+/// (a screen reader says "Previous day", not "<"), never a day that has passed.
+fn day_ui(ui: &mut Ui, date: &mut Date, today: Date) {
+    use super::widgets::named_button;
+    if *date < today {
+        *date = today;
+    }
+    let earlier = ui.add_enabled_ui(*date > today, |ui| {
+        named_button(ui, "-1 day", "Previous day")
+    });
+    if earlier.inner.clicked()
+        && let Ok(day) = date.yesterday()
+    {
+        *date = day;
+    }
+    ui.label(RichText::new(date.strftime("%a %-d %b %Y").to_string()).strong());
+    if named_button(ui, "+1 day", "Next day").clicked()
+        && let Ok(day) = date.tomorrow()
+    {
+        *date = day;
+    }
+    if named_button(ui, "+1 week", "A week later").clicked()
+        && let Ok(day) = date.checked_add(jiff::Span::new().days(7))
+    {
+        *date = day;
     }
 }
 

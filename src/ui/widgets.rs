@@ -25,7 +25,7 @@ pub fn named_button(ui: &mut Ui, text: &str, name: &str) -> Response {
 
 /// A red line under a field saying what is wrong with it.
 pub fn field_error(ui: &mut Ui, message: &str) {
-    ui.label(RichText::new(message).color(error_color(ui)).small());
+    ui.label(RichText::new(message).color(error_color(ui)));
 }
 
 pub fn error_color(ui: &Ui) -> Color32 {
