@@ -25,8 +25,8 @@ pub enum Error {
     #[error(transparent)]
     Secret(#[from] SecretError),
     #[error(
-        "profile \"{profile}\" has no stored password: run `mailroom profile set-password {profile}` \
-         or set password_command in the profile"
+        "profile \"{profile}\" has no stored password: run `mailroom profile set-password {profile}`, \
+         or add the profile again with --password-command \"…\" (a command that prints it)"
     )]
     NoPassword { profile: String },
     #[error("profile \"{profile}\" uses a password but names no username")]

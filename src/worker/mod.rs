@@ -500,12 +500,18 @@ impl CommandThread {
     ) -> Result<(), Error> {
         let m = &self.mailroom;
         let mut profiles = m.profiles()?;
+        let default_before = profiles.default.clone();
         if let Some(old) = &replaces {
             profiles.remove(old)?;
         }
         let id = profile.id.clone();
         profiles.add(profile)?;
-        let mut note = None;
+        // Said when a new account takes over from `local` (a renamed default stays one).
+        let became_default = profiles.default.as_deref() == Some(id.as_str())
+            && default_before.is_some()
+            && default_before != Some(id.clone())
+            && default_before != replaces;
+        let mut note = became_default.then(|| "It is now the default profile.".to_string());
         // A renamed profile keeps its password unless a new one was typed: it is stored
         // under the new name, the profiles saved, and only then the old name forgotten.
         let renamed_from = replaces.filter(|old| *old != id);
@@ -528,7 +534,8 @@ impl CommandThread {
                         profile_id: id.clone(),
                         reason: e.to_string(),
                     });
-                    note = Some("The password is kept for this session only.".to_string());
+                    let kept = "The password is kept for this session only.";
+                    note = Some(note.map_or(kept.to_string(), |n| format!("{n} {kept}")));
                 }
             }
         }
