@@ -1,4 +1,6 @@
-//! The one place that asks the system for the time, so tests can move it.
+//! The one place that asks the system for the time, so tests can move it: the core
+//! reads it through [`crate::service::Mailroom::clock`] (a test gives it a clock of its
+//! own), the window through [`now`].
 
 use jiff::Timestamp;
 
@@ -14,4 +16,9 @@ impl Clock for SystemClock {
     fn now(&self) -> Timestamp {
         Timestamp::now()
     }
+}
+
+/// The system's time, for code with no [`Clock`] handed to it (the window's countdowns).
+pub fn now() -> Timestamp {
+    SystemClock.now()
 }

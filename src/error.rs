@@ -55,6 +55,14 @@ pub enum Error {
     Settings(#[from] SettingsError),
     #[error("{0}")]
     Scheduler(String),
+    /// The desktop's program for a file could not be started.
+    #[error("could not open {} with {program}: {source}", .path.display())]
+    OpenFile {
+        path: std::path::PathBuf,
+        program: &'static str,
+        #[source]
+        source: std::io::Error,
+    },
     #[error("no display to open the window on ({0}): use `mailroom --help` for the command line")]
     NoDisplay(String),
     /// An id given to an outbox command that names something else.
@@ -86,6 +94,35 @@ fn unsent_summary(failed: usize, uncertain: usize, retrying: usize) -> String {
     format!("{}: see `mailroom outbox list`", parts.join(", "))
 }
 
+/// What kind of failure an error is. Everything else follows from it, in one place:
+/// whether the outbox tries again ([`Error::is_transient`]), the process exit code
+/// ([`Error::exit_kind`], the README's table) and what the window advises
+/// ([`Class::advice`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Class {
+    /// Something the person gave is wrong (message, file, profile, password): fix it.
+    BadInput,
+    /// The machine got in the way (no keyring answered, Mailroom's own files): it may
+    /// recover by itself (a keyring not unlocked yet at boot), so the outbox tries again.
+    Environment,
+    /// Try again later: a 4xx, the network, a timeout, an entry busy in another runner.
+    Temporary,
+    /// The server said no for good: a 5xx, the login, TLS, the size.
+    Permanent,
+}
+
+impl Class {
+    /// What to do about it, as the window puts it.
+    pub fn advice(self) -> &'static str {
+        match self {
+            Class::BadInput => "Fix what is named and try again.",
+            Class::Environment => "Something on this computer got in the way.",
+            Class::Temporary => "Mailroom tries again later by itself.",
+            Class::Permanent => "The server refused it; trying again will not help.",
+        }
+    }
+}
+
 /// What the process exit code says; documented in the README.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ExitKind {
@@ -100,54 +137,62 @@ pub enum ExitKind {
 }
 
 impl Error {
-    /// `true` when trying again later may help: a temporary server or network failure,
-    /// or a keyring that is not up or unlocked yet (the OS scheduler may run before login).
-    pub fn is_transient(&self) -> bool {
-        match self {
-            Error::Send(e) => e.is_transient(),
-            Error::Secret(SecretError::Unavailable { .. } | SecretError::Locked { .. }) => true,
-            _ => false,
-        }
-    }
-
-    pub fn exit_kind(&self) -> ExitKind {
+    /// The one classification of this error.
+    pub fn class(&self) -> Class {
         match self {
             Error::Draft(_)
             | Error::Payload { .. }
             | Error::NoPassword { .. }
             | Error::NoUsername { .. }
             | Error::Input { .. }
-            | Error::Secret(SecretError::Command { .. }) => ExitKind::BadInput,
+            | Error::Secret(SecretError::Command { .. })
+            | Error::When(_)
+            | Error::NotInOutbox { .. }
+            | Error::Settings(_) => Class::BadInput,
             Error::Profile(
                 ProfileError::Unknown { .. }
                 | ProfileError::Exists(_)
                 | ProfileError::BadId(_)
                 | ProfileError::BadFrom { .. },
-            ) => ExitKind::BadInput,
+            ) => Class::BadInput,
             Error::Store(
                 StoreError::UnknownDraft(_)
                 | StoreError::UnknownEntry(_)
                 | StoreError::UnknownSent(_)
                 | StoreError::UnknownVersion { .. }
                 | StoreError::WrongState { .. },
-            )
-            | Error::When(_)
-            | Error::NotInOutbox { .. }
-            | Error::Settings(_) => ExitKind::BadInput,
-            Error::Store(StoreError::Busy(_)) => ExitKind::Temporary,
+            ) => Class::BadInput,
+            Error::Store(StoreError::Busy(_)) => Class::Temporary,
             Error::Unsent {
                 failed, uncertain, ..
-            } if failed + uncertain > 0 => ExitKind::Permanent,
-            Error::Unsent { .. } => ExitKind::Temporary,
-            Error::Send(e) if e.is_transient() => ExitKind::Temporary,
-            Error::Send(_) => ExitKind::Permanent,
+            } if failed + uncertain > 0 => Class::Permanent,
+            Error::Unsent { .. } => Class::Temporary,
+            Error::Send(e) if e.is_transient() => Class::Temporary,
+            Error::Send(_) => Class::Permanent,
             Error::Profile(_)
             | Error::Secret(_)
             | Error::Output { .. }
             | Error::Home(_)
             | Error::Store(_)
             | Error::Scheduler(_)
-            | Error::NoDisplay(_) => ExitKind::Environment,
+            | Error::OpenFile { .. }
+            | Error::NoDisplay(_) => Class::Environment,
+        }
+    }
+
+    /// `true` when trying again later may help: a temporary server or network failure,
+    /// or the machine in the way (a keyring that is not up or unlocked yet: the OS
+    /// scheduler may run before login).
+    pub fn is_transient(&self) -> bool {
+        matches!(self.class(), Class::Temporary | Class::Environment)
+    }
+
+    pub fn exit_kind(&self) -> ExitKind {
+        match self.class() {
+            Class::Environment => ExitKind::Environment,
+            Class::BadInput => ExitKind::BadInput,
+            Class::Temporary => ExitKind::Temporary,
+            Class::Permanent => ExitKind::Permanent,
         }
     }
 }
@@ -166,4 +211,29 @@ pub fn display_chain(e: &dyn std::error::Error) -> String {
         source = inner.source();
     }
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retrying_and_the_exit_code_follow_one_class() {
+        let busy = Error::Store(StoreError::Busy("e1".into()));
+        assert_eq!(busy.class(), Class::Temporary);
+        assert!(busy.is_transient());
+        assert_eq!(busy.exit_kind() as u8, 3);
+        let locked = Error::Secret(SecretError::Locked {
+            detail: "locked".into(),
+        });
+        assert_eq!(locked.class(), Class::Environment);
+        assert!(locked.is_transient(), "a keyring unlocks at login");
+        assert_eq!(locked.exit_kind() as u8, 1);
+        let unknown = Error::NotInOutbox {
+            id: "x".into(),
+            why: "y".into(),
+        };
+        assert!(!unknown.is_transient());
+        assert_eq!(unknown.exit_kind() as u8, 2);
+    }
 }

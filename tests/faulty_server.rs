@@ -213,9 +213,9 @@ fn a_big_upload_reports_its_progress_chunk_by_chunk() {
         }],
         ..Draft::default()
     };
-    let message = mailroom::send::build(&profile, &draft).unwrap();
+    let message = mailroom::message::build(&draft, &profile.from).unwrap();
     let bytes = message.transmitted();
-    let mut transport = mailroom::send::open(&profile).unwrap();
+    let mut transport = mailroom::transport::login::open(&profile, None).unwrap();
     let mut heard = Vec::new();
     transport
         .send_reporting(message.envelope(), &bytes, &mut |sent| heard.push(sent))

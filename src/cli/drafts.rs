@@ -4,7 +4,6 @@ use std::io::{BufWriter, Write};
 use std::path::PathBuf;
 
 use clap::Subcommand;
-use jiff::Timestamp;
 
 use super::message_args::{MessageArgs, WhenArgs, check_eml_target, local, say_who_sends_it};
 use crate::error::Error;
@@ -92,7 +91,7 @@ fn print_list(drafts: &[DraftSummary]) -> std::io::Result<()> {
 }
 
 pub fn run(mailroom: &Mailroom, command: DraftsCommand) -> Result<(), Error> {
-    let now = Timestamp::now();
+    let now = mailroom.now();
     let drafts = &mailroom.drafts;
     match command {
         DraftsCommand::New { profile, message } => {

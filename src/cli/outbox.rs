@@ -79,7 +79,7 @@ pub enum SentCommand {
 }
 
 pub fn run(mailroom: &Mailroom, command: OutboxCommand) -> Result<(), Error> {
-    let now = Timestamp::now();
+    let now = mailroom.now();
     let outbox = &mailroom.outbox;
     match command {
         OutboxCommand::List { json } => {
@@ -141,7 +141,7 @@ pub fn run(mailroom: &Mailroom, command: OutboxCommand) -> Result<(), Error> {
             let runner = mailroom.runner(
                 &profiles,
                 settings.give_up_after(),
-                &crate::clock::SystemClock,
+                mailroom.clock.as_ref(),
                 &crate::outbox::runner::RealConnector,
             );
             runner.watch(|report| {

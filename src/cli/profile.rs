@@ -9,8 +9,8 @@ use crate::error::Error;
 use crate::paths::Dirs;
 use crate::profile::secret;
 use crate::profile::{Auth, Profile, Profiles, Security, Server, SmtpServer};
-use crate::transport::Transport;
-use crate::transport::smtp::{SmtpSession, normalize_fingerprint};
+use crate::service::Mailroom;
+use crate::transport::smtp::normalize_fingerprint;
 
 #[derive(Debug, Subcommand)]
 pub enum ProfileCommand {
@@ -91,7 +91,7 @@ pub fn run(dirs: &Dirs, command: ProfileCommand) -> Result<(), Error> {
             say!("{}", list_json(&profiles));
             Ok(())
         }
-        ProfileCommand::Test { id } => test(profiles.get(&id)?),
+        ProfileCommand::Test { id } => test(&Mailroom::new(dirs.clone()), profiles.get(&id)?),
         ProfileCommand::Remove { id } => remove(&mut profiles, &id, &path),
         ProfileCommand::SetPassword { id, password_stdin } => {
             let profile = profiles.get(&id)?;
@@ -205,35 +205,16 @@ fn list(profiles: &Profiles) {
     }
 }
 
-fn test(profile: &Profile) -> Result<(), Error> {
-    let Server::Smtp(server) = &profile.server else {
-        say!(
-            "\"{}\" is a folder profile: {}",
-            profile.id,
-            profile.summary()
-        );
+fn test(mailroom: &Mailroom, profile: &Profile) -> Result<(), Error> {
+    let test = mailroom.test_connection(profile, None)?;
+    say!("{}", test.connected());
+    if test.folder {
         return Ok(());
-    };
-    let login = crate::send::login_of(&profile.id, server)?;
-    let login_ref = login
-        .as_ref()
-        .map(|(user, password)| (user.as_str(), password));
-    let mut session = SmtpSession::open(server, login_ref)?;
-    let greeting = session.greeting().clone();
-    session.close();
-    say!(
-        "Connected to {} ({})",
-        server.address(),
-        if greeting.encrypted {
-            "encrypted, certificate verified"
-        } else {
-            "UNENCRYPTED"
-        }
-    );
-    say!("Server offers: {}", greeting.capabilities.join(", "));
-    match (&login, &greeting.login_reply) {
-        (Some((user, _)), Some(reply)) => say!("Logged in as {user}: {reply}"),
-        _ => say!("No login (auth = none)"),
+    }
+    say!("Server offers: {}", test.capabilities.join(", "));
+    match &test.login {
+        Some((user, reply)) => say!("Logged in as {user}: {reply}"),
+        None => say!("No login (auth = none)"),
     }
     Ok(())
 }

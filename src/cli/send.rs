@@ -4,7 +4,6 @@
 use std::path::PathBuf;
 
 use clap::Args;
-use jiff::Timestamp;
 
 use super::message_args::{
     MessageArgs, WhenArgs, check_eml_target, local, read_file, say_who_sends_it,
@@ -35,7 +34,7 @@ pub struct SendArgs {
 }
 
 pub fn run(mailroom: &Mailroom, args: SendArgs) -> Result<(), Error> {
-    let now = Timestamp::now();
+    let now = mailroom.now();
     let draft = match &args.json {
         Some(path) => {
             logic_apps::parse(&read_file(path, "the JSON payload")?).map_err(|source| {

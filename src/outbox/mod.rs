@@ -24,6 +24,7 @@
 //! [`runner`] does the sending.
 
 mod entry;
+pub mod failure;
 mod finish;
 pub mod runner;
 

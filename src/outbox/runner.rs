@@ -17,10 +17,11 @@ use std::time::Duration;
 
 use jiff::{SignedDuration, Timestamp};
 
+use super::failure::{Failure, FailureKind};
 use super::finish::{Accepted, finish_accepted};
 use super::{Acceptance, Entry, LastError, Outbox, State};
 use crate::clock::Clock;
-use crate::error::{Error, display_chain};
+use crate::error::Error;
 use crate::message::mime::transmitted;
 use crate::profile::{Profile, Profiles};
 use crate::store::StoreError;
@@ -29,7 +30,8 @@ use crate::store::sent::SentStore;
 use crate::transport::Transport;
 use lettre::address::Envelope;
 
-/// Opens a profile's transport; the real one is [`crate::send::open`], tests script one.
+/// Opens a profile's transport; the real one is [`crate::transport::login::open`], tests
+/// script one.
 pub trait Connector {
     fn open(&self, profile: &Profile) -> Result<Box<dyn Transport>, Error>;
 }
@@ -39,7 +41,7 @@ pub struct RealConnector;
 
 impl Connector for RealConnector {
     fn open(&self, profile: &Profile) -> Result<Box<dyn Transport>, Error> {
-        crate::send::open(profile)
+        crate::transport::login::open(profile, None)
     }
 }
 
@@ -82,12 +84,28 @@ pub struct Upload<'a> {
 /// An [`Runner::on_upload`] for runners nobody watches (the CLI, the OS scheduler).
 pub fn no_progress(_: Upload<'_>) {}
 
-/// How an attempt ended.
-enum Outcome {
-    Sent,
+/// Where a failed attempt left its entry.
+enum Settled {
     Retry(Timestamp),
     Failed,
     Uncertain,
+}
+
+/// A profile's connection for one pass ([`Runner::open`]).
+struct Connection<'p> {
+    profile: Result<&'p Profile, String>,
+    transport: Option<Box<dyn Transport>>,
+    /// Why it could not be opened: the rest of the group waits for the next pass.
+    open_failed: Option<Failure>,
+}
+
+impl Connection<'_> {
+    /// Closes a connection a failure may have left unusable (or the group's, at its end).
+    fn drop_transport(&mut self) {
+        if let Some(mut transport) = self.transport.take() {
+            transport.close();
+        }
+    }
 }
 
 impl Runner<'_> {
@@ -206,6 +224,7 @@ impl Runner<'_> {
         })
     }
 
+    /// Attempts each due entry of one profile in turn, then settles it.
     fn send_each(
         &self,
         profile_id: &str,
@@ -213,10 +232,11 @@ impl Runner<'_> {
         report: &mut RunReport,
         accepted: &mpsc::Sender<Accepted>,
     ) -> Result<(), StoreError> {
-        let profile = self.profiles.get(profile_id).map_err(|e| e.to_string());
-        let mut transport: Option<Box<dyn Transport>> = None;
-        // When the server cannot be reached, the rest of the group waits for the next pass.
-        let mut open_failed: Option<(String, bool)> = None;
+        let mut connection = Connection {
+            profile: self.profiles.get(profile_id).map_err(|e| e.to_string()),
+            transport: None,
+            open_failed: None,
+        };
         // Whether the last acceptance is on disk; nothing more goes out before it is.
         let mut last_recorded: Option<mpsc::Receiver<bool>> = None;
         for candidate in entries {
@@ -229,50 +249,13 @@ impl Runner<'_> {
             if entry.state != State::Scheduled || entry.send_at > self.clock.now() {
                 continue;
             }
-            let opened = match (&profile, &open_failed) {
-                (Err(reason), _) => Err((format!("profile {reason}"), false)),
-                (_, Some(failure)) => Err(failure.clone()),
-                (Ok(profile), None) => self
-                    .ensure_open(profile, &mut transport)
-                    .inspect_err(|failure| open_failed = Some(failure.clone())),
-            };
-            let result = match (opened, transport.as_mut()) {
-                (Ok(()), Some(open)) => match self.mark_sending(&mut entry) {
-                    Ok(outgoing) => {
-                        self.wait_recorded(last_recorded.take(), &mut entry)?;
-                        transmit(open, &outgoing, &mut |sent, total| {
-                            (self.on_upload)(Upload {
-                                entry_id: &candidate.id,
-                                sent,
-                                total,
-                            });
-                        })
-                    }
-                    Err(local) => Err(local),
-                },
-                (Err((message, transient)), _) => {
-                    entry.attempts += 1;
-                    Err((message, transient, false))
-                }
-                (Ok(()), None) => Err(("no connection".into(), true, false)),
-            };
-            let outcome = match result {
+            let result = self.attempt(&mut entry, &mut connection, &mut last_recorded)?;
+            match result {
                 Ok(reply) => {
                     entry.accepted = Some(Acceptance {
                         at: self.clock.now(),
                         reply,
                     });
-                    Outcome::Sent
-                }
-                Err((message, transient, uncertain)) => {
-                    // After a failure the conversation may be out of step (or closed):
-                    // the next entry gets a fresh connection.
-                    drop_connection(&mut transport);
-                    self.record_failure(&mut entry, message, transient, uncertain)?
-                }
-            };
-            match outcome {
-                Outcome::Sent => {
                     report.sent.push(entry.id.clone());
                     let (recorded, on_disk) = mpsc::channel();
                     last_recorded = Some(on_disk);
@@ -284,15 +267,83 @@ impl Runner<'_> {
                         recorded,
                     });
                 }
-                Outcome::Retry(at) => report.retrying.push((entry.id, at)),
-                Outcome::Failed => report.failed.push(entry.id),
-                Outcome::Uncertain => report.uncertain.push(entry.id),
+                Err(failure) => {
+                    // After a failure the conversation may be out of step (or closed):
+                    // the next entry gets a fresh connection.
+                    connection.drop_transport();
+                    match self.record_failure(&mut entry, failure)? {
+                        Settled::Retry(at) => report.retrying.push((entry.id, at)),
+                        Settled::Failed => report.failed.push(entry.id),
+                        Settled::Uncertain => report.uncertain.push(entry.id),
+                    }
+                }
             }
         }
-        if let Some(mut transport) = transport {
-            transport.close();
-        }
+        connection.drop_transport();
         Ok(())
+    }
+
+    /// One attempt at a claimed entry: open the connection (once for the group), mark
+    /// the entry `sending`, wait until the acceptance before it is on disk, transmit.
+    /// Returns the server's reply or why it did not come; `Err` only when the store
+    /// itself failed.
+    fn attempt(
+        &self,
+        entry: &mut Entry,
+        connection: &mut Connection<'_>,
+        last_recorded: &mut Option<mpsc::Receiver<bool>>,
+    ) -> Result<Result<String, Failure>, StoreError> {
+        let transport = match self.open(connection) {
+            Ok(transport) => transport,
+            Err(failure) => {
+                entry.attempts += 1;
+                return Ok(Err(failure));
+            }
+        };
+        let outgoing = match self.mark_sending(entry) {
+            Ok(outgoing) => outgoing,
+            Err(failure) => return Ok(Err(failure)),
+        };
+        self.wait_recorded(last_recorded.take(), entry)?;
+        let entry_id = entry.id.as_str();
+        Ok(transmit(transport, &outgoing, &mut |sent, total| {
+            (self.on_upload)(Upload {
+                entry_id,
+                sent,
+                total,
+            });
+        }))
+    }
+
+    /// The group's connection, opened (login included) on first need. Nothing is marked
+    /// `sending` before this succeeds, so a crash while connecting leaves the entry
+    /// simply `scheduled`; when it cannot be opened, the rest of the group waits for the
+    /// next pass with the same failure.
+    fn open<'c>(
+        &self,
+        connection: &'c mut Connection<'_>,
+    ) -> Result<&'c mut Box<dyn Transport>, Failure> {
+        let profile = match &connection.profile {
+            Ok(profile) => *profile,
+            Err(reason) => return Err(Failure::permanent(format!("profile {reason}"))),
+        };
+        if let Some(failure) = &connection.open_failed {
+            return Err(failure.clone());
+        }
+        if connection.transport.is_none() {
+            match self.connector.open(profile) {
+                Ok(opened) => connection.transport = Some(opened),
+                Err(e) => {
+                    let failure = Failure::of(&e);
+                    connection.open_failed = Some(failure.clone());
+                    return Err(failure);
+                }
+            }
+        }
+        connection
+            .transport
+            .as_mut()
+            .ok_or_else(|| Failure::transient("no connection"))
     }
 
     /// Waits until the last acceptance is on disk. When it could not be recorded,
@@ -312,28 +363,10 @@ impl Runner<'_> {
         Err(StoreError::Internal("an acceptance was not recorded"))
     }
 
-    /// Opens the group's connection (login included) unless it is open already. Nothing
-    /// is marked `sending` before this succeeds, so a crash while connecting leaves the
-    /// entry simply `scheduled`.
-    fn ensure_open(
-        &self,
-        profile: &Profile,
-        transport: &mut Option<Box<dyn Transport>>,
-    ) -> Result<(), (String, bool)> {
-        if transport.is_none() {
-            let opened = self
-                .connector
-                .open(profile)
-                .map_err(|e| (display_chain(&e), e.is_transient()))?;
-            *transport = Some(opened);
-        }
-        Ok(())
-    }
-
-    /// Marks the entry `sending`, durably, and returns what is to be transmitted. On
-    /// error: the text, and that it is neither transient nor possibly sent.
-    fn mark_sending(&self, entry: &mut Entry) -> Result<Outgoing, (String, bool, bool)> {
-        let local = |message: String| (message, false, false);
+    /// Marks the entry `sending`, durably, and returns what is to be transmitted. A
+    /// message that cannot be read or marked is a permanent failure (nothing was sent).
+    fn mark_sending(&self, entry: &mut Entry) -> Result<Outgoing, Failure> {
+        let local = |message: String| Failure::permanent(message);
         let path = self.outbox.message_path(&entry.id);
         let mut record = std::fs::read(&path)
             .map_err(|e| local(format!("could not read {}: {e}", path.display())))?;
@@ -352,35 +385,35 @@ impl Runner<'_> {
         Ok(Outgoing { envelope, record })
     }
 
-    fn record_failure(
-        &self,
-        entry: &mut Entry,
-        message: String,
-        transient: bool,
-        uncertain: bool,
-    ) -> Result<Outcome, StoreError> {
+    /// Settles a failed attempt: back to `scheduled` with backoff (until
+    /// `give_up_after`), `failed`, or `uncertain`; durably, with the failure's words.
+    fn record_failure(&self, entry: &mut Entry, failure: Failure) -> Result<Settled, StoreError> {
         let now = self.clock.now();
         let age = now.duration_since(entry.first_send_at);
         let give_up = SignedDuration::try_from(self.give_up_after).unwrap_or(SignedDuration::MAX);
-        let outcome = if uncertain {
-            entry.state = State::Uncertain;
-            Outcome::Uncertain
-        } else if transient && age < give_up {
-            let at = now + backoff(entry.attempts);
-            entry.state = State::Scheduled;
-            entry.send_at = at;
-            Outcome::Retry(at)
-        } else {
-            entry.state = State::Failed;
-            Outcome::Failed
+        let settled = match failure.kind {
+            FailureKind::MayHaveBeenDelivered => {
+                entry.state = State::Uncertain;
+                Settled::Uncertain
+            }
+            FailureKind::Transient if age < give_up => {
+                let at = now + backoff(entry.attempts);
+                entry.state = State::Scheduled;
+                entry.send_at = at;
+                Settled::Retry(at)
+            }
+            FailureKind::Transient | FailureKind::Permanent => {
+                entry.state = State::Failed;
+                Settled::Failed
+            }
         };
         entry.last_error = Some(LastError {
             at: now,
-            message,
-            transient,
+            transient: failure.is_transient(),
+            message: failure.message,
         });
         self.outbox.save(entry)?;
-        Ok(outcome)
+        Ok(settled)
     }
 }
 
@@ -407,12 +440,11 @@ struct Outgoing {
 }
 
 /// Transmits a marked message, telling `uploaded` the bytes taken so far and the total.
-/// On error: the text, whether it is transient, and whether the server may have it.
 fn transmit(
     transport: &mut Box<dyn Transport>,
     outgoing: &Outgoing,
     uploaded: &mut dyn FnMut(usize, usize),
-) -> Result<String, (String, bool, bool)> {
+) -> Result<String, Failure> {
     let message = transmitted(&outgoing.record);
     let total = message.len();
     transport
@@ -420,20 +452,7 @@ fn transmit(
             uploaded(sent, total)
         })
         .map(|accepted| accepted.reply)
-        .map_err(|e| {
-            (
-                display_chain(&e),
-                e.is_transient(),
-                e.may_have_been_accepted(),
-            )
-        })
-}
-
-/// Closes a connection a failure may have left unusable.
-fn drop_connection(transport: &mut Option<Box<dyn Transport>>) {
-    if let Some(mut broken) = transport.take() {
-        broken.close();
-    }
+        .map_err(|e| Failure::of_send(&e))
 }
 
 /// 1 minute after the first failure, doubling, at most an hour.

@@ -7,6 +7,7 @@
 
 mod error;
 pub mod folder;
+pub mod login;
 pub mod smtp;
 mod upload;
 

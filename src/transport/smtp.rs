@@ -25,6 +25,7 @@ use lettre::transport::smtp::commands::{Ehlo, Mail, Rcpt, Rset};
 use lettre::transport::smtp::extension::{ClientId, Extension, MailBodyParameter, MailParameter};
 use sha2::{Digest, Sha256};
 
+use super::login::Login;
 use super::upload::{BDAT_CHUNK, Bdat, upload};
 use super::{Accepted, Reply, SendError, Stage, Transport};
 use crate::error::display_chain as error_chain;
@@ -52,7 +53,7 @@ pub struct SmtpSession {
 impl SmtpSession {
     /// Connects, secures the connection as the profile says, reads the capabilities and
     /// logs in when a password is given.
-    pub fn open(profile: &SmtpServer, login: Option<(&str, &Password)>) -> Result<Self, SendError> {
+    pub fn open(profile: &SmtpServer, login: Option<&Login>) -> Result<Self, SendError> {
         let server = profile.address();
         let hello = ClientId::default();
         let timeout = Some(Duration::from_secs(profile.timeout_secs.max(1)));
@@ -86,8 +87,8 @@ impl SmtpSession {
             conn,
             server,
         };
-        if let Some((user, password)) = login {
-            session.login(user, password)?;
+        if let Some(login) = login {
+            session.login(&login.user, &login.password)?;
         }
         Ok(session)
     }

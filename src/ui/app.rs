@@ -17,7 +17,7 @@ use super::toast::{Toast, ToastAction, Toasts};
 use super::widgets::local_time;
 use crate::paths::Dirs;
 use crate::store::drafts::DraftRecord;
-use crate::worker::{self, Command, Event, WorkerHandle};
+use crate::worker::{self, Command, Event, Topic, WorkerHandle};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum View {
@@ -256,7 +256,7 @@ impl MailroomApp {
                 reopen_on_undo,
             } => self.toasts.push(Toast {
                 text: format!("Deleted \"{}\"", record.draft.subject),
-                until: jiff::Timestamp::now() + worker::UNDO_DELETE,
+                until: crate::clock::now() + worker::UNDO_DELETE,
                 action: Some((
                     "Undo".into(),
                     ToastAction::UndoDelete {
@@ -310,7 +310,12 @@ impl MailroomApp {
                         .info("A message needs your attention: see the Outbox");
                 }
             }
-            Event::TestResult { result, .. } => self.profiles.test = Some(Some(result)),
+            Event::TestResult { profile_id, result } => {
+                if let Some(limit) = result.as_ref().ok().and_then(|t| t.size_limit) {
+                    self.size_limits.insert(profile_id, limit);
+                }
+                self.profiles.test = Some(Some(result.map(|t| t.summary())));
+            }
             Event::ProfileSaved { id, note, profiles } => {
                 self.profiles.profiles = Some(profiles);
                 self.profiles.form = None;
@@ -326,22 +331,21 @@ impl MailroomApp {
             Event::FilesPicked(paths) => self.worker.send(Command::InspectFiles(paths)),
             Event::NoFilesPicked => self.compose.no_file_dialog = true,
             Event::FilesInspected(files) => self.compose.add_files(files),
-            Event::Problem { what, message } => {
+            Event::Problem {
+                topic,
+                what,
+                message,
+            } => {
                 let text = format!("{what}: {message}");
-                let about_compose = what == "Sending" || what == "Saving the draft";
-                if about_compose {
+                if topic == Topic::Compose {
                     self.compose.save_pending = false;
                 }
-                // Shown where the person is looking: in the compose view, or (a draft sent
-                // from the Drafts view) in the window's banner.
-                if about_compose && self.view == View::Compose {
-                    self.compose.problem = Some(text);
-                } else if what == "Saving the profile" {
-                    if let Some(form) = &mut self.profiles.form {
-                        form.save_problem = Some(text);
-                    }
-                } else {
-                    self.problem = Some(text);
+                // Shown where the person is looking: in the compose view, in the profile
+                // form, or (a draft sent from the Drafts view) in the window's banner.
+                match (topic, self.view, self.profiles.form.as_mut()) {
+                    (Topic::Compose, View::Compose, _) => self.compose.problem = Some(text),
+                    (Topic::ProfileForm, _, Some(form)) => form.save_problem = Some(text),
+                    _ => self.problem = Some(text),
                 }
             }
         }

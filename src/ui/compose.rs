@@ -12,11 +12,8 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use eframe::egui::{self, Key, KeyboardShortcut, Modifiers, RichText, Ui};
-use egui_commonmark::CommonMarkCache;
 
-use super::body_editor::BodyEditor;
-use super::compose_body::{body_ui, drop_formatting_modal, insert_into_body, toolbar};
-use super::preview::Preview;
+use super::compose_body::{BodyState, body_ui, insert_into_body, toolbar};
 use super::send_later::SendLater;
 use super::widgets::{field_error, human_size, labelled_field, local_time};
 use crate::message::address::invalid_addresses;
@@ -47,20 +44,13 @@ pub struct ComposeState {
     pub sizes: HashMap<PathBuf, u64>,
     pub attach_problem: Option<String>,
     pub no_file_dialog: bool,
-    pub ask_drop_formatting: bool,
     pub send_later: SendLater,
     /// Taken out of the outbox to edit (Edit): the time it was to go out, which
     /// "Schedule for …" keeps.
     pub scheduled_for: Option<jiff::Timestamp>,
     pub problem: Option<String>,
-    /// Counts changes, so that what is worked out from the draft (the preview) is
-    /// remade only after one.
-    pub(super) revision: u64,
-    /// What the preview shows, and egui_commonmark's cache ([`super::compose_body`]).
-    pub(super) preview: Preview,
-    pub(super) preview_cache: CommonMarkCache,
-    /// The body's editor: its window on a long body ([`super::body_editor`]).
-    pub(super) body_editor: BodyEditor,
+    /// The body widget's own state: editor, preview ([`super::compose_body`]).
+    body: BodyState,
 }
 
 impl Default for ComposeState {
@@ -72,7 +62,7 @@ impl Default for ComposeState {
 impl ComposeState {
     pub fn new(draft: Draft, profile: Option<String>) -> Self {
         let mut state = Self {
-            draft_id: ids::new_id(jiff::Timestamp::now()),
+            draft_id: ids::new_id(crate::clock::now()),
             profile,
             show_cc_bcc: !draft.cc.is_empty() || !draft.bcc.is_empty(),
             draft,
@@ -83,14 +73,10 @@ impl ComposeState {
             sizes: HashMap::new(),
             attach_problem: None,
             no_file_dialog: false,
-            ask_drop_formatting: false,
             send_later: SendLater::default(),
             scheduled_for: None,
             problem: None,
-            revision: 0,
-            preview: Preview::default(),
-            preview_cache: CommonMarkCache::default(),
-            body_editor: BodyEditor::default(),
+            body: BodyState::default(),
         };
         state.check_all_addresses();
         state
@@ -124,7 +110,7 @@ impl ComposeState {
 
     pub fn mark_changed(&mut self) {
         self.changed_at = Some(Instant::now());
-        self.revision += 1;
+        self.body.touched();
     }
 
     /// The autosave command, once the person has paused for [`AUTOSAVE_AFTER`].
@@ -263,11 +249,13 @@ pub fn compose_ui(
             } else if state.draft.body.trim().is_empty() {
                 state.draft.body_format = BodyFormat::Plain;
             } else {
-                state.ask_drop_formatting = true;
+                state.body.ask_to_drop_formatting();
             }
         }
-        if state.draft.body_format == BodyFormat::Markdown {
-            toolbar(ui, state);
+        if state.draft.body_format == BodyFormat::Markdown
+            && toolbar(ui, &mut state.draft.body, &mut state.body)
+        {
+            state.mark_changed();
         }
         ui.separator();
         importance_ui(ui, state);
@@ -280,8 +268,15 @@ pub fn compose_ui(
             attachments_ui(ui, state, size_limit, &mut actions);
             buttons_ui(ui, state, &mut actions);
         });
-    body_ui(ui, state);
-    drop_formatting_modal(ui, state);
+    let body = body_ui(
+        ui,
+        &mut state.draft.body,
+        &mut state.draft.body_format,
+        &mut state.body,
+    );
+    if body.changed() {
+        state.mark_changed();
+    }
     if let Some(command) =
         state
             .send_later
@@ -483,7 +478,8 @@ fn show_in_message(ui: &mut Ui, state: &mut ComposeState, index: usize) {
         BodyFormat::Html => format!("<img src=\"cid:{content_id}\" alt=\"{name}\">"),
         _ => format!("![{name}](cid:{content_id})"),
     };
-    insert_into_body(ui, state, &reference);
+    insert_into_body(ui, &mut state.draft.body, &mut state.body, &reference);
+    state.mark_changed();
 }
 
 fn buttons_ui(ui: &mut Ui, state: &mut ComposeState, actions: &mut Vec<ComposeAction>) {

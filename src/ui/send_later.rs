@@ -22,7 +22,7 @@ pub struct SendLater {
 
 impl SendLater {
     pub fn open(&mut self) {
-        let now = Zoned::now();
+        let now = crate::clock::now().to_zoned(jiff::tz::TimeZone::system());
         self.open = true;
         self.problem = None;
         self.date = now.date().tomorrow().ok();
@@ -44,7 +44,7 @@ impl SendLater {
         if !self.open {
             return None;
         }
-        let now = Zoned::now();
+        let now = crate::clock::now().to_zoned(jiff::tz::TimeZone::system());
         let mut chosen: Option<Timestamp> = None;
         let mut command = None;
         let modal = egui::Modal::new(egui::Id::unique("send-later")).show(ui.ctx(), |ui| {

@@ -33,7 +33,7 @@ impl Toasts {
     pub fn info(&mut self, text: impl Into<String>) {
         self.push(Toast {
             text: text.into(),
-            until: Timestamp::now() + Duration::from_secs(6),
+            until: crate::clock::now() + Duration::from_secs(6),
             action: None,
             countdown: false,
         });
@@ -45,7 +45,7 @@ impl Toasts {
 
     /// Shows the toasts; returns the action of a clicked button.
     pub fn ui(&mut self, ui: &mut Ui) -> Option<ToastAction> {
-        let now = Timestamp::now();
+        let now = crate::clock::now();
         self.list.retain(|t| t.until > now);
         let mut clicked = None;
         for toast in &self.list {

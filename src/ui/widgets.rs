@@ -66,7 +66,9 @@ pub fn human_size(bytes: u64) -> String {
 /// A time in the person's zone: `14:02` today, else `Tue 24 Nov 14:02`.
 pub fn local_time(ts: jiff::Timestamp) -> String {
     let zoned = ts.to_zoned(jiff::tz::TimeZone::system());
-    let today = jiff::Zoned::now().date();
+    let today = crate::clock::now()
+        .to_zoned(jiff::tz::TimeZone::system())
+        .date();
     if zoned.date() == today {
         zoned.strftime("%H:%M").to_string()
     } else {
@@ -76,7 +78,7 @@ pub fn local_time(ts: jiff::Timestamp) -> String {
 
 /// `in 4 min 10 s`, `in 2 h 5 min`, `in 1 day 3 h`, `due now`.
 pub fn countdown(until: jiff::Timestamp) -> String {
-    countdown_from(until, jiff::Timestamp::now())
+    countdown_from(until, crate::clock::now())
 }
 
 /// Whole seconds from `now` to `until`, rounded up: what every countdown in the window

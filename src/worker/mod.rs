@@ -13,183 +13,32 @@
 //! while no keyring answers are kept here, in memory, for the session only.
 
 mod outbox_thread;
+mod passwords;
+mod protocol;
 mod watch;
+
+pub use passwords::SessionPasswords;
+pub use protocol::{AfterCancel, Command, Event, Topic, UNDO_DELETE, Waker};
 
 use outbox_thread::OutboxThread;
 use watch::{Fingerprint, WATCH_EVERY};
 
-use std::collections::HashMap;
-use std::path::PathBuf;
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use jiff::Timestamp;
 
 use crate::error::{Error, display_chain};
 use crate::message::Draft;
-use crate::outbox::Entry;
-use crate::outbox::runner::RunReport;
 use crate::paths::Dirs;
-use crate::profile::secret::{self, Password};
-use crate::profile::{Profile, Profiles, Server};
+use crate::profile::Profile;
+use crate::profile::secret::Password;
 use crate::service::Mailroom;
-use crate::store::drafts::{DraftRecord, DraftSummary};
-use crate::store::sent::SentSummary;
-use crate::transport::Transport;
-use crate::transport::smtp::SmtpSession;
+use crate::store::drafts::DraftRecord;
 
 /// How long a deleted draft waits in the trash: longer than its Undo toast shows
 /// ([`UNDO_DELETE`]), so Undo always finds it.
 const TRASH_KEPT: Duration = Duration::from_secs(60);
-
-/// How long the window offers Undo after a draft is deleted or discarded.
-pub const UNDO_DELETE: Duration = Duration::from_secs(8);
-
-/// Wakes the UI after an event (the GUI: `ctx.request_repaint()`).
-pub type Waker = Arc<dyn Fn() + Send + Sync>;
-
-/// What the UI asks for.
-#[derive(Debug)]
-pub enum Command {
-    /// Reload profiles, drafts, outbox, sent and the scheduler status.
-    Refresh,
-    ListDrafts {
-        search: String,
-    },
-    OpenDraft(String),
-    /// Save draft `id` (created on its first save); `explicit` is Save, not autosave.
-    SaveDraft {
-        id: String,
-        profile: Option<String>,
-        draft: Draft,
-        explicit: bool,
-    },
-    /// Move draft `id` to the trash, where it waits for Undo until the toast has gone;
-    /// `reopen_on_undo`: Undo opens it again in compose (Discard), else only lists it.
-    DeleteDraft {
-        id: String,
-        reopen_on_undo: bool,
-    },
-    /// Undo a delete: the draft comes back from the trash as it was, files included.
-    RestoreDraft {
-        id: String,
-        reopen: bool,
-    },
-    /// Save and move into the outbox, due at `at` (`None`: now plus the undo grace).
-    Send {
-        id: String,
-        profile: Option<String>,
-        draft: Draft,
-        at: Option<Timestamp>,
-    },
-    /// Send a stored draft as it is (from the drafts list), through the undo grace period.
-    SendDraft(String),
-    /// Check files before they are attached: each path with its size or what is wrong.
-    InspectFiles(Vec<PathBuf>),
-    /// Take an outbox entry back into the drafts (Cancel), and reopen it in compose
-    /// (Undo send), keeping the time it was scheduled for (Edit).
-    CancelOutbox {
-        id: String,
-        then: AfterCancel,
-    },
-    RetryOutbox(String),
-    DismissOutbox(String),
-    SaveProfile {
-        profile: Profile,
-        password: Option<Password>,
-        replaces: Option<String>,
-    },
-    RemoveProfile(String),
-    TestProfile {
-        profile: Profile,
-        password: Option<Password>,
-    },
-    InstallScheduler,
-    /// Open the native file picker (on a thread of its own).
-    PickAttachments,
-    /// Open a file with the desktop's default program (a sent `.eml`).
-    OpenFile(PathBuf),
-}
-
-/// What becomes of a message taken back from the outbox.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AfterCancel {
-    /// It waits in the drafts (Cancel).
-    List,
-    /// It opens in compose (Undo send).
-    Edit,
-    /// It opens in compose, which offers to schedule it again for the same time (Edit).
-    EditKeepingItsTime,
-}
-
-/// What the UI hears back.
-#[derive(Debug)]
-pub enum Event {
-    Profiles(Profiles),
-    Drafts(Vec<DraftSummary>),
-    DraftOpened(DraftRecord),
-    DraftSaved {
-        id: String,
-        version: u32,
-        at: Timestamp,
-        explicit: bool,
-    },
-    DraftDeleted {
-        record: DraftRecord,
-        reopen_on_undo: bool,
-    },
-    Outbox(Vec<Entry>),
-    Sent(Vec<SentSummary>),
-    /// A message went into the outbox; `undo_until` when it was a plain Send.
-    Scheduled {
-        entry: Entry,
-        draft_id: String,
-        undo_until: Option<Timestamp>,
-    },
-    /// A message taken back from the outbox, to edit; `scheduled_for`: the time it
-    /// was to go out (Edit), which compose offers to keep.
-    Reopen {
-        record: DraftRecord,
-        scheduled_for: Option<Timestamp>,
-    },
-    /// A big message is going out: `sent` of its `total` bytes so far (after each
-    /// BDAT chunk; by DATA, only at the start and the end).
-    Uploading {
-        entry_id: String,
-        sent: usize,
-        total: usize,
-    },
-    /// The outbox pass that reported uploads ended, however it ended.
-    UploadsEnded,
-    OutboxRan(RunReport),
-    TestResult {
-        profile_id: String,
-        result: Result<String, String>,
-    },
-    /// A profile was saved: the form closes and the list changes in the same frame
-    /// (as two events, a click on the new list could open a form the second closed).
-    ProfileSaved {
-        id: String,
-        note: Option<String>,
-        profiles: Profiles,
-    },
-    /// No keyring answered; the password is kept in memory for this session.
-    KeyringUnavailable {
-        profile_id: String,
-        reason: String,
-    },
-    SchedulerStatus(String),
-    FilesPicked(Vec<PathBuf>),
-    /// No native file dialog could be shown (no portal, no zenity), or it was cancelled.
-    NoFilesPicked,
-    FilesInspected(Vec<(PathBuf, Result<u64, String>)>),
-    /// Something failed; `what` names the action.
-    Problem {
-        what: String,
-        message: String,
-    },
-}
 
 /// The UI's handle: send commands, drain events.
 pub struct WorkerHandle {
@@ -213,14 +62,12 @@ impl WorkerHandle {
     }
 }
 
-type SessionPasswords = Arc<Mutex<HashMap<String, Password>>>;
-
 /// Starts both threads for the home in `dirs`.
 pub fn start(dirs: Dirs, waker: Waker) -> WorkerHandle {
     let (commands, command_rx) = mpsc::channel();
     let (event_tx, events) = mpsc::channel();
     let (poke_tx, poke_rx) = mpsc::channel();
-    let passwords: SessionPasswords = Arc::default();
+    let passwords = SessionPasswords::default();
     let emit = Emitter {
         tx: event_tx,
         waker,
@@ -260,8 +107,9 @@ impl Emitter {
         (self.waker)();
     }
 
-    fn problem(&self, what: &str, error: &dyn std::error::Error) {
+    fn problem(&self, topic: Topic, what: &str, error: &dyn std::error::Error) {
         self.emit(Event::Problem {
+            topic,
             what: what.to_string(),
             message: display_chain(error),
         });
@@ -305,15 +153,15 @@ impl CommandThread {
     }
 
     fn handle_reporting(&self, command: Command) {
-        let what = describe(&command);
+        let (topic, what) = command.describe();
         if let Err(e) = self.handle(command) {
-            self.emit.problem(&what, &e);
+            self.emit.problem(topic, what, &e);
         }
     }
 
     fn handle(&self, command: Command) -> Result<(), Error> {
         let m = &self.mailroom;
-        let now = Timestamp::now();
+        let now = m.now();
         match command {
             Command::Refresh => {
                 m.drafts.empty_trash(now - TRASH_KEPT);
@@ -366,11 +214,11 @@ impl CommandThread {
                 at,
             } => {
                 let grace = m.settings()?.undo_send();
-                // Refuse a message that would not build before anything moves.
-                m.build(profile.as_deref(), &draft)?;
+                // Saved first: a message that will not build (a bad address) stays a
+                // draft, as typed, and the problem is shown in compose.
                 let record = self.save(id, profile, draft, now)?;
                 let send_at = at.unwrap_or_else(|| now + grace);
-                let entry = m.schedule_draft(&record.id, send_at, now)?;
+                let entry = m.schedule_record(&record, send_at, now)?;
                 let undo_until = at.is_none().then_some(send_at);
                 self.emit.emit(Event::Scheduled {
                     entry,
@@ -422,15 +270,14 @@ impl CommandThread {
                 replaces,
             } => self.save_profile(profile, password, replaces)?,
             Command::RemoveProfile(id) => {
-                let mut profiles = m.profiles()?;
-                profiles.remove(&id)?;
-                profiles.save(&m.dirs.profiles_file())?;
-                self.forget_password(&id);
+                let profiles = m.remove_profile(&id)?;
+                self.passwords.forget(&id);
                 self.emit.emit(Event::Profiles(profiles));
             }
             Command::TestProfile { profile, password } => {
-                let result = self
-                    .test(&profile, password.as_ref())
+                let typed = password.or_else(|| self.passwords.get(&profile.id));
+                let result = m
+                    .test_connection(&profile, typed.as_ref())
                     .map_err(|e| display_chain(&e));
                 self.emit.emit(Event::TestResult {
                     profile_id: profile.id,
@@ -479,7 +326,7 @@ impl CommandThread {
     fn list_drafts(&self, search: &str) -> Result<(), Error> {
         let listing = self.mailroom.drafts.list(Some(search))?;
         for problem in &listing.quarantined {
-            self.emit.problem("Reading drafts", problem);
+            self.emit.problem(Topic::Window, "Reading drafts", problem);
         }
         self.emit.emit(Event::Drafts(listing.drafts));
         Ok(())
@@ -498,118 +345,36 @@ impl CommandThread {
         password: Option<Password>,
         replaces: Option<String>,
     ) -> Result<(), Error> {
-        let m = &self.mailroom;
-        let mut profiles = m.profiles()?;
-        let default_before = profiles.default.clone();
-        if let Some(old) = &replaces {
-            profiles.remove(old)?;
-        }
         let id = profile.id.clone();
-        profiles.add(profile)?;
-        // Said when a new account takes over from `local` (a renamed default stays one).
-        let became_default = profiles.default.as_deref() == Some(id.as_str())
-            && default_before.is_some()
-            && default_before != Some(id.clone())
-            && default_before != replaces;
-        let mut note = became_default.then(|| "It is now the default profile.".to_string());
-        // A renamed profile keeps its password unless a new one was typed: it is stored
-        // under the new name, the profiles saved, and only then the old name forgotten.
-        let renamed_from = replaces.filter(|old| *old != id);
-        let password = password.or_else(|| {
-            let old = renamed_from.as_deref()?;
-            let in_session = self.passwords.lock().ok()?.get(old).cloned();
-            secret::load(old).ok().flatten().or(in_session)
+        let saved = self
+            .mailroom
+            .save_profile(profile, password, replaces.as_deref(), |old| {
+                self.passwords.get(old)
+            })?;
+        let mut notes = Vec::new();
+        if saved.became_default {
+            notes.push("It is now the default profile.");
+        }
+        if let Some((password, e)) = saved.not_stored {
+            // No keyring: keep it for this session only, and say so.
+            self.passwords.keep(&id, password);
+            self.emit.emit(Event::KeyringUnavailable {
+                profile_id: id.clone(),
+                reason: e.to_string(),
+            });
+            notes.push("The password is kept for this session only.");
+        }
+        if let Some(old) = replaces.filter(|old| *old != id) {
+            self.passwords.forget(&old);
+        }
+        let note = (!notes.is_empty()).then(|| notes.join(" "));
+        self.emit.emit(Event::ProfileSaved {
+            id,
+            note,
+            profiles: saved.profiles,
         });
-        let has_password = password.is_some();
-        if let Some(password) = password {
-            match secret::store(&id, &password) {
-                Ok(()) => {}
-                Err(e) => {
-                    // No keyring: keep it for this session only, and say so.
-                    self.passwords
-                        .lock()
-                        .map(|mut p| p.insert(id.clone(), password))
-                        .ok();
-                    self.emit.emit(Event::KeyringUnavailable {
-                        profile_id: id.clone(),
-                        reason: e.to_string(),
-                    });
-                    let kept = "The password is kept for this session only.";
-                    note = Some(note.map_or(kept.to_string(), |n| format!("{n} {kept}")));
-                }
-            }
-        }
-        profiles.save(&m.dirs.profiles_file())?;
-        // (Left alone when it could not be read: better an orphan than a lost password.)
-        if let Some(old) = renamed_from.as_deref().filter(|_| has_password) {
-            self.forget_password(old);
-        }
-        self.emit.emit(Event::ProfileSaved { id, note, profiles });
         Ok(())
     }
-
-    /// Forgets profile `id`'s password, in the keyring and in this session's memory
-    /// (a profile removed, or renamed once its password was stored under the new name).
-    fn forget_password(&self, id: &str) {
-        if let Ok(mut session) = self.passwords.lock() {
-            session.remove(id);
-        }
-        let _ = secret::delete(id);
-    }
-
-    fn test(&self, profile: &Profile, typed: Option<&Password>) -> Result<String, Error> {
-        let Server::Smtp(server) = &profile.server else {
-            return Ok(format!("A folder profile: {}", profile.summary()));
-        };
-        let session = typed.cloned().or_else(|| {
-            self.passwords
-                .lock()
-                .ok()
-                .and_then(|p| p.get(&profile.id).cloned())
-        });
-        let login = crate::send::login_with_fallback(&profile.id, server, session.as_ref())?;
-        let login_ref = login
-            .as_ref()
-            .map(|(user, password)| (user.as_str(), password));
-        let mut smtp = SmtpSession::open(server, login_ref)?;
-        let greeting = smtp.greeting().clone();
-        smtp.close();
-        let security = if greeting.encrypted {
-            "encrypted, certificate verified"
-        } else {
-            "UNENCRYPTED"
-        };
-        let login = greeting
-            .login_reply
-            .map_or("no login".to_string(), |reply| {
-                format!("logged in: {reply}")
-            });
-        Ok(format!(
-            "Connected to {} ({security}); {login}",
-            server.address()
-        ))
-    }
-}
-
-fn describe(command: &Command) -> String {
-    match command {
-        Command::Refresh | Command::ListDrafts { .. } => "Reading your messages",
-        Command::OpenDraft(_) => "Opening the draft",
-        Command::SaveDraft { .. } => "Saving the draft",
-        Command::RestoreDraft { .. } => "Bringing the draft back",
-        Command::DeleteDraft { .. } => "Deleting the draft",
-        Command::Send { .. } | Command::SendDraft(_) => "Sending",
-        Command::CancelOutbox { .. } => "Taking the message back",
-        Command::RetryOutbox(_) => "Retrying",
-        Command::DismissOutbox(_) => "Dismissing",
-        Command::SaveProfile { .. } => "Saving the profile",
-        Command::RemoveProfile(_) => "Removing the profile",
-        Command::TestProfile { .. } => "Testing the connection",
-        Command::InstallScheduler => "Installing the scheduler",
-        Command::PickAttachments | Command::InspectFiles(_) => "Attaching files",
-        Command::OpenFile(_) => "Opening the file",
-    }
-    .to_string()
 }
 
 /// The native picker blocks until the person chooses; rfd returns `None` at once when
@@ -639,10 +404,9 @@ fn open_with_desktop(path: &std::path::Path) -> Result<(), Error> {
         .arg(path)
         .spawn()
         .map(|_| ())
-        .map_err(|e| {
-            Error::Scheduler(format!(
-                "could not open {} with {program}: {e}",
-                path.display()
-            ))
+        .map_err(|source| Error::OpenFile {
+            path: path.to_path_buf(),
+            program,
+            source,
         })
 }

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use jiff::Timestamp;
 
-use super::{Emitter, Event, SessionPasswords};
+use super::{Emitter, Event, SessionPasswords, Topic};
 use crate::error::Error;
 use crate::outbox::runner::{Connector, Upload};
 use crate::profile::Profile;
@@ -32,13 +32,14 @@ impl OutboxThread {
             let wait = match self.pass(&mut shown_problems) {
                 Ok(next_due) => next_due
                     .map(|due| {
-                        Duration::try_from(due.duration_since(Timestamp::now()))
+                        Duration::try_from(due.duration_since(self.mailroom.now()))
                             .unwrap_or(Duration::ZERO)
                     })
                     .unwrap_or(Duration::from_secs(30))
                     .clamp(Duration::from_millis(200), Duration::from_secs(30)),
                 Err(e) => {
-                    self.emit.problem("Sending from the outbox", &e);
+                    self.emit
+                        .problem(Topic::Window, "Sending from the outbox", &e);
                     Duration::from_secs(30)
                 }
             };
@@ -70,7 +71,7 @@ impl OutboxThread {
         let mut runner = m.runner(
             &profiles,
             settings.give_up_after(),
-            &crate::clock::SystemClock,
+            m.clock.as_ref(),
             &connector,
         );
         runner.on_upload = &show_upload;
@@ -86,6 +87,7 @@ impl OutboxThread {
                 .filter(|p| !shown_problems.contains(p))
             {
                 self.emit.emit(Event::Problem {
+                    topic: Topic::Window,
                     what: "Sending from the outbox".into(),
                     message: problem.clone(),
                 });
@@ -115,11 +117,7 @@ struct SessionConnector {
 
 impl Connector for SessionConnector {
     fn open(&self, profile: &Profile) -> Result<Box<dyn Transport>, Error> {
-        let session = self
-            .passwords
-            .lock()
-            .ok()
-            .and_then(|p| p.get(&profile.id).cloned());
-        crate::send::open_with(profile, session.as_ref())
+        let session = self.passwords.get(&profile.id);
+        crate::transport::login::open(profile, session.as_ref())
     }
 }

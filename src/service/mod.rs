@@ -1,5 +1,10 @@
 //! [`Mailroom`]: the operations the CLI and the GUI's worker share — build, send now,
-//! schedule, run the outbox — over the stores in one home.
+//! schedule, run the outbox — over the stores in one home; [`accounts`]: saving and
+//! testing profiles.
+
+mod accounts;
+
+pub use accounts::{ConnectionTest, SavedProfile};
 
 use std::time::Duration;
 
@@ -20,6 +25,8 @@ use crate::transport::Accepted;
 
 pub struct Mailroom {
     pub dirs: Dirs,
+    /// What every operation takes as now ([`crate::clock::SystemClock`] but in tests).
+    pub clock: std::sync::Arc<dyn Clock>,
     pub drafts: DraftStore,
     pub outbox: Outbox,
     pub sent: SentStore,
@@ -37,12 +44,23 @@ pub struct SentNow {
 
 impl Mailroom {
     pub fn new(dirs: Dirs) -> Self {
+        Self::with_clock(dirs, std::sync::Arc::new(crate::clock::SystemClock))
+    }
+
+    /// Over the home in `dirs`, with `clock` as the time.
+    pub fn with_clock(dirs: Dirs, clock: std::sync::Arc<dyn Clock>) -> Self {
         Self {
+            clock,
             drafts: DraftStore::new(dirs.data()),
             outbox: Outbox::new(dirs.data()),
             sent: SentStore::new(dirs.data()),
             dirs,
         }
+    }
+
+    /// Now, by this home's clock.
+    pub fn now(&self) -> Timestamp {
+        self.clock.now()
     }
 
     pub fn profiles(&self) -> Result<Profiles, Error> {
@@ -61,7 +79,7 @@ impl Mailroom {
     ) -> Result<(Profile, BuiltMessage), Error> {
         let profiles = self.profiles()?;
         let profile = profiles.resolve(profile)?.clone();
-        let message = crate::send::build(&profile, draft)?;
+        let message = crate::message::build(draft, &profile.from)?;
         Ok((profile, message))
     }
 
@@ -76,7 +94,7 @@ impl Mailroom {
         // The copy for `sent/` is written while the message uploads.
         let (accepted, staged) = std::thread::scope(|scope| {
             let staging = scope.spawn(|| self.sent.stage(message.record(), now));
-            let accepted = crate::send::send_now(&profile, &message);
+            let accepted = send_over_own_connection(&profile, &message);
             let staged = staging.join().unwrap_or(Err(StoreError::Internal(
                 "the thread writing the sent copy panicked",
             )));
@@ -120,12 +138,22 @@ impl Mailroom {
         send_at: Timestamp,
         now: Timestamp,
     ) -> Result<Entry, Error> {
-        let record = self.drafts.load(id)?;
+        self.schedule_record(&self.drafts.load(id)?, send_at, now)
+    }
+
+    /// As [`Self::schedule_draft`], for the record a save just returned: the message is
+    /// built once, from what was saved, with no second read.
+    pub fn schedule_record(
+        &self,
+        record: &DraftRecord,
+        send_at: Timestamp,
+        now: Timestamp,
+    ) -> Result<Entry, Error> {
         let (profile, message) = self.build(record.profile.as_deref(), &record.draft)?;
         let schedule = Schedule {
             profile: &profile.id,
             message: &message,
-            draft_id: id,
+            draft_id: &record.id,
             send_at,
             time_zone: local_time_zone_name(),
             subject: record.draft.subject.clone(),
@@ -141,11 +169,11 @@ impl Mailroom {
         send_at: Timestamp,
         now: Timestamp,
     ) -> Result<Entry, Error> {
-        self.build(profile, &draft)?; // refuse before anything is written
+        self.build(profile, &draft)?; // refuse before a draft is made
         let record = self
             .drafts
             .create(profile.map(str::to_string), draft, now)?;
-        self.schedule_draft(&record.id, send_at, now)
+        self.schedule_record(&record, send_at, now)
     }
 
     /// The outbox entry `id` names: an entry's own id, or the id of the draft it was
@@ -217,7 +245,7 @@ impl Mailroom {
                 .runner(
                     &profiles,
                     settings.give_up_after(),
-                    &crate::clock::SystemClock,
+                    self.clock.as_ref(),
                     &crate::outbox::runner::RealConnector,
                 )
                 .run_due()?)
@@ -232,7 +260,7 @@ impl Mailroom {
     /// Writes `data/outbox-last-run.json` for `outbox status`; best effort.
     pub fn record_run(&self, report: &RunReport) {
         let summary = serde_json::json!({
-            "at": Timestamp::now().to_string(),
+            "at": self.now().to_string(),
             "sent": report.sent.len(),
             "retrying": report.retrying.len(),
             "failed": report.failed.len(),
@@ -245,7 +273,7 @@ impl Mailroom {
     /// Records a pass that could not run at all (no profiles file, a damaged outbox).
     pub fn record_failed_run(&self, error: &Error) {
         let summary = serde_json::json!({
-            "at": Timestamp::now().to_string(),
+            "at": self.now().to_string(),
             "error": crate::error::display_chain(error),
         });
         self.write_last_run(&summary);
@@ -257,6 +285,17 @@ impl Mailroom {
             summary.to_string().as_bytes(),
         );
     }
+}
+
+/// Sends one built message through the profile, over a connection of its own.
+fn send_over_own_connection(
+    profile: &Profile,
+    message: &BuiltMessage,
+) -> Result<crate::transport::Accepted, Error> {
+    let mut transport = crate::transport::login::open(profile, None)?;
+    let result = transport.send(message.envelope(), &message.transmitted());
+    transport.close();
+    Ok(result?)
 }
 
 /// The person's time zone name (IANA), for showing scheduled times; `UTC` if unknown.

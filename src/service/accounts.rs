@@ -1,0 +1,157 @@
+//! Accounts, as the command line and the window's Profiles view both use them: saving a
+//! profile (its password to the keyring, a rename keeping it) and testing its connection.
+
+use super::Mailroom;
+use crate::error::Error;
+use crate::profile::secret::{self, Password, SecretError};
+use crate::profile::{Profile, Profiles, Server};
+use crate::transport::Transport;
+use crate::transport::login::Login;
+use crate::transport::smtp::SmtpSession;
+
+/// What a connection test found: the CLI's `profile test` and the window's Test
+/// connection print the same words.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConnectionTest {
+    /// `host:port`, or for a folder profile its summary.
+    pub server: String,
+    pub folder: bool,
+    pub encrypted: bool,
+    pub capabilities: Vec<String>,
+    /// The user logged in as, with the server's reply; `None`: no login.
+    pub login: Option<(String, String)>,
+    /// The server's SIZE limit, when it has one.
+    pub size_limit: Option<u64>,
+}
+
+impl ConnectionTest {
+    /// How the connection was secured, in the words both front ends use.
+    pub fn security(&self) -> &'static str {
+        if self.encrypted {
+            "encrypted, certificate verified"
+        } else {
+            "UNENCRYPTED"
+        }
+    }
+
+    /// `Connected to smtp.example.org:587`, or what a folder profile is.
+    pub fn connected(&self) -> String {
+        if self.folder {
+            format!("A folder profile: {}", self.server)
+        } else {
+            format!("Connected to {} ({})", self.server, self.security())
+        }
+    }
+
+    /// The window's one line: `Connected to smtp.example.org:587 (encrypted, certificate
+    /// verified); logged in: 235 2.7.0 Authentication successful`.
+    pub fn summary(&self) -> String {
+        if self.folder {
+            return self.connected();
+        }
+        let login = self
+            .login
+            .as_ref()
+            .map_or("no login".to_string(), |(_, reply)| {
+                format!("logged in: {reply}")
+            });
+        format!("{}; {login}", self.connected())
+    }
+}
+
+/// What saving a profile did.
+#[derive(Debug)]
+pub struct SavedProfile {
+    pub profiles: Profiles,
+    /// A new account took over from `local` as the default.
+    pub became_default: bool,
+    /// No keyring answered: the password was not stored (the caller keeps it for the
+    /// session, if it can).
+    pub not_stored: Option<(Password, SecretError)>,
+}
+
+impl Mailroom {
+    /// Connects, secures, logs in (with `typed` when the keyring has nothing) and reports.
+    pub fn test_connection(
+        &self,
+        profile: &Profile,
+        typed: Option<&Password>,
+    ) -> Result<ConnectionTest, Error> {
+        let Server::Smtp(server) = &profile.server else {
+            return Ok(ConnectionTest {
+                server: profile.summary(),
+                folder: true,
+                encrypted: false,
+                capabilities: Vec::new(),
+                login: None,
+                size_limit: None,
+            });
+        };
+        let login = Login::of(&profile.id, server, typed)?;
+        let mut smtp = SmtpSession::open(server, login.as_ref())?;
+        let greeting = smtp.greeting().clone();
+        smtp.close();
+        Ok(ConnectionTest {
+            server: server.address(),
+            folder: false,
+            encrypted: greeting.encrypted,
+            capabilities: greeting.capabilities,
+            login: login.map(|l| l.user).zip(greeting.login_reply),
+            size_limit: greeting.size_limit.map(|s| s as u64),
+        })
+    }
+
+    /// Adds `profile` (in place of `replaces`, when editing) with its password. A
+    /// renamed profile keeps its password unless a new one was typed: it is stored under
+    /// the new name, the profiles saved, and only then the old name forgotten (left alone
+    /// when it could not be read: better an orphan than a lost password).
+    pub fn save_profile(
+        &self,
+        profile: Profile,
+        password: Option<Password>,
+        replaces: Option<&str>,
+        in_session: impl Fn(&str) -> Option<Password>,
+    ) -> Result<SavedProfile, Error> {
+        let mut profiles = self.profiles()?;
+        let default_before = profiles.default.clone();
+        if let Some(old) = replaces {
+            profiles.remove(old)?;
+        }
+        let id = profile.id.clone();
+        profiles.add(profile)?;
+        let became_default = profiles.default.as_deref() == Some(id.as_str())
+            && default_before.is_some()
+            && default_before.as_deref() != Some(id.as_str())
+            && default_before.as_deref() != replaces;
+        let renamed_from = replaces.filter(|old| *old != id);
+        let password = password.or_else(|| {
+            let old = renamed_from?;
+            secret::load(old).ok().flatten().or_else(|| in_session(old))
+        });
+        let has_password = password.is_some();
+        let mut not_stored = None;
+        if let Some(password) = password
+            && let Err(e) = secret::store(&id, &password)
+        {
+            not_stored = Some((password, e));
+        }
+        profiles.save(&self.dirs.profiles_file())?;
+        if let Some(old) = renamed_from.filter(|_| has_password) {
+            let _ = secret::delete(old);
+        }
+        Ok(SavedProfile {
+            profiles,
+            became_default,
+            not_stored,
+        })
+    }
+
+    /// Removes profile `id` and its stored password.
+    pub fn remove_profile(&self, id: &str) -> Result<Profiles, Error> {
+        let mut profiles = self.profiles()?;
+        profiles.remove(id)?;
+        profiles.save(&self.dirs.profiles_file())?;
+        let _ = secret::delete(id);
+        Ok(profiles)
+    }
+}
