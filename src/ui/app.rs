@@ -329,7 +329,7 @@ impl MailroomApp {
                 self.outbox.scheduler = Some(status);
             }
             Event::FilesPicked(paths) => self.worker.send(Command::InspectFiles(paths)),
-            Event::NoFilesPicked => self.compose.no_file_dialog = true,
+            Event::NoFilesPicked => self.compose.attachments.no_file_dialog = true,
             Event::FilesInspected(files) => self.compose.add_files(files),
             Event::Problem {
                 topic,

@@ -13,11 +13,12 @@ use std::time::{Duration, Instant};
 
 use eframe::egui::{self, Key, KeyboardShortcut, Modifiers, RichText, Ui};
 
+use super::compose_attachments::{AttachmentsState, attachments_ui, dropped_files};
 use super::compose_body::{BodyState, body_ui, insert_into_body, toolbar};
 use super::send_later::SendLater;
-use super::widgets::{field_error, human_size, labelled_field, local_time};
+use super::widgets::{field_error, labelled_field, local_time};
 use crate::message::address::invalid_addresses;
-use crate::message::{Attachment, AttachmentSource, BodyFormat, Draft, Field, Importance};
+use crate::message::{BodyFormat, Draft, Field, Importance};
 use crate::profile::Profiles;
 use crate::store::drafts::DraftRecord;
 use crate::store::ids;
@@ -40,10 +41,8 @@ pub struct ComposeState {
     changed_at: Option<Instant>,
     pub saved_at: Option<String>,
     pub save_pending: bool,
-    /// Sizes of attached files, as the worker measured them.
-    pub sizes: HashMap<PathBuf, u64>,
-    pub attach_problem: Option<String>,
-    pub no_file_dialog: bool,
+    /// The attachments' own state: sizes, problems ([`super::compose_attachments`]).
+    pub attachments: AttachmentsState,
     pub send_later: SendLater,
     /// Taken out of the outbox to edit (Edit): the time it was to go out, which
     /// "Schedule for …" keeps.
@@ -70,9 +69,7 @@ impl ComposeState {
             changed_at: None,
             saved_at: None,
             save_pending: false,
-            sizes: HashMap::new(),
-            attach_problem: None,
-            no_file_dialog: false,
+            attachments: AttachmentsState::default(),
             send_later: SendLater::default(),
             scheduled_for: None,
             problem: None,
@@ -92,16 +89,7 @@ impl ComposeState {
 
     /// The files whose size the worker should measure.
     pub fn unmeasured_files(&self) -> Vec<PathBuf> {
-        self.draft
-            .attachments
-            .iter()
-            .filter_map(|a| match &a.source {
-                AttachmentSource::File(path) if !self.sizes.contains_key(path) => {
-                    Some(path.clone())
-                }
-                _ => None,
-            })
-            .collect()
+        self.attachments.unmeasured(&self.draft.attachments)
     }
 
     pub fn is_empty(&self) -> bool {
@@ -165,36 +153,12 @@ impl ComposeState {
 
     /// Adds files the worker has checked; a bad one is reported, the rest attached.
     pub fn add_files(&mut self, files: Vec<(PathBuf, Result<u64, String>)>) {
-        let mut problems = Vec::new();
-        for (path, size) in files {
-            match size {
-                Ok(size) => {
-                    self.sizes.insert(path.clone(), size);
-                    let known = self
-                        .draft
-                        .attachments
-                        .iter()
-                        .any(|a| a.source == AttachmentSource::File(path.clone()));
-                    if !known {
-                        self.draft.attachments.push(Attachment::from_path(path));
-                        self.mark_changed();
-                    }
-                }
-                Err(problem) => problems.push(problem),
-            }
-        }
-        self.attach_problem = (!problems.is_empty()).then(|| problems.join("; "));
-    }
-
-    fn total_size(&self) -> u64 {
-        self.draft
+        if self
             .attachments
-            .iter()
-            .map(|a| match &a.source {
-                AttachmentSource::File(path) => self.sizes.get(path).copied().unwrap_or(0),
-                AttachmentSource::Bytes(bytes) => bytes.len() as u64,
-            })
-            .sum()
+            .add_files(&mut self.draft.attachments, files)
+        {
+            self.mark_changed();
+        }
     }
 }
 
@@ -216,7 +180,12 @@ pub fn compose_ui(
     size_limit: Option<u64>,
 ) -> Vec<ComposeAction> {
     let mut actions = Vec::new();
-    take_dropped_files(ui, &mut actions);
+    let dropped = dropped_files(ui);
+    if !dropped.is_empty() {
+        actions.push(ComposeAction::Command(Box::new(Command::InspectFiles(
+            dropped,
+        ))));
+    }
 
     egui::Grid::new("compose-headers")
         .num_columns(2)
@@ -265,7 +234,23 @@ pub fn compose_ui(
     egui::Panel::bottom("compose-actions")
         .show_separator_line(false)
         .show(ui, |ui| {
-            attachments_ui(ui, state, size_limit, &mut actions);
+            let formatted = state.draft.body_format.is_html();
+            let attached = attachments_ui(
+                ui,
+                &mut state.draft.attachments,
+                formatted,
+                &state.attachments,
+                size_limit,
+            );
+            if attached.pick {
+                actions.push(ComposeAction::Command(Box::new(Command::PickAttachments)));
+            }
+            if let Some(index) = attached.show_inline {
+                show_in_message(ui, state, index);
+            }
+            if attached.changed {
+                state.mark_changed();
+            }
             buttons_ui(ui, state, &mut actions);
         });
     let body = body_ui(
@@ -383,83 +368,6 @@ fn importance_ui(ui: &mut Ui, state: &mut ComposeState) {
         .labelled_by(label.id);
 }
 
-fn attachments_ui(
-    ui: &mut Ui,
-    state: &mut ComposeState,
-    size_limit: Option<u64>,
-    actions: &mut Vec<ComposeAction>,
-) {
-    ui.horizontal_wrapped(|ui| {
-        if ui
-            .button("Attach files…")
-            .on_hover_text("Choose files, or drop them on the window")
-            .clicked()
-        {
-            actions.push(ComposeAction::Command(Box::new(Command::PickAttachments)));
-        }
-        let mut remove = None;
-        let mut show_inline = None;
-        let formatted = state.draft.body_format.is_html();
-        for (index, a) in state.draft.attachments.iter().enumerate() {
-            let size = match &a.source {
-                AttachmentSource::File(path) => state.sizes.get(path).map(|s| human_size(*s)),
-                AttachmentSource::Bytes(bytes) => Some(human_size(bytes.len() as u64)),
-            };
-            let kind = if a.is_inline() { "inline " } else { "" };
-            ui.group(|ui| {
-                ui.label(format!(
-                    "{kind}{} ({})",
-                    a.file_name,
-                    size.unwrap_or_else(|| "…".into())
-                ));
-                if formatted
-                    && a.is_image()
-                    && !a.is_inline()
-                    && ui
-                        .small_button(format!("Show {} in the message", a.file_name))
-                        .clicked()
-                {
-                    show_inline = Some(index);
-                }
-                if ui.small_button(format!("Remove {}", a.file_name)).clicked() {
-                    remove = Some(index);
-                }
-            });
-        }
-        if let Some(index) = show_inline {
-            show_in_message(ui, state, index);
-        }
-        if let Some(index) = remove {
-            state.draft.attachments.remove(index);
-            state.mark_changed();
-        }
-        if !state.draft.attachments.is_empty() {
-            let total = state.total_size();
-            let limit = size_limit.map_or(String::new(), |l| {
-                format!(" of the server's {}", human_size(l))
-            });
-            let text = format!("Total {}{limit}", human_size(total));
-            let over = size_limit.is_some_and(|l| total * 4 / 3 > l);
-            if over {
-                field_error(ui, &format!("{text}: too big once encoded"));
-            } else {
-                ui.label(RichText::new(text).weak());
-            }
-        }
-    });
-    if let Some(problem) = &state.attach_problem {
-        field_error(ui, problem);
-    }
-    if state.no_file_dialog {
-        ui.label(
-            RichText::new(
-                "No file dialog is available here: drop files on the window to attach them.",
-            )
-            .weak(),
-        );
-    }
-}
-
 /// Makes attachment `index` (a picture) an inline image and puts a reference to it in
 /// the body at the cursor, in the body's own language.
 fn show_in_message(ui: &mut Ui, state: &mut ComposeState, index: usize) {
@@ -560,24 +468,5 @@ fn send_command(state: &mut ComposeState, at: Option<jiff::Timestamp>) -> Comman
         profile: state.profile.clone(),
         draft: state.draft.clone(),
         at,
-    }
-}
-
-/// Files dropped on the window from the file manager go to the worker to be checked.
-fn take_dropped_files(ui: &mut Ui, actions: &mut Vec<ComposeAction>) {
-    let dropped: Vec<PathBuf> = ui.input(|i| {
-        i.raw
-            .dropped_files
-            .iter()
-            .map(|f| f.path().to_path_buf())
-            .collect()
-    });
-    if !dropped.is_empty() {
-        actions.push(ComposeAction::Command(Box::new(Command::InspectFiles(
-            dropped,
-        ))));
-    }
-    if ui.input(|i| !i.raw.hovered_files.is_empty()) {
-        ui.label(RichText::new("Drop to attach").strong());
     }
 }

@@ -10,6 +10,7 @@
 pub mod app;
 mod body_editor;
 pub mod compose;
+mod compose_attachments;
 mod compose_body;
 pub mod drafts;
 mod formatting;
