@@ -7,7 +7,7 @@
 //! | module | owns | runs on |
 //! |---|---|---|
 //! | [`ui`] (feature `gui`) | the window: one view a file; never does I/O | UI thread |
-//! | [`worker`] | the window's background: a command thread and an outbox thread; `Command` in, `Event` out | its own threads |
+//! | [`worker`] | the window's background: a command thread (which also notices changes made outside the window) and an outbox thread; `Command` in, `Event` out | its own threads |
 //! | [`cli`] | the `mailroom` commands (clap); each a thin call into the modules below | main thread |
 //! | [`service`] | [`service::Mailroom`]: build, send now, schedule, run the outbox, save and test accounts — what CLI and worker share | caller's thread |
 //! | [`message`] | [`message::Draft`], addresses, validation, MIME building, `.eml` and `mailto:` in, Logic Apps JSON | caller's thread |
