@@ -11,20 +11,7 @@ use support::faulty::Faulty;
 use support::postfix::postfix;
 
 fn add(home: &Home, id: &str, port: u16, extra: &[&str]) {
-    let port = port.to_string();
-    let mut args = vec![
-        "profile",
-        "add",
-        id,
-        "--host",
-        "localhost",
-        "--port",
-        &port,
-        "--from",
-        "me@example.org",
-    ];
-    args.extend_from_slice(extra);
-    home.run(&args).ok();
+    home.smtp_profile(id, "localhost", port, extra);
 }
 
 fn send(home: &Home, to: &str) -> support::Run {

@@ -13,22 +13,9 @@ use support::faulty::Faulty;
 /// and the frozen message's bytes.
 fn queued(server: &Faulty, extra: &[&str]) -> (Home, String, Vec<u8>) {
     let home = Home::new();
-    let port = server.port.to_string();
-    let mut add = vec![
-        "profile",
-        "add",
-        "faulty",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        &port,
-        "--security",
-        "plain",
-        "--from",
-        "me@example.org",
-    ];
+    let mut add = vec!["--security", "plain", "--from", "me@example.org"];
     add.extend_from_slice(extra);
-    home.run(&add).ok();
+    home.smtp_profile("faulty", "127.0.0.1", server.port, &add);
     let body =
         "A long line of text to make the message bigger than one network write.\n".repeat(300);
     home.run(&[

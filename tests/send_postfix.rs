@@ -14,15 +14,12 @@ use support::{Home, parse};
 fn home_with_profile(id: &str) -> Home {
     let home = Home::with_keyring();
     let server = postfix();
-    home.run_with_stdin(
+    let ca = server.ca_file();
+    home.smtp_profile_with_stdin(
+        id,
+        "localhost",
+        server.submission,
         &[
-            "profile",
-            "add",
-            id,
-            "--host",
-            "localhost",
-            "--port",
-            &server.submission.to_string(),
             "--security",
             "starttls",
             "--user",
@@ -30,12 +27,11 @@ fn home_with_profile(id: &str) -> Home {
             "--from",
             "Zoë Ünal <zoe@example.org>",
             "--ca-file",
-            server.ca_file().to_str().unwrap(),
+            ca.to_str().unwrap(),
             "--password-stdin",
         ],
         &format!("{}\n", postfix::PASSWORD),
-    )
-    .ok();
+    );
     home
 }
 
@@ -331,22 +327,13 @@ fn a_certificate_from_an_unknown_ca_is_refused() {
 fn implicit_tls_on_a_starttls_port_says_which_security_the_port_speaks() {
     let home = Home::new();
     let server = postfix();
-    home.run(&[
-        "profile",
-        "add",
+    let ca = server.ca_file();
+    home.smtp_profile(
         "wrong-security",
-        "--host",
         "localhost",
-        "--port",
-        &server.submission.to_string(),
-        "--security",
-        "tls",
-        "--from",
-        "me@example.org",
-        "--ca-file",
-        server.ca_file().to_str().unwrap(),
-    ])
-    .ok();
+        server.submission,
+        &["--security", "tls", "--ca-file", ca.to_str().unwrap()],
+    );
     let run = home
         .run(&[
             "send",

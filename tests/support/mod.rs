@@ -157,31 +157,41 @@ impl Home {
 }
 
 impl Home {
+    /// `mailroom profile add ID --host HOST --port PORT --from "Me <me@example.org>"`
+    /// and `extra`, run to success: the one spelling of adding a server profile.
+    pub fn smtp_profile(&self, id: &str, host: &str, port: u16, extra: &[&str]) {
+        self.smtp_profile_with_stdin(id, host, port, extra, "");
+    }
+
+    /// As [`Self::smtp_profile`], with `stdin` for `--password-stdin`.
+    pub fn smtp_profile_with_stdin(
+        &self,
+        id: &str,
+        host: &str,
+        port: u16,
+        extra: &[&str],
+        stdin: &str,
+    ) {
+        let args = smtp_profile_args(id, host, port, extra);
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        self.run_with_stdin(&args, stdin).ok();
+    }
+
     /// Adds profile `id` on the test Postfix (STARTTLS + AUTH, test CA), the password
     /// coming from a `password_command`; `extra` flags are appended.
     pub fn postfix_profile(&self, id: &str, extra: &[&str]) {
         let server = postfix::postfix();
-        let port = server.submission.to_string();
         let ca = server.ca_file();
         let mut args = vec![
-            "profile",
-            "add",
-            id,
-            "--host",
-            "localhost",
-            "--port",
-            &port,
             "--user",
             postfix::USER,
-            "--from",
-            "Me <me@example.org>",
             "--ca-file",
             ca.to_str().unwrap(),
             "--password-command",
             "printf testpass",
         ];
         args.extend_from_slice(extra);
-        self.run(&args).ok();
+        self.smtp_profile(id, "localhost", server.submission, &args);
     }
 
     /// The outbox as `outbox list --json` shows it.
@@ -201,6 +211,21 @@ impl Home {
     pub fn sent_dir(&self) -> PathBuf {
         self.path().join("data/sent")
     }
+}
+
+/// The arguments of `mailroom profile add` for a server profile (see
+/// [`Home::smtp_profile`]); a later `--from` in `extra` wins.
+pub fn smtp_profile_args(id: &str, host: &str, port: u16, extra: &[&str]) -> Vec<String> {
+    let mut args: Vec<String> = ["profile", "add", id, "--host", host, "--port"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    args.push(port.to_string());
+    if !extra.contains(&"--from") {
+        args.extend(["--from".to_string(), "Me <me@example.org>".to_string()]);
+    }
+    args.extend(extra.iter().map(|s| s.to_string()));
+    args
 }
 
 /// Opens `maildir` with Python's `mailbox.Maildir` (the parser mutt-compatible tools
