@@ -431,3 +431,84 @@ fn cron_daemon_runs() -> bool {
             .is_ok_and(|name| ["cron", "crond", "cronie"].contains(&name.trim()))
     })
 }
+
+/// Every folder and file under `root` that is not `0700` / `0600`, with its mode.
+#[cfg(unix)]
+fn not_private(root: &std::path::Path, found: &mut Vec<String>) {
+    use std::os::unix::fs::PermissionsExt;
+    for entry in std::fs::read_dir(root).unwrap().flatten() {
+        let meta = std::fs::symlink_metadata(entry.path()).unwrap();
+        let mode = meta.permissions().mode() & 0o777;
+        let wanted = if meta.is_dir() { 0o700 } else { 0o600 };
+        if mode != wanted {
+            found.push(format!("{:o} {}", mode, entry.path().display()));
+        }
+        if meta.is_dir() {
+            not_private(&entry.path(), found);
+        }
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn every_folder_and_file_mailroom_keeps_is_private_to_its_owner() {
+    let home = Home::new();
+    let pdf = home.file("extra.pdf", b"%PDF-1.4 private");
+    let id = new_draft(
+        &home,
+        &[
+            "--to",
+            "a@example.org",
+            "--subject",
+            "Private",
+            "--attach",
+            pdf.to_str().unwrap(),
+        ],
+    );
+    home.run(&["drafts", "edit", &id, "--subject", "Private v2"])
+        .ok();
+    home.run(&[
+        "send",
+        "--to",
+        "b@example.org",
+        "--subject",
+        "Now",
+        "--body",
+        "x",
+    ])
+    .ok();
+    home.run(&[
+        "send",
+        "--to",
+        "c@example.org",
+        "--subject",
+        "Later",
+        "--body",
+        "x",
+        "--in",
+        "2h",
+    ])
+    .ok();
+    home.run(&["drafts", "send", &id]).ok();
+    let mut found = Vec::new();
+    not_private(&home.path().join("config"), &mut found);
+    not_private(&home.path().join("data"), &mut found);
+    assert!(found.is_empty(), "readable by others: {found:#?}");
+}
+
+#[cfg(unix)]
+#[test]
+fn a_home_an_older_version_left_readable_is_made_private() {
+    use std::os::unix::fs::PermissionsExt;
+    let home = Home::new();
+    let id = new_draft(&home, &["--to", "a@example.org", "--subject", "Old"]);
+    let folder = home.path().join("data/drafts").join(&id);
+    std::fs::remove_file(home.path().join("data/.private-v1")).ok();
+    for (path, mode) in [(&folder, 0o755), (&folder.join("draft.json"), 0o644)] {
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
+    }
+    home.run(&["drafts", "list"]).ok();
+    let mut found = Vec::new();
+    not_private(&home.path().join("data"), &mut found);
+    assert!(found.is_empty(), "still readable by others: {found:#?}");
+}

@@ -100,7 +100,8 @@ impl Outbox {
     ) -> Result<Entry, StoreError> {
         let id = ids::new_id(now);
         let staging = self.root.join(format!(".staging-{id}"));
-        std::fs::create_dir_all(&staging).map_err(StoreError::io("creating", staging.clone()))?;
+        crate::store::private::create_dir_all(&staging)
+            .map_err(StoreError::io("creating", staging.clone()))?;
         let lock_path = staging_lock(&staging);
         let _building =
             lock::lock(&lock_path).map_err(StoreError::io("locking", lock_path.clone()))?;
@@ -131,7 +132,12 @@ impl Outbox {
         let path = staging.join(ENTRY);
         slots::create(&path, &json_bytes(&path, &entry)?)?;
         // Made now, so that sending it creates no file.
-        std::fs::write(staging.join("lock"), b"")
+        crate::store::private::options()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .open(staging.join("lock"))
+            .map(drop)
             .map_err(StoreError::io("creating", staging.join("lock")))?;
         drafts.move_out(s.draft_id, &staging.join("draft"))?;
         std::fs::rename(&staging, self.folder(&id)).map_err(StoreError::io("moving", staging))?;

@@ -47,8 +47,11 @@ impl Mailroom {
         Self::with_clock(dirs, std::sync::Arc::new(crate::clock::SystemClock))
     }
 
-    /// Over the home in `dirs`, with `clock` as the time.
+    /// Over the home in `dirs`, with `clock` as the time. A home an older version left
+    /// readable to others is made private first ([`crate::store::private`]).
     pub fn with_clock(dirs: Dirs, clock: std::sync::Arc<dyn Clock>) -> Self {
+        crate::store::private::tighten_once(dirs.data());
+        crate::store::private::tighten_once(dirs.config());
         Self {
             clock,
             drafts: DraftStore::new(dirs.data()),

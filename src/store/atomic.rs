@@ -4,7 +4,7 @@
 //! the target, and then the folder itself is fsynced so the rename survives a crash.
 //! (A small record rewritten often has [`super::slots`] instead.)
 
-use std::fs::{self, File, OpenOptions};
+use std::fs::{self, File};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -27,17 +27,20 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), AtomicWriteError> {
 
 fn write_inner(path: &Path, bytes: &[u8]) -> io::Result<()> {
     let dir = folder_of(path);
-    fs::create_dir_all(dir)?;
+    super::private::create_dir_all(dir)?;
     let file_name = path
         .file_name()
         .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "the path names no file"))?;
-    // Unique per process and per write, so threads writing the same file never share one.
+    // Unique per process and per write (threads writing the same file never share one)
+    // and unpredictable, so nobody can plant a file or a link there beforehand; it is
+    // created exclusively besides, which never follows a link.
     static WRITES: AtomicU64 = AtomicU64::new(0);
     let tmp = dir.join(format!(
-        ".{}.{}-{}.tmp",
+        ".{}.{}-{}-{:016x}.tmp",
         file_name.to_string_lossy(),
         std::process::id(),
-        WRITES.fetch_add(1, Ordering::Relaxed)
+        WRITES.fetch_add(1, Ordering::Relaxed),
+        unpredictable()
     ));
     let result = write_synced(&tmp, bytes).and_then(|()| fs::rename(&tmp, path));
     if result.is_err() {
@@ -55,11 +58,22 @@ fn folder_of(path: &Path) -> &Path {
     }
 }
 
+/// 64 bits no other process can guess (std's hasher keys are random per process).
+fn unpredictable() -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    hasher.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos()),
+    );
+    hasher.finish()
+}
+
 fn write_synced(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    let mut file = OpenOptions::new()
+    let mut file = super::private::options()
         .write(true)
-        .create(true)
-        .truncate(true)
+        .create_new(true)
         .open(path)?;
     file.write_all(bytes)?;
     file.sync_all()
@@ -90,6 +104,28 @@ mod tests {
             .map(|e| e.unwrap().file_name())
             .collect();
         assert_eq!(names, vec![std::ffi::OsString::from("a.toml")]);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_link_planted_in_the_folder_is_never_followed() {
+        let dir = tempfile::tempdir().unwrap();
+        let victim = dir.path().join("victim");
+        fs::write(&victim, b"keep").unwrap();
+        let target = dir.path().join("out.eml");
+        // The old, predictable temp name: a planted link there was written through.
+        let planted = dir
+            .path()
+            .join(format!(".out.eml.{}-0.tmp", std::process::id()));
+        std::os::unix::fs::symlink(&victim, &planted).unwrap();
+        write_atomic(&target, b"message").unwrap();
+        assert_eq!(fs::read(&victim).unwrap(), b"keep");
+        assert_eq!(fs::read(&target).unwrap(), b"message");
+        let exclusive = super::super::private::options()
+            .write(true)
+            .create_new(true)
+            .open(&planted);
+        assert!(exclusive.is_err(), "an exclusive create refuses a link");
     }
 
     #[test]

@@ -86,7 +86,7 @@ impl DraftStore {
         now: Timestamp,
     ) -> Result<DraftRecord, StoreError> {
         let id = ids::new_id(now);
-        std::fs::create_dir_all(self.folder(&id))
+        super::private::create_dir_all(&self.folder(&id))
             .map_err(StoreError::io("creating", self.folder(&id)))?;
         self.save_first(&id, profile, draft, now)
     }
@@ -108,7 +108,8 @@ impl DraftStore {
         if folder.join("draft.json").exists() || !versions_in(&folder).is_empty() {
             return self.save(id, profile, draft, now);
         }
-        std::fs::create_dir_all(&folder).map_err(StoreError::io("creating", folder.clone()))?;
+        super::private::create_dir_all(&folder)
+            .map_err(StoreError::io("creating", folder.clone()))?;
         let _lock = lock::lock(&folder.join("lock"))
             .map_err(StoreError::io("locking", folder.join("lock")))?;
         self.save_first(id, profile, draft, now)
@@ -281,7 +282,7 @@ impl DraftStore {
 
     /// Takes back a draft folder moved out with [`DraftStore::move_out`].
     pub fn adopt(&self, id: &str, source: &Path) -> Result<(), StoreError> {
-        std::fs::create_dir_all(&self.root)
+        super::private::create_dir_all(&self.root)
             .map_err(StoreError::io("creating", self.root.clone()))?;
         std::fs::rename(source, self.folder(id))
             .map_err(StoreError::io("moving", source.to_path_buf()))

@@ -24,7 +24,8 @@ impl DraftStore {
     pub fn trash(&self, id: &str, now: Timestamp) -> Result<DraftRecord, StoreError> {
         let record = self.load(id)?;
         let root = self.trash_root();
-        std::fs::create_dir_all(&root).map_err(StoreError::io("creating", root.clone()))?;
+        crate::store::private::create_dir_all(&root)
+            .map_err(StoreError::io("creating", root.clone()))?;
         let folder = self.folder(id);
         let target = root.join(format!("{}.{id}", now.as_second()));
         std::fs::rename(&folder, &target).map_err(StoreError::io("moving", folder))?;

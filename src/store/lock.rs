@@ -2,7 +2,7 @@
 //! `std::fs::File::lock`). The OS releases a lock when its holder dies, even by SIGKILL,
 //! which is what lets a crashed sender be told apart from a busy one.
 
-use std::fs::{File, OpenOptions};
+use std::fs::File;
 use std::io;
 use std::path::Path;
 
@@ -13,7 +13,7 @@ pub struct Lock {
 }
 
 fn open(path: &Path) -> io::Result<File> {
-    OpenOptions::new()
+    super::private::options()
         .create(true)
         .truncate(false)
         .write(true)

@@ -5,6 +5,7 @@
 //! | [`atomic`] | writes: temp file, fsync, rename, fsync the folder | — |
 //! | [`slots`] | a small record rewritten in place, one `fdatasync` a change | — |
 //! | [`lock`] | cross-process locks, released by the OS when a holder dies | — |
+//! | [`private`] | folders `0700`, files `0600`; an older home tightened once | — |
 //! | [`drafts`] | drafts, their last 50 versions and copies of their files | `data/drafts/` |
 //! | [`sent`] | sent messages as a Maildir (mutt, neomutt, mblaze open it) | `data/sent/` |
 //!
@@ -15,6 +16,7 @@ pub mod drafts;
 mod error;
 pub mod ids;
 pub mod lock;
+pub mod private;
 pub mod sent;
 pub mod slots;
 
@@ -41,7 +43,7 @@ pub(crate) fn quarantine(data_dir: &Path, damaged: &Path) -> PathBuf {
         .join(format!("{name}.{}", jiff::Timestamp::now().as_second()));
     let moved = target
         .parent()
-        .map(std::fs::create_dir_all)
+        .map(private::create_dir_all)
         .transpose()
         .and_then(|_| std::fs::rename(damaged, &target));
     match moved {

@@ -165,7 +165,7 @@ impl SentStore {
     fn make_folders(&self) -> Result<(), StoreError> {
         for sub in ["tmp", "new", "cur"] {
             let dir = self.root.join(sub);
-            std::fs::create_dir_all(&dir).map_err(StoreError::io("creating", dir))?;
+            super::private::create_dir_all(&dir).map_err(StoreError::io("creating", dir))?;
         }
         Ok(())
     }
@@ -247,7 +247,11 @@ fn summarize(SentFile { id, path, .. }: SentFile) -> SentSummary {
 
 fn write_synced(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     use std::io::Write;
-    let mut file = std::fs::File::create(path)?;
+    let mut file = super::private::options()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .open(path)?;
     file.write_all(bytes)?;
     file.sync_all()
 }
