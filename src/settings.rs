@@ -33,6 +33,9 @@ pub enum SettingsError {
     Invalid { path: String, reason: String },
 }
 
+/// The longest a temporarily failing message is retried: a year.
+const MAX_GIVE_UP_HOURS: u64 = 24 * 366;
+
 impl Settings {
     /// Reads `settings.toml`; defaults when there is none.
     pub fn load(dirs: &Dirs) -> Result<Self, SettingsError> {
@@ -46,6 +49,12 @@ impl Settings {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Settings::default(),
             Err(e) => return Err(invalid(e.to_string())),
         };
+        if settings.give_up_after_hours > MAX_GIVE_UP_HOURS {
+            return Err(invalid(format!(
+                "give_up_after_hours is {}; it must be at most {MAX_GIVE_UP_HOURS} (a year)",
+                settings.give_up_after_hours
+            )));
+        }
         if settings.undo_send_seconds > 120 {
             return Err(invalid(format!(
                 "undo_send_seconds is {}; it must be 0 to 120",
@@ -60,7 +69,7 @@ impl Settings {
     }
 
     pub fn give_up_after(&self) -> Duration {
-        Duration::from_secs(self.give_up_after_hours * 3600)
+        Duration::from_secs(self.give_up_after_hours.saturating_mul(3600))
     }
 }
 
@@ -82,6 +91,23 @@ mod tests {
         let err = Settings::load(&dirs).unwrap_err().to_string();
         assert!(
             err.contains("settings.toml: undo_send_seconds is 500; it must be 0 to 120"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_huge_give_up_after_is_refused_not_overflowed() {
+        let home = tempfile::tempdir().unwrap();
+        let dirs = Dirs::under(home.path());
+        std::fs::create_dir_all(dirs.config()).unwrap();
+        std::fs::write(
+            dirs.config().join("settings.toml"),
+            "give_up_after_hours = 18446744073709551615",
+        )
+        .unwrap();
+        let err = Settings::load(&dirs).unwrap_err().to_string();
+        assert!(
+            err.contains("give_up_after_hours is 18446744073709551615"),
             "{err}"
         );
     }

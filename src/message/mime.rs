@@ -83,9 +83,9 @@ pub fn build(draft: &Draft, identity: &str) -> Result<BuiltMessage, DraftError> 
     let mut builder = bcc
         .into_iter()
         .fold(Message::builder().keep_bcc(), MessageBuilder::bcc)
+        .message_id(Some(message_id(&from)))
         .from(from)
-        .subject(draft.subject.clone())
-        .message_id(None);
+        .subject(draft.subject.clone());
     builder = to.into_iter().fold(builder, MessageBuilder::to);
     builder = cc.into_iter().fold(builder, MessageBuilder::cc);
     if let Some(reply_to) = parse_single(Field::ReplyTo, &draft.reply_to)? {
@@ -109,6 +109,23 @@ pub fn build(draft: &Draft, identity: &str) -> Result<BuiltMessage, DraftError> 
     let envelope = message.envelope().clone();
     let record = files.fill(message.formatted())?;
     Ok(BuiltMessage { record, envelope })
+}
+
+/// `<random@sender's domain>`, as Thunderbird makes it: not the machine's host name,
+/// which a Message-ID would otherwise tell every recipient.
+fn message_id(from: &Mailbox) -> String {
+    use std::hash::{BuildHasher, Hasher};
+    let state = std::collections::hash_map::RandomState::new();
+    let part = || {
+        let mut hasher = state.build_hasher();
+        hasher.write_u128(
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_nanos()),
+        );
+        hasher.finish()
+    };
+    format!("<{:016x}{:016x}@{}>", part(), part(), from.email.domain())
 }
 
 fn mailbox_text(mailbox: &Mailbox) -> String {

@@ -22,6 +22,20 @@ fn draft() -> Draft {
 }
 
 #[test]
+fn the_message_id_names_the_senders_domain_not_this_machine() {
+    let first = parse(&build(&draft(), "Me <me@example.org>").unwrap())
+        .message_id()
+        .map(str::to_string)
+        .unwrap();
+    let second = parse(&build(&draft(), "Me <me@example.org>").unwrap())
+        .message_id()
+        .map(str::to_string)
+        .unwrap();
+    assert!(first.ends_with("@example.org"), "{first}");
+    assert_ne!(first, second, "each message its own id");
+}
+
+#[test]
 fn plain_text_is_a_single_utf8_part_with_date_and_message_id() {
     let built = build(&draft(), "Me <me@example.org>").unwrap();
     let msg = parse(&built);

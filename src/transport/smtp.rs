@@ -55,7 +55,8 @@ impl SmtpSession {
     /// logs in when a password is given.
     pub fn open(profile: &SmtpServer, login: Option<&Login>) -> Result<Self, SendError> {
         let server = profile.address();
-        let hello = ClientId::default();
+        // An address literal, as Thunderbird sends: not the machine's host name.
+        let hello = ClientId::Ipv4(std::net::Ipv4Addr::LOCALHOST);
         let timeout = Some(Duration::from_secs(profile.timeout_secs.max(1)));
         let tls = match profile.security {
             Security::Plain => None,
