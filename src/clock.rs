@@ -22,3 +22,10 @@ impl Clock for SystemClock {
 pub fn now() -> Timestamp {
     SystemClock.now()
 }
+
+/// The one fixed "now" of the unit tests (a Monday in September 2026, UTC), so that their
+/// times read the same everywhere.
+#[cfg(test)]
+pub fn fixed_now() -> Timestamp {
+    Timestamp::from_second(1_790_000_000).unwrap_or(Timestamp::UNIX_EPOCH)
+}

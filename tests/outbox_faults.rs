@@ -41,6 +41,13 @@ fn queued(server: &Faulty, extra: &[&str]) -> (Home, String, Vec<u8>) {
     (home, id, frozen)
 }
 
+/// The one message in `sent/`.
+fn only_sent_copy(home: &Home) -> std::path::PathBuf {
+    let copies = support::files_in(&home.sent_dir().join("cur"));
+    assert_eq!(copies.len(), 1, "{copies:?}");
+    copies[0].clone()
+}
+
 fn entry(home: &Home, id: &str) -> Value {
     home.outbox()
         .into_iter()
@@ -205,11 +212,7 @@ fn a_message_sent_by_bdat_arrives_byte_for_byte() {
         undated(&arrived) == undated(&frozen),
         "BDAT carries the frozen message unchanged (no dot-stuffing, nothing lost)"
     );
-    let sent_copy = std::fs::read_dir(home.sent_dir().join("cur"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .next()
-        .unwrap();
+    let sent_copy = only_sent_copy(&home);
     assert!(
         arrived == std::fs::read(sent_copy).unwrap(),
         "the copy kept in sent/ is what arrived, its Date included"
@@ -249,11 +252,7 @@ fn a_message_bigger_than_one_bdat_chunk_arrives_byte_for_byte() {
         (2, 1),
         "two chunks, the second the last"
     );
-    let sent_copy = std::fs::read_dir(home.sent_dir().join("cur"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .next()
-        .unwrap();
+    let sent_copy = only_sent_copy(&home);
     assert!(
         std::fs::read(&received[0]).unwrap() == std::fs::read(sent_copy).unwrap(),
         "what arrived in two chunks is the message, byte for byte"

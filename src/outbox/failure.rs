@@ -42,25 +42,19 @@ impl Failure {
 
     /// A failure to open the connection (log in included): nothing was sent.
     pub fn of(error: &Error) -> Self {
-        let kind = if error.is_transient() {
-            FailureKind::Transient
-        } else {
-            FailureKind::Permanent
-        };
-        Self {
-            message: display_chain(error),
-            kind,
-        }
+        Self::classified(error, false, error.is_transient())
     }
 
     /// A failure while the message was being sent.
     pub fn of_send(error: &SendError) -> Self {
-        let kind = if error.may_have_been_accepted() {
-            FailureKind::MayHaveBeenDelivered
-        } else if error.is_transient() {
-            FailureKind::Transient
-        } else {
-            FailureKind::Permanent
+        Self::classified(error, error.may_have_been_accepted(), error.is_transient())
+    }
+
+    fn classified(error: &dyn std::error::Error, maybe_delivered: bool, transient: bool) -> Self {
+        let kind = match (maybe_delivered, transient) {
+            (true, _) => FailureKind::MayHaveBeenDelivered,
+            (false, true) => FailureKind::Transient,
+            (false, false) => FailureKind::Permanent,
         };
         Self {
             message: display_chain(error),

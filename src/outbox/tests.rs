@@ -4,9 +4,7 @@ use super::*;
 use crate::message::{Draft, build};
 use jiff::SignedDuration;
 
-pub(super) fn now() -> Timestamp {
-    Timestamp::from_second(1_790_000_000).unwrap()
-}
+pub(super) use crate::clock::fixed_now as now;
 
 pub(super) struct Fixture {
     pub home: tempfile::TempDir,

@@ -2,9 +2,7 @@
 
 use super::*;
 
-fn now() -> Timestamp {
-    Timestamp::from_second(1_790_000_000).unwrap()
-}
+use crate::clock::fixed_now as now;
 
 fn draft(subject: &str) -> Draft {
     Draft {
