@@ -102,6 +102,7 @@ pub fn main() -> ExitCode {
 
 fn run(command: Command) -> Result<(), Error> {
     let mailroom = Mailroom::new(Dirs::from_env()?);
+    mailroom.make_private();
     match command {
         Command::Send(args) => send::run(&mailroom, *args),
         Command::Drafts(command) => drafts::run(&mailroom, *command),

@@ -33,7 +33,7 @@ pub enum OutboxCommand {
         when: WhenArgs,
     },
     /// Send a message now: a failed or uncertain one again, a scheduled one ahead of its
-    /// time. Exit 0 once it went out.
+    /// time. Runs the whole outbox pass: the exit code says how every due message went.
     #[command(visible_alias = "send-now")]
     Retry {
         /// The outbox id, or the id of the draft it was scheduled from.

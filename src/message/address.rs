@@ -102,7 +102,11 @@ fn reason_for(piece: &str, lettre_reason: &str) -> String {
         && let Some((name, mail)) = address.trim().rsplit_once(char::is_whitespace)
         && mail.contains('@')
     {
-        return format!("write it as \"{} <{mail}>\"", name.trim());
+        return if name.contains('@') {
+            "two addresses? separate them with a comma".to_string()
+        } else {
+            format!("write it as \"{} <{mail}>\"", name.trim())
+        };
     }
     match address.matches('@').count() {
         0 => "no @ in it".to_string(),
@@ -132,6 +136,15 @@ mod tests {
         assert!(
             err.to_string()
                 .contains("write it as \"Ana Müller <ana@example.org>\""),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn two_addresses_without_a_comma_are_not_merged_by_the_hint() {
+        let err = parse_list(Field::To, "ana@x.org bo@y.org").unwrap_err();
+        assert!(
+            err.to_string().contains("separate them with a comma"),
             "{err}"
         );
     }

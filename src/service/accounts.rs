@@ -119,6 +119,10 @@ impl Mailroom {
         }
         let id = profile.id.clone();
         profiles.add(profile)?;
+        // An edited (or renamed) default stays the default.
+        if replaces.is_some() && default_before.as_deref() == replaces {
+            profiles.set_default(&id)?;
+        }
         let became_default = profiles.default.as_deref() == Some(id.as_str())
             && default_before.is_some()
             && default_before.as_deref() != Some(id.as_str())
@@ -136,7 +140,8 @@ impl Mailroom {
             not_stored = Some((password, e));
         }
         profiles.save(&self.dirs.profiles_file())?;
-        if let Some(old) = renamed_from.filter(|_| has_password) {
+        // Forgotten under the old name only once it is stored under the new one.
+        if let Some(old) = renamed_from.filter(|_| has_password && not_stored.is_none()) {
             let _ = secret::delete(old);
         }
         Ok(SavedProfile {
@@ -153,5 +158,54 @@ impl Mailroom {
         profiles.save(&self.dirs.profiles_file())?;
         let _ = secret::delete(id);
         Ok(profiles)
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use crate::paths::Dirs;
+    use crate::profile::{Auth, Security, SmtpServer};
+
+    fn smtp(id: &str) -> Profile {
+        Profile {
+            id: id.into(),
+            from: format!("Me <{id}@example.org>"),
+            server: Server::Smtp(SmtpServer::new(
+                "smtp.example.org",
+                Security::Tls,
+                Auth::None,
+            )),
+        }
+    }
+
+    #[test]
+    fn an_edited_or_renamed_default_stays_the_default() {
+        let home = tempfile::tempdir().unwrap();
+        let m = Mailroom::new(Dirs::under(home.path()));
+        let none = |_: &str| None;
+        assert!(
+            m.save_profile(smtp("work"), None, None, none)
+                .unwrap()
+                .became_default
+        );
+        assert!(
+            !m.save_profile(smtp("home"), None, None, none)
+                .unwrap()
+                .became_default
+        );
+        let edited = m
+            .save_profile(smtp("work"), None, Some("work"), none)
+            .unwrap();
+        assert_eq!(edited.profiles.default.as_deref(), Some("work"));
+        let renamed = m
+            .save_profile(smtp("job"), None, Some("work"), none)
+            .unwrap();
+        assert_eq!(renamed.profiles.default.as_deref(), Some("job"));
+        assert!(
+            !renamed.became_default,
+            "it was the default already: nothing to say"
+        );
     }
 }

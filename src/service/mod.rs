@@ -47,11 +47,8 @@ impl Mailroom {
         Self::with_clock(dirs, std::sync::Arc::new(crate::clock::SystemClock))
     }
 
-    /// Over the home in `dirs`, with `clock` as the time. A home an older version left
-    /// readable to others is made private first ([`crate::store::private`]).
+    /// Over the home in `dirs`, with `clock` as the time.
     pub fn with_clock(dirs: Dirs, clock: std::sync::Arc<dyn Clock>) -> Self {
-        crate::store::private::tighten_once(dirs.data());
-        crate::store::private::tighten_once(dirs.config());
         Self {
             clock,
             drafts: DraftStore::new(dirs.data()),
@@ -59,6 +56,14 @@ impl Mailroom {
             sent: SentStore::new(dirs.data()),
             dirs,
         }
+    }
+
+    /// Makes a home an older version left readable to others private, once
+    /// ([`crate::store::private`]). The program's entry calls it before anything else,
+    /// so the window's thread never walks a big home.
+    pub fn make_private(&self) {
+        crate::store::private::tighten_once(self.dirs.data());
+        crate::store::private::tighten_once(self.dirs.config());
     }
 
     /// Now, by this home's clock.

@@ -324,9 +324,12 @@ impl MailroomApp {
             Event::KeyringUnavailable { reason, .. } => {
                 self.profiles.keyring_problem = Some(reason)
             }
-            Event::SchedulerStatus(status) => {
-                self.compose.send_later.scheduler_installed = Some(status.contains("Installed"));
-                self.outbox.scheduler = Some(status);
+            Event::SchedulerStatus {
+                text,
+                runs_unattended,
+            } => {
+                self.compose.send_later.scheduler_installed = Some(runs_unattended);
+                self.outbox.scheduler = Some(text);
             }
             Event::FilesPicked(paths) => self.worker.send(Command::InspectFiles(paths)),
             Event::NoFilesPicked => self.compose.attachments.no_file_dialog = true,
@@ -351,7 +354,11 @@ impl MailroomApp {
         }
     }
 
+    /// Shows `record` in compose; what was being written there is saved first.
     fn open_in_compose(&mut self, record: DraftRecord, scheduled_for: Option<jiff::Timestamp>) {
+        if record.id != self.compose.draft_id {
+            self.flush_compose();
+        }
         self.compose = ComposeState::from_record(record);
         self.compose.scheduled_for = scheduled_for;
         self.view = View::Compose;

@@ -407,10 +407,9 @@ fn buttons_ui(ui: &mut Ui, state: &mut ComposeState, actions: &mut Vec<ComposeAc
                 ),
             );
             if again.clicked() {
-                actions.push(ComposeAction::Command(Box::new(send_command(
-                    state,
-                    Some(at),
-                ))));
+                // A time that has passed meanwhile goes as Send does, with its Undo.
+                let at = Some(at).filter(|at| *at > crate::clock::now());
+                actions.push(ComposeAction::Command(Box::new(send_command(state, at))));
             }
         }
         let send_text = if state.scheduled_for.is_some() {

@@ -133,9 +133,14 @@ impl CommandThread {
         loop {
             match commands.recv_timeout(WATCH_EVERY) {
                 Ok(command) => {
+                    // A change from outside that came before this command is not taken
+                    // for the command's own: it still refreshes the views.
+                    let outside = Fingerprint::of(&dirs) != seen;
                     self.handle_reporting(command);
                     // What this thread changed itself, its answer has already shown.
-                    seen = Fingerprint::of(&dirs);
+                    if !outside {
+                        seen = Fingerprint::of(&dirs);
+                    }
                 }
                 Err(RecvTimeoutError::Timeout) => {}
                 Err(RecvTimeoutError::Disconnected) => return,
@@ -169,7 +174,7 @@ impl CommandThread {
                 self.list_drafts("")?;
                 self.list_outbox()?;
                 self.emit
-                    .emit(Event::SchedulerStatus(crate::scheduler::status(&m.dirs)));
+                    .emit(scheduler_status(crate::scheduler::status(&m.dirs)));
             }
             Command::ListDrafts { search } => self.list_drafts(&search)?,
             Command::OpenDraft(id) => self.emit.emit(Event::DraftOpened(m.drafts.load(&id)?)),
@@ -213,10 +218,10 @@ impl CommandThread {
                 draft,
                 at,
             } => {
-                let grace = m.settings()?.undo_send();
-                // Saved first: a message that will not build (a bad address) stays a
-                // draft, as typed, and the problem is shown in compose.
+                // Saved first: whatever fails next (a bad address, a broken settings
+                // file), the message stays a draft as typed, and compose shows why.
                 let record = self.save(id, profile, draft, now)?;
+                let grace = m.settings()?.undo_send();
                 let send_at = at.unwrap_or_else(|| now + grace);
                 let entry = m.schedule_record(&record, send_at, now)?;
                 let undo_until = at.is_none().then_some(send_at);
@@ -286,7 +291,7 @@ impl CommandThread {
             }
             Command::InstallScheduler => {
                 let done = crate::scheduler::install(&m.dirs)?;
-                self.emit.emit(Event::SchedulerStatus(format!(
+                self.emit.emit(scheduler_status(format!(
                     "{done}\n{}",
                     crate::scheduler::status(&m.dirs)
                 )));
@@ -374,6 +379,15 @@ impl CommandThread {
             profiles: saved.profiles,
         });
         Ok(())
+    }
+}
+
+/// The scheduler's status for the window, with the typed answer to "will it send with
+/// the window closed?" (a crontab line no cron daemon runs says "Installed" too).
+fn scheduler_status(text: String) -> Event {
+    Event::SchedulerStatus {
+        text,
+        runs_unattended: crate::scheduler::will_run_unattended(),
     }
 }
 

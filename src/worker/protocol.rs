@@ -153,7 +153,11 @@ pub enum Event {
         profile_id: String,
         reason: String,
     },
-    SchedulerStatus(String),
+    /// What `outbox status` says, and whether something sends with the window closed.
+    SchedulerStatus {
+        text: String,
+        runs_unattended: bool,
+    },
     FilesPicked(Vec<PathBuf>),
     /// No native file dialog could be shown (no portal, no zenity), or it was cancelled.
     NoFilesPicked,
