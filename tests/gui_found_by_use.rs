@@ -329,3 +329,71 @@ fn the_outbox_offers_to_install_the_scheduler_when_nothing_sends_with_the_window
         has_label(g, "Install the scheduler")
     });
 }
+
+#[test]
+fn a_draft_deleted_while_it_is_open_comes_back_whole_with_undo() {
+    let home = Home::new();
+    let mut gui = gui(&home);
+    wait_until(&mut gui, "the profiles", |g| from_shows(g, "— local"));
+    type_into(&mut gui, "Subject", "Open and deleted");
+    click(&mut gui, "Save draft");
+    wait_until(&mut gui, "the draft listed", |g| has_label(g, "Drafts (1)"));
+    type_into(&mut gui, "Message", "typed after the save");
+    click(&mut gui, "Drafts (1)");
+    click(&mut gui, "Open and deleted");
+    click(&mut gui, "Delete");
+    wait_until(&mut gui, "the undo toast", |g| {
+        has_label(g, "Deleted \"Open and deleted\"") && has_label(g, "Drafts (0)")
+    });
+    click(&mut gui, "Undo");
+    wait_until(&mut gui, "the draft back in compose", |g| {
+        subject_is(g, "Open and deleted") && has_label(g, "Drafts (1)")
+    });
+    assert_eq!(
+        gui.get_by_label("Message").value().as_deref(),
+        Some("typed after the save"),
+        "what was typed after the last save came back too"
+    );
+    assert_eq!(drafts_list_problems(&home), "");
+}
+
+#[test]
+fn a_search_in_the_drafts_view_survives_a_change_made_elsewhere() {
+    let home = Home::new();
+    home.run(&[
+        "drafts",
+        "new",
+        "--to",
+        "a@example.org",
+        "--subject",
+        "Plan A",
+    ])
+    .ok();
+    home.run(&[
+        "drafts",
+        "new",
+        "--to",
+        "a@example.org",
+        "--subject",
+        "Budget",
+    ])
+    .ok();
+    let mut gui = gui(&home);
+    wait_until(&mut gui, "the drafts", |g| has_label(g, "Drafts (2)"));
+    click(&mut gui, "Drafts (2)");
+    type_into(&mut gui, "Search drafts", "plan");
+    wait_until(&mut gui, "the search", |g| has_label(g, "Drafts (1)"));
+    home.run(&[
+        "drafts",
+        "new",
+        "--to",
+        "a@example.org",
+        "--subject",
+        "Plan B",
+    ])
+    .ok();
+    wait_until(&mut gui, "the new matching draft", |g| {
+        has_label(g, "Plan B") && has_label(g, "Drafts (2)")
+    });
+    assert!(!has_label(&gui, "Budget"), "the search still applies");
+}

@@ -188,7 +188,15 @@ impl MailroomApp {
                     self.flush_compose();
                     self.worker.send(Command::OpenDraft(id));
                 }
-                DraftsAction::Command(command) => self.worker.send(*command),
+                // The draft open in compose, deleted from the list: compose lets it go
+                // (saving what was typed), so its autosave cannot make it again and Undo
+                // brings it back into compose.
+                DraftsAction::Command(command) => match *command {
+                    Command::DeleteDraft { id, .. } if id == self.compose.draft_id => {
+                        self.discard()
+                    }
+                    command => self.worker.send(command),
+                },
             }
         }
     }

@@ -87,6 +87,7 @@ pub fn start(dirs: Dirs, waker: Waker) -> WorkerHandle {
         emit,
         passwords,
         poke: poke_tx,
+        search: std::cell::RefCell::default(),
     };
     std::thread::Builder::new()
         .name("mailroom-worker".into())
@@ -121,6 +122,8 @@ struct CommandThread {
     emit: Emitter,
     passwords: SessionPasswords,
     poke: Sender<()>,
+    /// The Drafts view's search (empty: all drafts).
+    search: std::cell::RefCell<String>,
 }
 
 impl CommandThread {
@@ -171,12 +174,15 @@ impl CommandThread {
             Command::Refresh => {
                 m.drafts.empty_trash(now - TRASH_KEPT);
                 self.emit.emit(Event::Profiles(m.profiles()?));
-                self.list_drafts("")?;
+                self.list_drafts()?;
                 self.list_outbox()?;
                 self.emit
                     .emit(scheduler_status(crate::scheduler::status(&m.dirs)));
             }
-            Command::ListDrafts { search } => self.list_drafts(&search)?,
+            Command::ListDrafts { search } => {
+                *self.search.borrow_mut() = search;
+                self.list_drafts()?;
+            }
             Command::OpenDraft(id) => self.emit.emit(Event::DraftOpened(m.drafts.load(&id)?)),
             Command::SaveDraft {
                 id,
@@ -191,7 +197,7 @@ impl CommandThread {
                     at: now,
                     explicit,
                 });
-                self.list_drafts("")?;
+                self.list_drafts()?;
             }
             Command::DeleteDraft { id, reopen_on_undo } => {
                 m.drafts.empty_trash(now - TRASH_KEPT);
@@ -200,7 +206,7 @@ impl CommandThread {
                     record,
                     reopen_on_undo,
                 });
-                self.list_drafts("")?;
+                self.list_drafts()?;
             }
             Command::RestoreDraft { id, reopen } => {
                 let record = m.drafts.restore(&id)?;
@@ -210,7 +216,7 @@ impl CommandThread {
                         scheduled_for: None,
                     });
                 }
-                self.list_drafts("")?;
+                self.list_drafts()?;
             }
             Command::Send {
                 id,
@@ -230,7 +236,7 @@ impl CommandThread {
                     draft_id: record.id,
                     undo_until,
                 });
-                self.list_drafts("")?;
+                self.list_drafts()?;
                 self.list_outbox()?;
                 let _ = self.poke.send(());
             }
@@ -242,7 +248,7 @@ impl CommandThread {
                     draft_id: id,
                     undo_until: Some(send_at),
                 });
-                self.list_drafts("")?;
+                self.list_drafts()?;
                 self.list_outbox()?;
                 let _ = self.poke.send(());
             }
@@ -257,7 +263,7 @@ impl CommandThread {
                         scheduled_for,
                     });
                 }
-                self.list_drafts("")?;
+                self.list_drafts()?;
                 self.list_outbox()?;
             }
             Command::RetryOutbox(id) => {
@@ -328,8 +334,11 @@ impl CommandThread {
         Ok(self.mailroom.drafts.put(&id, profile, draft, now)?)
     }
 
-    fn list_drafts(&self, search: &str) -> Result<(), Error> {
-        let listing = self.mailroom.drafts.list(Some(search))?;
+    /// Lists the drafts the Drafts view asks for: its last search stays in force when a
+    /// save, a delete or a change from outside lists them again.
+    fn list_drafts(&self) -> Result<(), Error> {
+        let search = self.search.borrow().clone();
+        let listing = self.mailroom.drafts.list(Some(&search))?;
         for problem in &listing.quarantined {
             self.emit.problem(Topic::Window, "Reading drafts", problem);
         }
