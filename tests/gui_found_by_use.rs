@@ -23,6 +23,13 @@ fn subject_is(gui: &Gui, subject: &str) -> bool {
         == Some(subject)
 }
 
+/// The window over `home`, once its profiles have loaded (only `local`, out of the box).
+fn on_the_local_profile(home: &Home) -> Gui {
+    let mut gui = gui(home);
+    wait_until(&mut gui, "the profiles", |g| from_shows(g, "— local"));
+    gui
+}
+
 /// What `drafts list` says on stderr: a damaged draft is named there.
 fn drafts_list_problems(home: &Home) -> String {
     home.run(&["drafts", "list"]).ok().stderr
@@ -39,8 +46,7 @@ fn type_keys(gui: &mut Gui, text: &str) {
 fn undo_brings_back_a_discarded_or_deleted_draft_with_its_attachment() {
     let home = Home::new();
     let pdf = home.file("extra.pdf", b"%PDF-1.4 the extra pages");
-    let mut gui = gui(&home);
-    wait_until(&mut gui, "the profiles", |g| from_shows(g, "— local"));
+    let mut gui = on_the_local_profile(&home);
     type_into(&mut gui, "To", "ana@example.org");
     type_into(&mut gui, "Subject", "With a file");
     drop_file(&mut gui, pdf);
@@ -81,8 +87,7 @@ fn undo_brings_back_a_discarded_or_deleted_draft_with_its_attachment() {
 #[test]
 fn edit_takes_a_scheduled_message_out_and_schedule_puts_it_back_for_the_same_time() {
     let home = Home::new();
-    let mut gui = gui(&home);
-    wait_until(&mut gui, "the profiles", |g| from_shows(g, "— local"));
+    let mut gui = on_the_local_profile(&home);
     type_into(&mut gui, "To", "later@example.org");
     type_into(&mut gui, "Subject", "Later");
     click(&mut gui, "Send later…");
@@ -154,8 +159,7 @@ fn a_window_opened_for_a_message_opens_on_compose_and_keeps_its_state_in_the_hom
 #[test]
 fn drafts_and_messages_made_on_the_command_line_appear_in_the_open_window() {
     let home = Home::new();
-    let mut gui = gui(&home);
-    wait_until(&mut gui, "the profiles", |g| from_shows(g, "— local"));
+    let mut gui = on_the_local_profile(&home);
     assert!(has_label(&gui, "Drafts (0)") && has_label(&gui, "Outbox (0)"));
     home.run(&[
         "drafts",
@@ -186,8 +190,7 @@ fn drafts_and_messages_made_on_the_command_line_appear_in_the_open_window() {
 #[test]
 fn the_toolbar_gives_the_keyboard_back_to_the_message() {
     let home = Home::new();
-    let mut gui = gui(&home);
-    wait_until(&mut gui, "the profiles", |g| from_shows(g, "— local"));
+    let mut gui = on_the_local_profile(&home);
     click(&mut gui, "Formatted (HTML)");
     type_into(&mut gui, "Message", "see ");
     click(&mut gui, "Link");
@@ -264,8 +267,7 @@ fn a_message_on_the_local_profile_says_where_its_file_went() {
         "undo_send_seconds = 0\n",
     )
     .unwrap();
-    let mut gui = gui(&home);
-    wait_until(&mut gui, "the profiles", |g| from_shows(g, "— local"));
+    let mut gui = on_the_local_profile(&home);
     type_into(&mut gui, "To", "ana@example.org");
     type_into(&mut gui, "Subject", "Nowhere");
     click(&mut gui, "Send");
@@ -279,8 +281,7 @@ fn a_message_on_the_local_profile_says_where_its_file_went() {
 #[test]
 fn toasts_float_over_the_window_and_leave_the_buttons_where_they_were() {
     let home = Home::new();
-    let mut gui = gui(&home);
-    wait_until(&mut gui, "the profiles", |g| from_shows(g, "— local"));
+    let mut gui = on_the_local_profile(&home);
     type_into(&mut gui, "Subject", "Steady");
     let before = gui.get_by_label("Save draft").rect();
     click(&mut gui, "Save draft");
@@ -295,8 +296,7 @@ fn toasts_float_over_the_window_and_leave_the_buttons_where_they_were() {
 #[test]
 fn send_later_picks_a_day_with_named_buttons_and_never_a_past_one() {
     let home = Home::new();
-    let mut gui = gui(&home);
-    wait_until(&mut gui, "the profiles", |g| from_shows(g, "— local"));
+    let mut gui = on_the_local_profile(&home);
     type_into(&mut gui, "To", "ana@example.org");
     click(&mut gui, "Send later…");
     let today = jiff::Zoned::now().date();
@@ -322,8 +322,7 @@ fn send_later_picks_a_day_with_named_buttons_and_never_a_past_one() {
 #[test]
 fn the_outbox_offers_to_install_the_scheduler_when_nothing_sends_with_the_window_closed() {
     let home = Home::new();
-    let mut gui = gui(&home);
-    wait_until(&mut gui, "the profiles", |g| from_shows(g, "— local"));
+    let mut gui = on_the_local_profile(&home);
     click(&mut gui, "Outbox (0)");
     wait_until(&mut gui, "the scheduler status", |g| {
         has_label(g, "Install the scheduler")
@@ -333,8 +332,7 @@ fn the_outbox_offers_to_install_the_scheduler_when_nothing_sends_with_the_window
 #[test]
 fn a_draft_deleted_while_it_is_open_comes_back_whole_with_undo() {
     let home = Home::new();
-    let mut gui = gui(&home);
-    wait_until(&mut gui, "the profiles", |g| from_shows(g, "— local"));
+    let mut gui = on_the_local_profile(&home);
     type_into(&mut gui, "Subject", "Open and deleted");
     click(&mut gui, "Save draft");
     wait_until(&mut gui, "the draft listed", |g| has_label(g, "Drafts (1)"));

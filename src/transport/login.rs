@@ -7,23 +7,9 @@ use crate::profile::secret::{self, Password};
 use crate::profile::{Auth, Profile, Server, SmtpServer};
 
 use super::Transport;
+pub use super::credentials::Login;
 use super::folder::FolderTransport;
 use super::smtp::SmtpSession;
-
-/// Who to log in as, and with what. `Debug` leaves the password out.
-#[derive(Clone)]
-pub struct Login {
-    pub user: String,
-    pub password: Password,
-}
-
-impl std::fmt::Debug for Login {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Login")
-            .field("user", &self.user)
-            .finish_non_exhaustive()
-    }
-}
 
 impl Login {
     /// How profile `profile_id` logs in to `server`, if it does: `password_command` when

@@ -5,10 +5,13 @@
 //! Every failure is a [`SendError`] that names the server and carries its own words,
 //! classified as transient (try again later) or permanent.
 
+mod credentials;
 mod error;
 pub mod folder;
 pub mod login;
 pub mod smtp;
+mod smtp_reply;
+mod smtp_tls;
 mod upload;
 
 use lettre::address::Envelope;

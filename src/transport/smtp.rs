@@ -18,17 +18,20 @@
 use std::time::Duration;
 
 use lettre::address::Envelope;
-use lettre::transport::smtp::Error as LettreError;
 use lettre::transport::smtp::authentication::{Credentials, Mechanism};
-use lettre::transport::smtp::client::{Certificate, SmtpConnection, TlsParameters};
+use lettre::transport::smtp::client::SmtpConnection;
 use lettre::transport::smtp::commands::{Ehlo, Mail, Rcpt, Rset};
 use lettre::transport::smtp::extension::{ClientId, Extension, MailBodyParameter, MailParameter};
-use sha2::{Digest, Sha256};
 
-use super::login::Login;
+use super::credentials::Login;
+use super::smtp_reply::{reply_of, response_text, step_error};
+use super::smtp_tls::{
+    check_pin, is_untrusted_certificate, probe_fingerprint, secured, tls_parameters,
+};
 use super::upload::{BDAT_CHUNK, Bdat, upload};
 use super::{Accepted, Reply, SendError, Stage, Transport};
-use crate::error::display_chain as error_chain;
+
+pub use super::smtp_tls::{fingerprint, normalize_fingerprint};
 use crate::profile::secret::Password;
 use crate::profile::{Security, SmtpServer};
 
@@ -342,132 +345,6 @@ impl Transport for SmtpSession {
     }
 }
 
-/// Connects and secures the connection as the profile says (implicit TLS, or a required
-/// STARTTLS), without logging in.
-fn secured(
-    profile: &SmtpServer,
-    tls: Option<&TlsParameters>,
-    server: &str,
-    hello: &ClientId,
-    timeout: Option<Duration>,
-) -> Result<SmtpConnection, SendError> {
-    let wrapper = tls.filter(|_| profile.security == Security::Tls);
-    let mut conn = SmtpConnection::connect(
-        (profile.host.as_str(), profile.port),
-        timeout,
-        hello,
-        wrapper,
-        None,
-    )
-    .map_err(|e| connect_error(server, e))?;
-    if let (Security::Starttls, Some(tls)) = (profile.security, tls) {
-        if !conn.can_starttls() {
-            conn.abort();
-            return Err(SendError::NoStartTls {
-                server: server.to_string(),
-            });
-        }
-        conn.starttls(tls, hello)
-            .map_err(|e| step_error(server, Stage::Tls, e))?;
-    }
-    Ok(conn)
-}
-
-/// Whether rustls refused the certificate's chain (as opposed to the handshake itself).
-fn is_untrusted_certificate(detail: &str) -> bool {
-    [
-        "UnknownIssuer",
-        "BadSignature",
-        "NotValidForName",
-        "Expired",
-        "invalid peer certificate",
-    ]
-    .iter()
-    .any(|sign| detail.contains(sign))
-}
-
-/// The SHA-256 of the certificate a server presents, read with a second handshake that
-/// does not check its chain — so the person can compare it and pin it. Nothing is sent
-/// over that connection: it is dropped right after the handshake.
-fn probe_fingerprint(
-    profile: &SmtpServer,
-    server: &str,
-    hello: &ClientId,
-    timeout: Option<Duration>,
-) -> Option<String> {
-    let mut probe = profile.clone();
-    probe.pin_sha256 = Some(String::new()); // accept any chain, as pinning does
-    let tls = tls_parameters(&probe, server).ok()?;
-    let mut conn = secured(&probe, Some(&tls), server, hello, timeout).ok()?;
-    let der = conn.peer_certificate().ok();
-    conn.abort();
-    der.map(|der| fingerprint(&der))
-}
-
-fn tls_parameters(profile: &SmtpServer, server: &str) -> Result<TlsParameters, SendError> {
-    let tls_error = |detail: String| SendError::Tls {
-        server: server.to_string(),
-        detail,
-    };
-    let mut builder = TlsParameters::builder(profile.host.clone());
-    if let Some(path) = &profile.ca_file {
-        let pem = std::fs::read(path).map_err(|e| {
-            tls_error(format!(
-                "could not read the CA file (--ca-file) {}: {e}",
-                path.display()
-            ))
-        })?;
-        let cert = Certificate::from_pem(&pem).map_err(|e| {
-            tls_error(format!(
-                "the CA file (--ca-file) {} is not a PEM certificate: {e}",
-                path.display()
-            ))
-        })?;
-        builder = builder.add_root_certificate(cert);
-    }
-    if profile.pin_sha256.is_some() {
-        // The chain is not checked; `check_pin` compares the fingerprint right after the
-        // handshake (whose signature rustls still verifies), before anything is sent.
-        builder = builder.dangerous_accept_invalid_certs(true);
-    }
-    builder
-        .build_rustls()
-        .map_err(|e| tls_error(error_chain(&e)))
-}
-
-fn check_pin(conn: &SmtpConnection, server: &str, expected: &str) -> Result<(), SendError> {
-    let der = conn.peer_certificate().map_err(|e| SendError::Tls {
-        server: server.to_string(),
-        detail: format!("could not read the server certificate: {}", error_chain(&e)),
-    })?;
-    let actual = fingerprint(&der);
-    if normalize_fingerprint(expected) == actual {
-        Ok(())
-    } else {
-        Err(SendError::PinMismatch {
-            server: server.to_string(),
-            expected: expected.to_string(),
-            actual,
-        })
-    }
-}
-
-/// SHA-256 of a DER certificate as lowercase hex, the form `pin_sha256` takes.
-pub fn fingerprint(der: &[u8]) -> String {
-    Sha256::digest(der)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
-
-/// Accepts `AB:CD:…` (as `openssl x509 -fingerprint -sha256` prints) as well as `abcd…`.
-pub fn normalize_fingerprint(text: &str) -> String {
-    text.chars()
-        .filter(char::is_ascii_hexdigit)
-        .map(|c| c.to_ascii_lowercase())
-        .collect()
-}
-
 /// Sends EHLO once more to read the whole capability list (lettre keeps only the
 /// features it uses; SIZE is not among them).
 fn capabilities(
@@ -496,103 +373,6 @@ fn size_limit(capabilities: &[String]) -> Option<usize> {
     })
 }
 
-fn response_text(response: &lettre::transport::smtp::response::Response) -> String {
-    let lines: Vec<&str> = response.message().collect();
-    format!("{} {}", response.code(), lines.join(" "))
-}
-
-/// The server's numbered reply inside a lettre error, if the error is one.
-fn reply_of(e: &LettreError) -> Option<Reply> {
-    let code = e.status()?.to_string().parse().ok()?;
-    let text = std::error::Error::source(e)
-        .map(ToString::to_string)
-        .unwrap_or_default();
-    Some(Reply { code, text })
-}
-
-/// A socket read or write timeout: `TimedOut` on Windows, `WouldBlock` (EAGAIN) on Unix,
-/// which lettre's own `is_timeout` does not count.
-fn is_timeout(e: &LettreError) -> bool {
-    let mut current: Option<&(dyn std::error::Error + 'static)> = Some(e);
-    while let Some(err) = current {
-        if let Some(io) = err.downcast_ref::<std::io::Error>()
-            && matches!(
-                io.kind(),
-                std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock
-            )
-        {
-            return true;
-        }
-        current = err.source();
-    }
-    false
-}
-
-/// lettre reports a failed handshake as a network error wrapping rustls' error.
-fn is_tls_failure(e: &LettreError) -> bool {
-    let mut current: Option<&(dyn std::error::Error + 'static)> = Some(e);
-    while let Some(err) = current {
-        let wraps_rustls = err
-            .downcast_ref::<std::io::Error>()
-            .and_then(std::io::Error::get_ref)
-            .is_some_and(|inner| inner.is::<rustls::Error>());
-        if err.is::<rustls::Error>() || wraps_rustls {
-            return true;
-        }
-        current = err.source();
-    }
-    e.is_tls()
-}
-
-fn connect_error(server: &str, e: LettreError) -> SendError {
-    if is_tls_failure(&e) {
-        return SendError::Tls {
-            server: server.to_string(),
-            detail: error_chain(&e),
-        };
-    }
-    match reply_of(&e) {
-        Some(reply) => SendError::Refused {
-            server: server.to_string(),
-            stage: Stage::Greeting,
-            reply,
-        },
-        None => SendError::Connect {
-            server: server.to_string(),
-            detail: error_chain(&e),
-        },
-    }
-}
-
-fn step_error(server: &str, stage: Stage, e: LettreError) -> SendError {
-    let server = server.to_string();
-    if stage == Stage::Tls || is_tls_failure(&e) {
-        return SendError::Tls {
-            server,
-            detail: error_chain(&e),
-        };
-    }
-    match reply_of(&e) {
-        Some(reply) => SendError::Refused {
-            server,
-            stage,
-            reply,
-        },
-        None if is_timeout(&e) => SendError::Network {
-            server,
-            stage,
-            timed_out: true,
-            detail: "the server stopped answering (timed out)".into(),
-        },
-        None => SendError::Network {
-            server,
-            stage,
-            timed_out: false,
-            detail: error_chain(&e),
-        },
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -602,17 +382,5 @@ mod tests {
         let caps = vec!["PIPELINING".to_string(), "SIZE 41943040".to_string()];
         assert_eq!(size_limit(&caps), Some(41_943_040));
         assert_eq!(size_limit(&["SIZE".to_string()]), None);
-    }
-
-    #[test]
-    fn fingerprints_compare_in_either_spelling() {
-        let fp = fingerprint(b"cert");
-        let colons: Vec<String> = fp
-            .as_bytes()
-            .chunks(2)
-            .map(|c| String::from_utf8_lossy(c).to_uppercase())
-            .collect();
-        assert_eq!(normalize_fingerprint(&colons.join(":")), fp);
-        assert_eq!(fp.len(), 64);
     }
 }
