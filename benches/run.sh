@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The benchmarks (README "Performance"): builds Mailroom in release, installs what they
-# need (hyperfine, msmtp, curl, GNU time, the test Postfix, Xvfb), measures each figure
+# need (hyperfine, msmtp, curl, GNU time, the test Postfix, Xvfb, xdotool), measures each figure
 # and its floor in the same run, and prints one Markdown table (benches/report.py).
 # It reports: a missed target is not an error; it exits non-zero only when something
 # fails to run. Run it as root on Debian 12 / Ubuntu (Postfix's master starts as root).
@@ -13,14 +13,17 @@ root=$PWD
 
 bash scripts/install-packages.sh hyperfine msmtp curl time python3 \
   postfix sasl2-bin libsasl2-modules openssl \
-  xvfb xauth libx11-6 libx11-xcb1 libxcb1 libxcursor1 libxi6 libxkbcommon0 libxkbcommon-x11-0 \
+  xvfb xauth xdotool libx11-6 libx11-xcb1 libxcb1 libxcursor1 libxi6 libxkbcommon0 libxkbcommon-x11-0 \
   libfontconfig1 libvulkan1 mesa-vulkan-drivers libegl1 libgl1-mesa-dri
 
 echo "building in release (the first time takes several minutes)…" >&2
 cargo build --release --quiet --bin mailroom \
   --example bench_bare_window --example bench_frames --example bench_seed_drafts
+# P1's second floor: eframe's default features, so a package of its own (benches/bare-default).
+cargo build --release --quiet --manifest-path benches/bare-default/Cargo.toml --target-dir "$root/target"
 mr=$root/target/release/mailroom
 examples=$root/target/release/examples
+bare_default=$root/target/release/bench_bare_default
 
 work=$(mktemp -d /tmp/mailroom-bench.XXXXXX)
 chmod 755 "$work" # Postfix's daemons run as user postfix and must reach their queue
@@ -57,17 +60,25 @@ new_home() {
 # The 25 MiB attachment of P2 and P6.
 if wants P2 || wants P6; then head -c 25M /dev/urandom >"$work/big.bin"; fi
 
-# --- P1: start to first painted frame, against a bare eframe window -----------------------
+# --- P1: start-up under Xvfb, two ways ----------------------------------------------------
+# First row: launch to the first painted frame, against a bare window with Mailroom's own
+# eframe features. Second row: launch to the window visible (found by polling every 10 ms,
+# benches/visible.py), against a bare window with eframe's default features.
 if wants P1; then
 step "P1 start-up under Xvfb"
 display=90
 while [ -e "/tmp/.X11-unix/X$display" ] || [ -e "/tmp/.X$display-lock" ]; do display=$((display + 1)); done
-Xvfb ":$display" -screen 0 1280x800x24 -nolisten tcp >/dev/null 2>&1 & xvfb_pid=$!
+# -noreset: by default Xvfb resets when its last client leaves, and a program started
+# during the reset cannot open the display (seen between runs: "XOpenDisplayFailed").
+Xvfb ":$display" -screen 0 1280x800x24 -nolisten tcp -noreset >/dev/null 2>&1 & xvfb_pid=$!
 for _ in $(seq 50); do [ -e "/tmp/.X11-unix/X$display" ] && break; sleep 0.1; done
 mkdir -p "$work/runtime" && chmod 700 "$work/runtime"
 DISPLAY=":$display" XDG_RUNTIME_DIR=$work/runtime MAILROOM_EXIT_AFTER_FIRST_FRAME=1 \
   MAILROOM_HOME=$work/p1 hyperfine -N --style none --warmup 3 --runs 20 \
   --export-json "$work/p1.json" -n floor "$examples/bench_bare_window" -n mailroom "$mr" >&2
+DISPLAY=":$display" XDG_RUNTIME_DIR=$work/runtime MAILROOM_HOME=$work/p1-visible \
+  python3 benches/visible.py "$work/p1-visible.json" 20 3 \
+  floor Bare "$bare_default" mailroom Mailroom "$mr" >&2
 fi
 
 # --- P2: one message with a 25 MiB attachment, against curl and msmtp ----------------------

@@ -33,6 +33,10 @@ pub enum Error {
     NoUsername { profile: String },
     #[error(transparent)]
     Send(#[from] SendError),
+    #[error(transparent)]
+    Detect(#[from] crate::detect::DetectError),
+    #[error(transparent)]
+    OAuth(#[from] crate::oauth::OAuthError),
     #[error("{what}: {source}")]
     Input {
         what: String,
@@ -69,15 +73,17 @@ pub enum Error {
     #[error("\"{id}\" is not in the outbox: {why}")]
     NotInOutbox { id: String, why: String },
     /// An outbox pass ended with messages that did not go out (`outbox run`, `retry`).
-    #[error("{}", unsent_summary(*.failed, *.uncertain, *.retrying))]
+    #[error("{}", unsent_summary(*.failed, *.uncertain, *.retrying, *.waiting))]
     Unsent {
         failed: usize,
         uncertain: usize,
         retrying: usize,
+        /// Waiting for their profile's OAuth2 sign-in to be redone.
+        waiting: usize,
     },
 }
 
-fn unsent_summary(failed: usize, uncertain: usize, retrying: usize) -> String {
+fn unsent_summary(failed: usize, uncertain: usize, retrying: usize, waiting: usize) -> String {
     let count = |n: usize, what: &str| match n {
         0 => None,
         1 => Some(format!("1 message {what}")),
@@ -87,6 +93,11 @@ fn unsent_summary(failed: usize, uncertain: usize, retrying: usize) -> String {
         count(failed, "failed"),
         count(uncertain, "may have been sent"),
         count(retrying, "will be retried"),
+        match waiting {
+            0 => None,
+            1 => Some("1 message waits for you to sign in again".to_string()),
+            n => Some(format!("{n} messages wait for you to sign in again")),
+        },
     ]
     .into_iter()
     .flatten()
@@ -109,6 +120,9 @@ pub enum Class {
     Temporary,
     /// The server said no for good: a 5xx, the login, TLS, the size.
     Permanent,
+    /// The person must sign in again (a revoked or expired OAuth2 sign-in): the outbox
+    /// holds the profile's messages, spending no retries, until they have.
+    SignIn,
 }
 
 impl Class {
@@ -119,6 +133,7 @@ impl Class {
             Class::Environment => "Something on this computer got in the way.",
             Class::Temporary => "Mailroom tries again later by itself.",
             Class::Permanent => "The server refused it; trying again will not help.",
+            Class::SignIn => "Sign in again (Profiles); the messages wait until you have.",
         }
     }
 }
@@ -148,6 +163,7 @@ impl Error {
             | Error::Secret(SecretError::Command { .. })
             | Error::When(_)
             | Error::NotInOutbox { .. }
+            | Error::Detect(_)
             | Error::Settings(_) => Class::BadInput,
             Error::Profile(
                 ProfileError::Unknown { .. }
@@ -166,7 +182,9 @@ impl Error {
             Error::Unsent {
                 failed, uncertain, ..
             } if failed + uncertain > 0 => Class::Permanent,
+            Error::Unsent { waiting, .. } if *waiting > 0 => Class::SignIn,
             Error::Unsent { .. } => Class::Temporary,
+            Error::OAuth(e) => oauth_class(e),
             Error::Send(e) if e.is_transient() => Class::Temporary,
             Error::Send(_) => Class::Permanent,
             Error::Profile(_)
@@ -192,8 +210,23 @@ impl Error {
             Class::Environment => ExitKind::Environment,
             Class::BadInput => ExitKind::BadInput,
             Class::Temporary => ExitKind::Temporary,
-            Class::Permanent => ExitKind::Permanent,
+            Class::Permanent | Class::SignIn => ExitKind::Permanent,
         }
+    }
+}
+
+fn oauth_class(e: &crate::oauth::OAuthError) -> Class {
+    use crate::oauth::OAuthError as O;
+    match e {
+        O::NeedsSignIn { .. } => Class::SignIn,
+        O::Network { .. } | O::NoRedirect(_) => Class::Temporary,
+        O::NoClientId { .. }
+        | O::UnknownProvider(_)
+        | O::BadEndpoint { .. }
+        | O::NoDeviceCode(_)
+        | O::Cancelled => Class::BadInput,
+        O::Refused { .. } | O::WrongState | O::BadTokenResponse { .. } => Class::Permanent,
+        O::NoBrowser(..) | O::Listen(_) => Class::Environment,
     }
 }
 

@@ -11,8 +11,11 @@
 //! | [`cli`] | the `mailroom` commands (clap); each a thin call into the modules below | main thread |
 //! | [`service`] | [`service::Mailroom`]: build, send now, schedule, run the outbox, save and test accounts — what CLI and worker share | caller's thread |
 //! | [`message`] | [`message::Draft`], addresses, validation, MIME building, `.eml` and `mailto:` in, Logic Apps JSON | caller's thread |
+//! | [`detect`] | account detection: an email address in, SMTP/IMAP candidates with their source out (built-in files, autoconfig, ISPDB, MX, SRV, a probe); saves nothing | caller's thread, plus a thread per step |
+//! | [`oauth`] | OAuth2 sign-in: providers, the browser and device code flows, tokens in the keyring refreshed under the profile's lock | caller's thread (the window: a thread per sign-in) |
 //! | [`profile`] | accounts in `profiles.toml`; [`profile::secret`] is the only code that touches the OS keyring | caller's thread (keyring calls block) |
 //! | [`transport`] | SMTP over rustls (or a folder of `.eml`); [`transport::login`] turns a profile into a logged-in connection | caller's thread (blocking I/O) |
+//! | [`imap`] | IMAP upload: TLS (no STARTTLS injection), login by password or OAuth2, the `\Sent` / `\Drafts` folders by SPECIAL-USE, APPEND, find by Message-ID, delete own drafts by UID (imap-codec) | caller's thread (blocking I/O) |
 //! | [`store`] | atomic writes, locks, drafts with versions, the sent Maildir | caller's thread |
 //! | [`outbox`] | frozen messages, claims, the runner's state machine (at most once) | caller's thread |
 //! | [`scheduler`] | `outbox install`: systemd timer, crontab, launchd, Task Scheduler | caller's thread |
@@ -24,8 +27,12 @@
 
 pub mod cli;
 pub mod clock;
+pub mod detect;
 pub mod error;
+pub mod https;
+pub mod imap;
 pub mod message;
+pub mod oauth;
 pub mod outbox;
 pub mod paths;
 pub mod profile;

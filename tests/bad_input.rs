@@ -402,3 +402,49 @@ fn without_a_display_the_window_says_where_the_command_line_is() {
     );
     assert!(!stderr.contains("winit"), "{stderr}");
 }
+
+#[cfg(unix)]
+#[test]
+fn a_device_as_attachment_is_refused_by_name_before_it_is_read() {
+    // `--attach /dev/zero` used to read until the process aborted.
+    for flag in ["--attach", "--inline"] {
+        let home = Home::new();
+        let err = refused(
+            &home,
+            &["--to", "a@example.org", "--body", "x", flag, "/dev/zero"],
+        );
+        assert_eq!(
+            err.trim(),
+            "mailroom: attachment /dev/zero is not a regular file (a device, pipe or socket): only files can be attached"
+        );
+    }
+    let home = Home::new();
+    let err = home
+        .run(&[
+            "drafts",
+            "new",
+            "--to",
+            "a@example.org",
+            "--attach",
+            "/dev/zero",
+        ])
+        .expect_code(2)
+        .stderr;
+    assert!(err.contains("/dev/zero is not a regular file"), "{err}");
+}
+
+#[test]
+fn a_payload_over_64_mib_is_refused_before_it_is_read() {
+    let home = Home::new();
+    let payload = home.path().join("huge.json");
+    // Sparse: 64 MiB + 1 byte that take no disk.
+    std::fs::File::create(&payload)
+        .unwrap()
+        .set_len(64 * 1024 * 1024 + 1)
+        .unwrap();
+    let err = refused(&home, &["--json", payload.to_str().unwrap()]);
+    assert!(
+        err.contains("huge.json: the payload is larger than 64 MiB, the most Mailroom reads"),
+        "{err}"
+    );
+}

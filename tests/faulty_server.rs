@@ -202,7 +202,9 @@ fn a_big_upload_reports_its_progress_chunk_by_chunk() {
     };
     let message = mailroom::message::build(&draft, &profile.from).unwrap();
     let bytes = message.transmitted();
-    let mut transport = mailroom::transport::login::open(&profile, None).unwrap();
+    let home = Home::new();
+    let dirs = mailroom::paths::Dirs::under(home.path());
+    let mut transport = mailroom::transport::login::open(&dirs, &profile, None).unwrap();
     let mut heard = Vec::new();
     transport
         .send_reporting(message.envelope(), &bytes, &mut |sent| heard.push(sent))
@@ -217,4 +219,174 @@ fn a_big_upload_reports_its_progress_chunk_by_chunk() {
         "{whole} bytes"
     );
     assert_eq!(server.messages().len(), 1);
+}
+
+/// A STARTTLS response injection ("Why TLS is better without STARTTLS", USENIX
+/// Security 2021): replies appended to the plain-text `220` to STARTTLS, in the same
+/// write, must not be read as if they came through TLS. Here the real server refuses
+/// MAIL FROM with 550, while the injected lines say yes to EHLO, MAIL, RCPT and DATA:
+/// believing them would report the message sent and file it in `sent/`. The connection
+/// is refused right after the `220`, before the handshake, and nothing more is sent.
+#[test]
+fn replies_injected_before_the_tls_handshake_are_refused_and_nothing_is_sent() {
+    let certs = postfix().dir.join("certs");
+    let ca = postfix().ca_file();
+    let server = Faulty::start(&[
+        "--tls-cert",
+        certs.join("server.crt").to_str().unwrap(),
+        "--tls-key",
+        certs.join("server.key").to_str().unwrap(),
+        "--mode",
+        "perm",
+        "--at",
+        "mail",
+        "--inject-after-starttls",
+        r"250 injected\r\n250 2.1.0 injected\r\n250 2.1.5 injected\r\n354 go\r\n",
+    ]);
+    let home = Home::new();
+    add(
+        &home,
+        "injected",
+        server.port,
+        &["--security", "starttls", "--ca-file", ca.to_str().unwrap()],
+    );
+    let draft = home
+        .run(&[
+            "drafts",
+            "new",
+            "--to",
+            "a@example.org",
+            "--subject",
+            "Kept",
+        ])
+        .ok()
+        .stdout
+        .trim()
+        .to_string();
+
+    let address = format!("localhost:{}", server.port);
+    for run in [
+        send(&home, "a@example.org"),
+        home.run(&["drafts", "send", &draft]),
+    ] {
+        let run = run.expect_code(4);
+        assert!(
+            run.stderr.contains(&address)
+                && run
+                    .stderr
+                    .contains("sent data after its STARTTLS reply, before TLS")
+                && run.stderr.contains("possible STARTTLS injection"),
+            "names the server and the injection: {}",
+            run.stderr
+        );
+        assert!(
+            !run.stderr.contains("may have been"),
+            "nothing went out: {}",
+            run.stderr
+        );
+        assert!(!run.stdout.contains("Sent"), "{}", run.stdout);
+        println!("{}", run.stderr.trim_end());
+    }
+
+    let filed: Vec<_> = walk(&home.sent_dir())
+        .into_iter()
+        .filter(|p| p.is_file())
+        .collect();
+    assert!(filed.is_empty(), "nothing is filed in sent/: {filed:?}");
+    assert!(home.outbox().is_empty(), "{:?}", home.outbox());
+    let drafts = home.drafts();
+    assert!(
+        drafts.len() == 1 && drafts[0]["id"] == draft.as_str(),
+        "the draft is kept: {drafts:?}"
+    );
+    assert!(server.messages().is_empty());
+    // Each session: EHLO, STARTTLS, the 220 with the injected lines, and then nothing
+    // from the client: no EHLO, no MAIL FROM, not even QUIT.
+    // (A session is recorded when the server has seen the connection end.)
+    let records = || -> Vec<std::path::PathBuf> {
+        support::files_in(server.spool.path())
+            .into_iter()
+            .filter(|p| p.extension().is_some_and(|e| e == "json"))
+            .collect()
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while records().len() < 2 && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let sessions: Vec<serde_json::Value> = records()
+        .iter()
+        .map(|p| serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap())
+        .collect();
+    assert_eq!(sessions.len(), 2, "{sessions:#?}");
+    for session in &sessions {
+        let transcript: Vec<&str> = session["transcript"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|line| line.as_str().unwrap())
+            .collect();
+        assert!(session["injected"].is_string(), "{session:#}");
+        assert_eq!(
+            transcript.last(),
+            Some(&"S: 220 2.0.0 Ready to start TLS"),
+            "nothing is said after the injected reply: {session:#}"
+        );
+        assert!(
+            !transcript.iter().any(|line| line.starts_with("C: MAIL")),
+            "no MAIL FROM reached the server: {session:#}"
+        );
+    }
+}
+
+/// Every path under `dir` (none when it does not exist).
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut all = Vec::new();
+    for path in support::files_in(dir) {
+        if path.is_dir() {
+            all.extend(walk(&path));
+        }
+        all.push(path);
+    }
+    all
+}
+
+/// A server whose EHLO reply starts with a 200 MB line (no line break): lettre read the
+/// line whole before checking its length (227 MB RSS). Now the send fails with a clear
+/// error once 1,000 bytes of the line have come, and the server could not hand over
+/// the line: the client went away before it was written. Nothing is timed.
+#[test]
+fn a_reply_line_of_200_mb_is_refused_without_being_read_whole() {
+    const HUGE: u64 = 200_000_000;
+    let server = Faulty::start(&["--huge-ehlo-line", &HUGE.to_string()]);
+    let home = Home::new();
+    add(&home, "huge", server.port, &["--security", "plain"]);
+    let run = send(&home, "a@example.org");
+    assert_ne!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("response line too long"),
+        "says what was wrong: {}",
+        run.stderr
+    );
+    assert!(server.messages().is_empty());
+    // Each session's record is rewritten a MiB at a time and finally when the server saw
+    // the client go (its outcome); a watchdog only so that a bug fails instead of hanging.
+    let sessions = || -> Vec<serde_json::Value> {
+        support::files_in(server.spool.path())
+            .into_iter()
+            .filter(|p| p.extension().is_some_and(|e| e == "json"))
+            .filter_map(|p| serde_json::from_str(&std::fs::read_to_string(p).ok()?).ok())
+            .collect()
+    };
+    let watchdog = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    while sessions().is_empty() || sessions().iter().any(|s| s["outcome"].is_null()) {
+        assert!(std::time::Instant::now() < watchdog, "{:#?}", sessions());
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    for session in sessions() {
+        let sent = session["huge_sent"].as_u64().unwrap();
+        assert!(
+            sent < HUGE,
+            "the client took the whole {HUGE}-byte line: {session:#}"
+        );
+    }
 }

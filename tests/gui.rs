@@ -239,7 +239,7 @@ fn a_bad_address_is_marked_and_nothing_is_sent() {
 
 fn fill_profile_form(gui: &mut Gui, port: u16, password: &str) {
     click(gui, "Profiles");
-    click(gui, "Add profile");
+    click(gui, "Manual setup");
     type_into(gui, "Name", "gui-work");
     type_into(gui, "From", "Me <me@example.org>");
     type_into(gui, "Server", "localhost");

@@ -105,6 +105,10 @@ impl MessageArgs {
         if let Some(importance) = self.importance {
             draft.importance = importance;
         }
+        // Checked before anything reads them: `--attach /dev/zero` would never end.
+        for path in self.attach.iter().chain(&self.inline) {
+            crate::message::check_attachment_file(path)?;
+        }
         draft
             .attachments
             .extend(self.attach.iter().map(Attachment::from_path));

@@ -17,6 +17,8 @@ mod drafts;
 mod message_args;
 mod outbox;
 mod profile;
+mod profile_email;
+mod profile_oauth;
 mod send;
 
 use std::io::{IsTerminal, Read};

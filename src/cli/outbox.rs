@@ -138,11 +138,12 @@ pub fn run(mailroom: &Mailroom, command: OutboxCommand) -> Result<(), Error> {
         OutboxCommand::Run { watch: true } => {
             let profiles = mailroom.profiles()?;
             let settings = mailroom.settings()?;
+            let connector = crate::outbox::runner::RealConnector(mailroom.dirs.clone());
             let runner = mailroom.runner(
                 &profiles,
                 settings.give_up_after(),
                 mailroom.clock.as_ref(),
-                &crate::outbox::runner::RealConnector,
+                &connector,
             );
             runner.watch(|report| {
                 mailroom.record_run(report);
@@ -198,18 +199,20 @@ pub fn run_sent(mailroom: &Mailroom, command: SentCommand) -> Result<(), Error> 
 /// failed for good or may have been sent, 3 when one waits to be retried.
 fn outcome(report: &RunReport) -> Result<(), Error> {
     print_report(report);
-    let (failed, uncertain, retrying) = (
+    let (failed, uncertain, retrying, waiting) = (
         report.failed.len(),
         report.uncertain.len(),
         report.retrying.len(),
+        report.waiting.len(),
     );
-    if failed + uncertain + retrying == 0 {
+    if failed + uncertain + retrying + waiting == 0 {
         return Ok(());
     }
     Err(Error::Unsent {
         failed,
         uncertain,
         retrying,
+        waiting,
     })
 }
 
@@ -226,6 +229,9 @@ fn print_report(report: &RunReport) {
     }
     for id in &report.uncertain {
         say!("uncertain {id}: it may have been sent (see `mailroom outbox list`)");
+    }
+    for id in &report.waiting {
+        say!("waiting {id}: its profile needs you to sign in again (see `mailroom outbox list`)");
     }
     for problem in &report.problems {
         eprintln!("mailroom: {problem}");

@@ -4,6 +4,8 @@ use std::path::PathBuf;
 
 use clap::Subcommand;
 
+use super::profile_email::{self, Given};
+use super::profile_oauth;
 use super::read_password;
 use crate::error::Error;
 use crate::paths::Dirs;
@@ -14,8 +16,17 @@ use crate::transport::smtp::normalize_fingerprint;
 
 #[derive(Debug, Subcommand)]
 pub enum ProfileCommand {
-    /// Add an SMTP account (or, with --folder, a folder that collects .eml files).
+    /// Add an SMTP account (or, with --folder, a folder that collects .eml files). With
+    /// --email alone, the server is found from the address, tested, then saved.
     Add(Box<AddArgs>),
+    /// Find the settings for an email address and say where each came from; saves nothing.
+    Detect {
+        /// The address, e.g. ana@example.org.
+        email: String,
+        /// Print one JSON object instead of lines.
+        #[arg(long)]
+        json: bool,
+    },
     /// List the profiles; * marks the default.
     List {
         /// Print JSON (an array) instead of lines.
@@ -35,29 +46,64 @@ pub enum ProfileCommand {
     },
     /// Make this profile the one used when none is named.
     Default { id: String },
+    /// Sign in to an OAuth2 profile: opens the browser (BROWSER is honoured).
+    Login {
+        id: String,
+        /// No browser here: print a code and an address to enter it at (Microsoft, and
+        /// issuers that offer it; Google does not for mail).
+        #[arg(long)]
+        device_code: bool,
+    },
+    /// Forget an OAuth2 profile's sign-in (its tokens in the keyring).
+    Logout { id: String },
+    /// Whether an OAuth2 profile is signed in, and until when its token is good.
+    Status { id: String },
 }
 
 #[derive(Debug, clap::Args)]
 pub struct AddArgs {
     id: String,
-    /// The identity to send as, e.g. "Me <me@example.org>".
-    #[arg(long)]
-    from: String,
+    /// Your email address: the server, port, security and username are found from it
+    /// (any flag given wins), the connection tested, and From set to it.
+    #[arg(long, conflicts_with = "folder")]
+    email: Option<String>,
+    /// Your name, for From with --email: "Ana Lima" gives "Ana Lima <ana@example.org>".
+    #[arg(long, requires = "email")]
+    name: Option<String>,
+    /// The identity to send as, e.g. "Me <me@example.org>" (with --email: the address).
+    #[arg(long, required_unless_present = "email")]
+    from: Option<String>,
     /// The SMTP server's host name, e.g. smtp.example.org.
-    #[arg(long, required_unless_present = "folder")]
+    #[arg(long, required_unless_present_any = ["folder", "email"])]
     host: Option<String>,
-    /// tls (implicit, 465), starttls (587) or plain (25, unencrypted).
-    #[arg(long, default_value = "starttls")]
-    security: Security,
+    /// tls (implicit, 465), starttls (587) or plain (25, unencrypted). Default: starttls,
+    /// or what --email found.
+    #[arg(long)]
+    security: Option<Security>,
     /// Default: the usual port for --security.
     #[arg(long)]
     port: Option<u16>,
     /// The login name; implies --auth password.
     #[arg(long)]
     user: Option<String>,
-    /// none or password (default: password when --user is given).
+    /// none, password or oauth2 (default: password when --user is given; what --email
+    /// found).
     #[arg(long)]
     auth: Option<Auth>,
+    /// Sign in with OAuth2 at this OpenID Connect issuer (its endpoints by discovery),
+    /// e.g. https://id.corp.example/realms/mail.
+    #[arg(long, conflicts_with = "folder")]
+    oauth2_issuer: Option<String>,
+    /// Sign in with OAuth2 at a provider Mailroom knows: microsoft or google (default:
+    /// the one --email found).
+    #[arg(long, conflicts_with = "folder")]
+    oauth2_provider: Option<String>,
+    /// This installation's OAuth2 client id (see README: registering Mailroom).
+    #[arg(long, conflicts_with = "folder")]
+    oauth2_client_id: Option<String>,
+    /// An OAuth2 scope to ask for instead of the provider's (repeat for several).
+    #[arg(long = "oauth2-scope", conflicts_with = "folder")]
+    oauth2_scopes: Vec<String>,
     /// Read the password from standard input (never give it as an argument).
     #[arg(long)]
     password_stdin: bool,
@@ -82,7 +128,8 @@ pub fn run(dirs: &Dirs, command: ProfileCommand) -> Result<(), Error> {
     let mut profiles = Profiles::load_or_init(dirs)?;
     let path = dirs.profiles_file();
     match command {
-        ProfileCommand::Add(args) => add(&mut profiles, *args, &path),
+        ProfileCommand::Add(args) => add(dirs, &mut profiles, *args, &path),
+        ProfileCommand::Detect { email, json } => profile_email::detect_command(&email, json),
         ProfileCommand::List { json: false } => {
             list(&profiles);
             Ok(())
@@ -91,7 +138,7 @@ pub fn run(dirs: &Dirs, command: ProfileCommand) -> Result<(), Error> {
             say!("{}", list_json(&profiles));
             Ok(())
         }
-        ProfileCommand::Test { id } => test(&Mailroom::new(dirs.clone()), profiles.get(&id)?),
+        ProfileCommand::Test { id } => test(&Mailroom::new(dirs.clone()), profiles.get(&id)?, None),
         ProfileCommand::Remove { id } => remove(&mut profiles, &id, &path),
         ProfileCommand::SetPassword { id, password_stdin } => {
             let profile = profiles.get(&id)?;
@@ -100,6 +147,11 @@ pub fn run(dirs: &Dirs, command: ProfileCommand) -> Result<(), Error> {
             say!("Stored the password for \"{id}\" in the keyring.");
             Ok(())
         }
+        ProfileCommand::Login { id, device_code } => {
+            profile_oauth::login(profiles.get(&id)?, device_code)
+        }
+        ProfileCommand::Logout { id } => profile_oauth::logout(profiles.get(&id)?),
+        ProfileCommand::Status { id } => profile_oauth::status(profiles.get(&id)?),
         ProfileCommand::Default { id } => {
             profiles.set_default(&id)?;
             profiles.save(&path)?;
@@ -109,15 +161,55 @@ pub fn run(dirs: &Dirs, command: ProfileCommand) -> Result<(), Error> {
     }
 }
 
-fn add(profiles: &mut Profiles, args: AddArgs, path: &std::path::Path) -> Result<(), Error> {
-    let profile = profile_from(&args);
+fn add(
+    dirs: &Dirs,
+    profiles: &mut Profiles,
+    args: AddArgs,
+    path: &std::path::Path,
+) -> Result<(), Error> {
+    let (profile, origins) = match &args.email {
+        Some(email) => {
+            let (mut profile, origins) = profile_email::profile_for(&Given {
+                id: &args.id,
+                email,
+                name: args.name.as_deref(),
+                from: args.from.as_deref(),
+                host: args.host.as_deref(),
+                port: args.port,
+                security: args.security,
+                user: args.user.as_deref(),
+                auth: args.auth,
+            })?;
+            apply_expert_flags(&mut profile, &args);
+            (profile, Some(origins))
+        }
+        None => (profile_from(&args), None),
+    };
+    let mut profile = profile;
+    apply_oauth2_flags(&mut profile, &args)?;
+    let signs_in = matches!(&profile.server, Server::Smtp(s) if s.auth == Auth::OAuth2);
     let needs_keyring = matches!(&profile.server,
         Server::Smtp(s) if s.auth == Auth::Password && s.password_command.is_none());
     let default_before = profiles.default.clone();
     profiles.add(profile.clone())?;
-    if needs_keyring {
-        let password = read_password(args.password_stdin, &format!("Password for {}: ", args.id))?;
-        secret::store(&profile.id, &password)?;
+    let password = if needs_keyring {
+        Some(read_password(
+            args.password_stdin,
+            &format!("Password for {}: ", args.id),
+        )?)
+    } else {
+        None
+    };
+    if let Some(origins) = origins {
+        // A found server is shown, then tested, before anything is stored (an OAuth2
+        // profile is tested once signed in: it has no token yet).
+        print_origins(&origins);
+        if !signs_in {
+            test(&Mailroom::new(dirs.clone()), &profile, password.as_ref())?;
+        }
+    }
+    if let Some(password) = &password {
+        secret::store(&profile.id, password)?;
     }
     if let Err(e) = profiles.save(path) {
         if needs_keyring {
@@ -126,6 +218,12 @@ fn add(profiles: &mut Profiles, args: AddArgs, path: &std::path::Path) -> Result
         return Err(e.into());
     }
     say!("Added \"{}\": {}", profile.id, profile.summary());
+    if signs_in {
+        say!(
+            "It signs in through the browser: mailroom profile login {} (--device-code without a browser).",
+            profile.id
+        );
+    }
     if profiles.default != default_before {
         say!(
             "It is now the default profile (`mailroom profile default {}` picks another).",
@@ -160,6 +258,72 @@ fn list_json(profiles: &Profiles) -> String {
     serde_json::to_string_pretty(&list).unwrap_or_default()
 }
 
+/// The OAuth2 flags: `--oauth2-issuer` or `--oauth2-provider` make the profile sign in
+/// with OAuth2; a profile that does (detection said so, or `--auth oauth2`) without
+/// either is matched to a provider Mailroom knows by its server's host name.
+fn apply_oauth2_flags(profile: &mut Profile, args: &AddArgs) -> Result<(), Error> {
+    let Server::Smtp(smtp) = &mut profile.server else {
+        return Ok(());
+    };
+    if args.oauth2_issuer.is_some() || args.oauth2_provider.is_some() {
+        smtp.auth = Auth::OAuth2;
+    }
+    if smtp.auth != Auth::OAuth2 {
+        return Ok(());
+    }
+    let provider = match (&args.oauth2_issuer, &args.oauth2_provider) {
+        (Some(_), _) => "oidc".to_string(),
+        (None, Some(provider)) => provider.to_ascii_lowercase(),
+        (None, None) => crate::oauth::provider::for_host(&smtp.host).ok_or_else(|| {
+            crate::oauth::OAuthError::UnknownProvider(format!(
+                "for {} (give --oauth2-issuer URL, or --oauth2-provider)",
+                smtp.host
+            ))
+        })?,
+    };
+    if let Some(issuer) = &args.oauth2_issuer {
+        crate::oauth::provider::check_url("the issuer", issuer)?;
+    }
+    if smtp.username.is_none() {
+        smtp.username =
+            crate::message::address::parse_list(crate::message::Field::From, &profile.from)
+                .ok()
+                .and_then(|list| list.first().map(|m| m.email.to_string()));
+    }
+    smtp.oauth2 = Some(Box::new(crate::profile::OAuth2 {
+        provider,
+        issuer: args.oauth2_issuer.clone(),
+        client_id: args.oauth2_client_id.clone(),
+        scopes: args.oauth2_scopes.clone(),
+    }));
+    Ok(())
+}
+
+/// The flags detection never fills, applied to a profile it did.
+fn apply_expert_flags(profile: &mut Profile, args: &AddArgs) {
+    if let Server::Smtp(smtp) = &mut profile.server {
+        smtp.password_command = args.password_command.clone();
+        smtp.ca_file = args.ca_file.clone();
+        smtp.pin_sha256 = args.pin_sha256.as_deref().map(normalize_fingerprint);
+        smtp.timeout_secs = args.timeout_secs;
+    }
+}
+
+/// `  server    smtp.example.org   from the Thunderbird ISP database`, the last word on
+/// each setting (a flag after what was found).
+fn print_origins(origins: &[profile_email::Origin]) {
+    let mut shown: Vec<&profile_email::Origin> = Vec::new();
+    for origin in origins {
+        match shown.iter_mut().find(|o| o.setting == origin.setting) {
+            Some(slot) => *slot = origin,
+            None => shown.push(origin),
+        }
+    }
+    for o in shown {
+        say!("  {:<9} {:<32} {}", o.setting, o.value, o.from);
+    }
+}
+
 fn profile_from(args: &AddArgs) -> Profile {
     let server = match &args.folder {
         Some(folder) => Server::Folder {
@@ -172,7 +336,8 @@ fn profile_from(args: &AddArgs) -> Profile {
             } else {
                 Auth::None
             });
-            let mut smtp = SmtpServer::new(host, args.security, auth);
+            let security = args.security.unwrap_or(Security::Starttls);
+            let mut smtp = SmtpServer::new(host, security, auth);
             smtp.port = args.port.unwrap_or(smtp.port);
             smtp.username = args.user.clone();
             smtp.password_command = args.password_command.clone();
@@ -184,7 +349,7 @@ fn profile_from(args: &AddArgs) -> Profile {
     };
     Profile {
         id: args.id.clone(),
-        from: args.from.clone(),
+        from: args.from.clone().unwrap_or_default(), // clap requires it without --email
         server,
     }
 }
@@ -205,8 +370,12 @@ fn list(profiles: &Profiles) {
     }
 }
 
-fn test(mailroom: &Mailroom, profile: &Profile) -> Result<(), Error> {
-    let test = mailroom.test_connection(profile, None)?;
+fn test(
+    mailroom: &Mailroom,
+    profile: &Profile,
+    typed: Option<&secret::Password>,
+) -> Result<(), Error> {
+    let test = mailroom.test_connection(profile, typed)?;
     say!("{}", test.connected());
     if test.folder {
         return Ok(());

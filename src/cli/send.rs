@@ -5,9 +5,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use super::message_args::{
-    MessageArgs, WhenArgs, check_eml_target, local, read_file, say_who_sends_it,
-};
+use super::message_args::{MessageArgs, WhenArgs, check_eml_target, local, say_who_sends_it};
 use crate::error::Error;
 use crate::message::logic_apps;
 use crate::service::Mailroom;
@@ -36,14 +34,10 @@ pub struct SendArgs {
 pub fn run(mailroom: &Mailroom, args: SendArgs) -> Result<(), Error> {
     let now = mailroom.now();
     let draft = match &args.json {
-        Some(path) => {
-            logic_apps::parse(&read_file(path, "the JSON payload")?).map_err(|source| {
-                Error::Payload {
-                    path: path.display().to_string(),
-                    source,
-                }
-            })?
-        }
+        Some(path) => logic_apps::read(path).map_err(|source| Error::Payload {
+            path: path.display().to_string(),
+            source,
+        })?,
         None => args.message.to_draft()?,
     };
     let profile = args.profile.as_deref();

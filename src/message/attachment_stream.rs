@@ -13,6 +13,7 @@
 use std::collections::hash_map::RandomState;
 use std::hash::{BuildHasher, Hasher};
 use std::io::Read;
+use std::path::Path;
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
@@ -48,9 +49,7 @@ impl Attachments {
     /// be a readable file (checked now, so the error names it before anything is built).
     pub fn body(&mut self, source: &AttachmentSource) -> Result<Body, DraftError> {
         if let AttachmentSource::File(path) = source {
-            if path.is_dir() {
-                return Err(DraftError::AttachmentIsFolder { path: path.clone() });
-            }
+            check_file(path)?;
             std::fs::File::open(path).map_err(|source| DraftError::UnreadableAttachment {
                 path: path.clone(),
                 source,
@@ -95,6 +94,27 @@ impl Attachments {
         out.extend_from_slice(&message[copied..]);
         Ok(out)
     }
+}
+
+/// The size of the file at `path` if it can be attached: it must be a regular file (a
+/// symlink to one is followed), not a folder, nor a device, pipe or socket, which could
+/// be read for ever (`/dev/zero`) or never answer. Each error names the path.
+pub fn check_file(path: &Path) -> Result<u64, DraftError> {
+    let meta = std::fs::metadata(path).map_err(|source| DraftError::UnreadableAttachment {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    if meta.is_dir() {
+        return Err(DraftError::AttachmentIsFolder {
+            path: path.to_path_buf(),
+        });
+    }
+    if !meta.is_file() {
+        return Err(DraftError::AttachmentNotAFile {
+            path: path.to_path_buf(),
+        });
+    }
+    Ok(meta.len())
 }
 
 fn size_of(source: &AttachmentSource) -> usize {
@@ -242,5 +262,23 @@ mod tests {
             attachments.body(&AttachmentSource::File(dir.path().to_path_buf())),
             Err(DraftError::AttachmentIsFolder { .. })
         ));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_device_is_refused_by_name_before_it_is_read() {
+        let zero = std::path::PathBuf::from("/dev/zero");
+        let err = Attachments::new()
+            .body(&AttachmentSource::File(zero.clone()))
+            .unwrap_err();
+        assert!(
+            matches!(&err, DraftError::AttachmentNotAFile { path } if *path == zero),
+            "{err:?}"
+        );
+        assert_eq!(
+            err.to_string(),
+            "attachment /dev/zero is not a regular file (a device, pipe or socket): only files can be attached"
+        );
+        assert!(check_file(Path::new("/dev/null")).is_err());
     }
 }

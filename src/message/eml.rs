@@ -109,7 +109,17 @@ fn addresses(address: Option<&Address<'_>>) -> String {
         .iter()
         .filter_map(|a| {
             let email = a.address()?.parse().ok()?;
-            Some(Mailbox::new(a.name().map(str::to_string), email).to_string())
+            // A name with a control character (a CR in a comment: `A@A(a\r0`) made
+            // lettre's Display fail and `to_string` panic (found by
+            // tests/properties.rs): control characters are dropped from the name, and
+            // a mailbox that still cannot be written is left out, not a panic.
+            let name = a
+                .name()
+                .map(|n| n.chars().filter(|c| !c.is_control()).collect::<String>());
+            let mut text = String::new();
+            std::fmt::Write::write_fmt(&mut text, format_args!("{}", Mailbox::new(name, email)))
+                .ok()?;
+            Some(text)
         })
         .collect::<Vec<_>>()
         .join(", ")

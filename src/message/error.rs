@@ -47,7 +47,9 @@ pub enum DraftError {
     NoRecipients,
     #[error("the message has no sender: fill in From or give the profile an identity")]
     NoSender,
-    #[error("{field} contains a line break or NUL character, which would break the header")]
+    #[error(
+        "{field} contains a line break or another control character (NUL, ESC, …), which would break the header"
+    )]
     ControlCharacter { field: Field },
     #[error("attachment {path}: {source}")]
     UnreadableAttachment {
@@ -57,6 +59,11 @@ pub enum DraftError {
     },
     #[error("attachment {path} is a folder, not a file")]
     AttachmentIsFolder { path: PathBuf },
+    /// A device, pipe or socket: `/dev/zero` never ends, a pipe may never be written.
+    #[error(
+        "attachment {path} is not a regular file (a device, pipe or socket): only files can be attached"
+    )]
+    AttachmentNotAFile { path: PathBuf },
     #[error("attachment \"{file_name}\": \"{content_type}\" is not a valid content type")]
     InvalidContentType {
         file_name: String,

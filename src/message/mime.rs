@@ -29,11 +29,9 @@ use super::attachment_stream::Attachments;
 use super::draft::{Attachment, BodyFormat, Draft};
 use super::error::{DraftError, Field};
 use super::headers::{
-    DispositionNotificationTo, NamedContentType, ReturnReceiptTo, importance_headers,
+    DispositionNotificationTo, EncodedSubject, NamedContentType, ReturnReceiptTo,
+    importance_headers,
 };
-
-/// Line width of the plain-text alternative derived from HTML.
-const TEXT_WIDTH: usize = 78;
 
 /// A validated message, ready to transmit or write as `.eml`.
 #[derive(Debug, Clone)]
@@ -84,8 +82,12 @@ pub fn build(draft: &Draft, identity: &str) -> Result<BuiltMessage, DraftError> 
         .into_iter()
         .fold(Message::builder().keep_bcc(), MessageBuilder::bcc)
         .message_id(Some(message_id(&from)))
-        .from(from)
-        .subject(draft.subject.clone());
+        .from(from);
+    builder = if EncodedSubject::needed(&draft.subject) {
+        builder.header(EncodedSubject::new(&draft.subject))
+    } else {
+        builder.subject(draft.subject.clone())
+    };
     builder = to.into_iter().fold(builder, MessageBuilder::to);
     builder = cc.into_iter().fold(builder, MessageBuilder::cc);
     if let Some(reply_to) = parse_single(Field::ReplyTo, &draft.reply_to)? {
@@ -246,9 +248,10 @@ pub fn markdown_to_html(markdown: &str) -> String {
     out
 }
 
-/// The plain-text rendering of an HTML body; the HTML itself if it cannot be parsed.
+/// The plain-text rendering of an HTML body, bounded in depth and size (see
+/// [`super::html_text`]); the HTML itself if it cannot be parsed.
 pub fn html_to_text(html: &str) -> String {
-    html2text::from_read(html.as_bytes(), TEXT_WIDTH).unwrap_or_else(|_| html.to_string())
+    super::html_text::html_to_text(html)
 }
 
 fn file_part(attachment: &Attachment, files: &mut Attachments) -> Result<SinglePart, DraftError> {

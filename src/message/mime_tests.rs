@@ -208,7 +208,7 @@ fn a_subject_with_a_line_break_is_refused() {
     let err = build(&d, "me@example.org").unwrap_err();
     assert_eq!(
         err.to_string(),
-        "Subject contains a line break or NUL character, which would break the header"
+        "Subject contains a line break or another control character (NUL, ESC, …), which would break the header"
     );
 }
 

@@ -5,6 +5,7 @@
 //! - [`address`]: splitting a header field into RFC 5322 mailboxes, naming each bad one.
 //! - [`mime`]: validating a draft and building the `lettre::Message`.
 //! - [`date`]: the `Date` header, set again when a frozen message goes out.
+//! - [`html_text`]: the plain-text rendering of an HTML body, with depth and size caps.
 //! - [`logic_apps`]: the Azure Logic Apps SMTP connector's `Email` JSON as a draft.
 
 pub mod address;
@@ -14,10 +15,12 @@ mod draft;
 pub mod eml;
 mod error;
 mod headers;
+pub mod html_text;
 pub mod logic_apps;
 pub mod mailto;
 pub mod mime;
 
+pub use attachment_stream::check_file as check_attachment_file;
 pub use draft::{Attachment, AttachmentSource, BodyFormat, Draft, Importance};
 pub use error::{DraftError, Field};
 pub use mime::{BuiltMessage, build};

@@ -1,11 +1,13 @@
-//! An outbox entry's sidecar (`entry.json`): when, with which profile, where it stands.
+//! An outbox entry's sidecar (`entry.slots`): when, with which profile, where it stands.
 
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
 /// Where a message stands. `scheduled -> sending -> (sent: moved to sent/)`, or
 /// `-> failed`, or back to `scheduled` later after a temporary failure, or `uncertain`
-/// when it may have reached the server without Mailroom hearing so.
+/// when it may have reached the server without Mailroom hearing so, or `waiting` when its
+/// profile's OAuth2 sign-in must be redone: it spends no retries, never gives up, and is
+/// tried on every pass until the person has signed in again.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum State {
@@ -14,6 +16,9 @@ pub enum State {
     Failed,
     /// "May have been sent": the person chooses to send again or dismiss.
     Uncertain,
+    /// Waiting for the person to sign in again to its profile (OAuth2).
+    #[serde(rename = "waiting-for-sign-in")]
+    WaitingForSignIn,
 }
 
 impl State {
@@ -23,6 +28,7 @@ impl State {
             State::Sending => "sending",
             State::Failed => "failed",
             State::Uncertain => "uncertain",
+            State::WaitingForSignIn => "waiting for sign-in",
         }
     }
 }

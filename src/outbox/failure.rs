@@ -23,6 +23,9 @@ pub enum FailureKind {
     /// The whole message went and the server never answered: `uncertain`, never resent
     /// without the person saying so.
     MayHaveBeenDelivered,
+    /// The profile's OAuth2 sign-in must be redone: the entry waits for the person,
+    /// spending no retry.
+    NeedsSignIn,
 }
 
 impl Failure {
@@ -42,6 +45,12 @@ impl Failure {
 
     /// A failure to open the connection (log in included): nothing was sent.
     pub fn of(error: &Error) -> Self {
+        if error.class() == crate::error::Class::SignIn {
+            return Self {
+                message: display_chain(error),
+                kind: FailureKind::NeedsSignIn,
+            };
+        }
         Self::classified(error, false, error.is_transient())
     }
 

@@ -287,7 +287,12 @@ impl Outbox {
         let (_lock, entry) = self.claim_for(
             id,
             "cancelled",
-            &[State::Scheduled, State::Failed, State::Uncertain],
+            &[
+                State::Scheduled,
+                State::Failed,
+                State::Uncertain,
+                State::WaitingForSignIn,
+            ],
         )?;
         let draft_id = drafts_id_of(&self.folder(id))?;
         drafts.adopt(&draft_id, &self.folder(id).join("draft"))?;
@@ -309,7 +314,12 @@ impl Outbox {
         let (_lock, mut entry) = self.claim_for(
             id,
             "rescheduled",
-            &[State::Scheduled, State::Failed, State::Uncertain],
+            &[
+                State::Scheduled,
+                State::Failed,
+                State::Uncertain,
+                State::WaitingForSignIn,
+            ],
         )?;
         entry.state = State::Scheduled;
         entry.send_at = send_at;

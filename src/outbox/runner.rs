@@ -36,12 +36,13 @@ pub trait Connector {
     fn open(&self, profile: &Profile) -> Result<Box<dyn Transport>, Error>;
 }
 
-/// The real network (or folder) behind each profile.
-pub struct RealConnector;
+/// The real network (or folder) behind each profile, for the home in `.0` (where an
+/// OAuth2 refresh takes its lock).
+pub struct RealConnector(pub crate::paths::Dirs);
 
 impl Connector for RealConnector {
     fn open(&self, profile: &Profile) -> Result<Box<dyn Transport>, Error> {
-        crate::transport::login::open(profile, None)
+        crate::transport::login::open(&self.0, profile, None)
     }
 }
 
@@ -52,6 +53,8 @@ pub struct RunReport {
     pub retrying: Vec<(String, Timestamp)>,
     pub failed: Vec<String>,
     pub uncertain: Vec<String>,
+    /// Entries waiting for their profile's OAuth2 sign-in to be redone.
+    pub waiting: Vec<String>,
     /// What went wrong with single entries, the rest of the pass going on: damaged
     /// entries moved aside, an accepted one that could not be finished (tried again on
     /// the next pass).
@@ -89,6 +92,7 @@ enum Settled {
     Retry(Timestamp),
     Failed,
     Uncertain,
+    WaitingForSignIn,
 }
 
 /// A profile's connection for one pass ([`Runner::open`]).
@@ -132,6 +136,10 @@ impl Runner<'_> {
                     }
                 }
                 State::Scheduled if entry.send_at <= now => {
+                    due.entry(entry.profile.clone()).or_default().push(entry)
+                }
+                // Tried each pass: without a sign-in it fails at once, before the network.
+                State::WaitingForSignIn => {
                     due.entry(entry.profile.clone()).or_default().push(entry)
                 }
                 _ => {}
@@ -246,7 +254,8 @@ impl Runner<'_> {
             let Ok(mut entry) = self.outbox.load(&candidate.id) else {
                 continue;
             };
-            if entry.state != State::Scheduled || entry.send_at > self.clock.now() {
+            let waiting = entry.state == State::WaitingForSignIn;
+            if !waiting && (entry.state != State::Scheduled || entry.send_at > self.clock.now()) {
                 continue;
             }
             let result = self.attempt(&mut entry, &mut connection, &mut last_recorded)?;
@@ -275,6 +284,7 @@ impl Runner<'_> {
                         Settled::Retry(at) => report.retrying.push((entry.id, at)),
                         Settled::Failed => report.failed.push(entry.id),
                         Settled::Uncertain => report.uncertain.push(entry.id),
+                        Settled::WaitingForSignIn => report.waiting.push(entry.id),
                     }
                 }
             }
@@ -392,6 +402,12 @@ impl Runner<'_> {
         let age = now.duration_since(entry.first_send_at);
         let give_up = SignedDuration::try_from(self.give_up_after).unwrap_or(SignedDuration::MAX);
         let settled = match failure.kind {
+            // No retry spent, no giving up: it waits for the person to sign in again.
+            FailureKind::NeedsSignIn => {
+                entry.state = State::WaitingForSignIn;
+                entry.attempts = entry.attempts.saturating_sub(1);
+                Settled::WaitingForSignIn
+            }
             FailureKind::MayHaveBeenDelivered => {
                 entry.state = State::Uncertain;
                 Settled::Uncertain

@@ -29,6 +29,8 @@ struct Script {
     results: RefCell<Vec<Result<Accepted, SendError>>>,
     opened: RefCell<usize>,
     sent_bytes: RefCell<Vec<Vec<u8>>>,
+    /// Opening fails as a revoked OAuth2 sign-in does.
+    sign_in_needed: RefCell<bool>,
 }
 
 struct ScriptedTransport<'a>(&'a Script);
@@ -54,7 +56,14 @@ impl Transport for ScriptedTransport<'_> {
 struct ScriptConnector(&'static Script);
 
 impl Connector for ScriptConnector {
-    fn open(&self, _profile: &Profile) -> Result<Box<dyn Transport>, Error> {
+    fn open(&self, profile: &Profile) -> Result<Box<dyn Transport>, Error> {
+        if *self.0.sign_in_needed.borrow() {
+            return Err(crate::oauth::OAuthError::NeedsSignIn {
+                profile: profile.id.clone(),
+                why: Some("revoked".into()),
+            }
+            .into());
+        }
         *self.0.opened.borrow_mut() += 1;
         Ok(Box::new(ScriptedTransport(self.0)))
     }
@@ -141,6 +150,48 @@ fn due_messages_share_one_connection_go_to_sent_and_leave_the_outbox() {
         "but kept in sent/"
     );
     assert_eq!(f.outbox.list(&f.drafts).unwrap().entries, vec![later]);
+}
+
+#[test]
+fn messages_of_a_profile_whose_sign_in_was_revoked_wait_without_spending_retries_then_go_once() {
+    let f = Fixture::new();
+    let clock = TestClock(Mutex::new(now()));
+    let entries: Vec<_> = ["a", "b", "c"]
+        .iter()
+        .map(|n| f.schedule(&format!("{n}@example.org"), "work", now()))
+        .collect();
+    let script = leak(Script::default());
+    *script.sign_in_needed.borrow_mut() = true;
+
+    let report = run(&f, script, &clock);
+    assert_eq!(report.waiting.len(), 3, "{report:?}");
+    assert!(report.failed.is_empty() && report.retrying.is_empty());
+    for entry in &entries {
+        let after = f.outbox.load(&entry.id).unwrap();
+        assert_eq!((after.state, after.attempts), (State::WaitingForSignIn, 0));
+        assert!(
+            after
+                .last_error
+                .unwrap()
+                .message
+                .contains("work needs you to sign in again")
+        );
+    }
+
+    clock.advance(SignedDuration::from_hours(49));
+    let report = run(&f, script, &clock);
+    assert_eq!(
+        (report.waiting.len(), report.failed.len()),
+        (3, 0),
+        "past give_up_after they still wait"
+    );
+
+    *script.sign_in_needed.borrow_mut() = false;
+    let report = run(&f, script, &clock);
+    assert_eq!(report.sent.len(), 3, "signed in again: all go out");
+    assert_eq!(script.sent_bytes.borrow().len(), 3, "once each");
+    assert!(f.outbox.list(&f.drafts).unwrap().entries.is_empty());
+    assert!(run(&f, script, &clock).sent.is_empty(), "and never again");
 }
 
 #[test]

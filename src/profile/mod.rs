@@ -55,6 +55,10 @@ pub struct SmtpServer {
     /// servers; the chain is then not checked, the fingerprint is.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pin_sha256: Option<String>,
+    /// With `auth = "oauth2"`: whom to sign in with ([`crate::oauth`]); the tokens live
+    /// in the keyring.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub oauth2: Option<Box<OAuth2>>,
     #[serde(default = "default_timeout")]
     pub timeout_secs: u64,
 }
@@ -75,6 +79,7 @@ impl SmtpServer {
             password_command: None,
             ca_file: None,
             pin_sha256: None,
+            oauth2: None,
             timeout_secs: default_timeout(),
         }
     }
@@ -120,6 +125,26 @@ impl Security {
 pub enum Auth {
     None,
     Password,
+    /// Signed in through the browser; XOAUTH2 or OAUTHBEARER with an access token.
+    #[serde(rename = "oauth2")]
+    OAuth2,
+}
+
+/// Whom a profile signs in with: a provider Mailroom knows (`microsoft`, `google`:
+/// `assets/oauth2-providers.toml`) or any OpenID Connect `issuer` (its endpoints found
+/// by discovery). Nothing secret is here: tokens live in the keyring.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OAuth2 {
+    /// `microsoft`, `google`, or `oidc` (with `issuer`).
+    pub provider: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub issuer: Option<String>,
+    /// This installation's client id; default: the one built in for the provider.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<String>,
+    /// Scopes asked for instead of the provider's.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub scopes: Vec<String>,
 }
 
 impl std::str::FromStr for Security {
@@ -142,7 +167,8 @@ impl std::str::FromStr for Auth {
         match text.to_ascii_lowercase().as_str() {
             "none" => Ok(Self::None),
             "password" => Ok(Self::Password),
-            _ => Err(format!("\"{text}\" is not one of none, password")),
+            "oauth2" => Ok(Self::OAuth2),
+            _ => Err(format!("\"{text}\" is not one of none, password, oauth2")),
         }
     }
 }
@@ -164,6 +190,8 @@ impl Profile {
                 let auth = match (s.auth, &s.username) {
                     (Auth::Password, Some(user)) => format!(", as {user}"),
                     (Auth::Password, None) => ", with password".to_string(),
+                    (Auth::OAuth2, Some(user)) => format!(", as {user}, OAuth2 sign-in"),
+                    (Auth::OAuth2, None) => ", OAuth2 sign-in".to_string(),
                     (Auth::None, _) => String::new(),
                 };
                 format!("smtp {} ({}{auth})", s.address(), s.security.describe())

@@ -6,8 +6,6 @@ use crate::error::Error;
 use crate::profile::secret::{self, Password, SecretError};
 use crate::profile::{Profile, Profiles, Server};
 use crate::transport::Transport;
-use crate::transport::login::Login;
-use crate::transport::smtp::SmtpSession;
 
 /// What a connection test found: the CLI's `profile test` and the window's Test
 /// connection print the same words.
@@ -87,8 +85,7 @@ impl Mailroom {
                 size_limit: None,
             });
         };
-        let login = Login::of(&profile.id, server, typed)?;
-        let mut smtp = SmtpSession::open(server, login.as_ref())?;
+        let mut smtp = crate::transport::login::session_for(&self.dirs, profile, server, typed)?;
         let greeting = smtp.greeting().clone();
         smtp.close();
         Ok(ConnectionTest {
@@ -96,7 +93,7 @@ impl Mailroom {
             folder: false,
             encrypted: greeting.encrypted,
             capabilities: greeting.capabilities,
-            login: login.map(|l| l.user).zip(greeting.login_reply),
+            login: server.username.clone().zip(greeting.login_reply),
             size_limit: greeting.size_limit.map(|s| s as u64),
         })
     }
@@ -144,6 +141,13 @@ impl Mailroom {
         if let Some(old) = renamed_from.filter(|_| has_password && not_stored.is_none()) {
             let _ = secret::delete(old);
         }
+        // An OAuth2 sign-in moves with a rename, the same way.
+        if let Some(old) = renamed_from
+            && let Ok(Some(tokens)) = crate::oauth::tokens::load(old)
+            && crate::oauth::tokens::save(&id, &tokens).is_ok()
+        {
+            let _ = crate::oauth::tokens::forget(old);
+        }
         Ok(SavedProfile {
             profiles,
             became_default,
@@ -151,12 +155,13 @@ impl Mailroom {
         })
     }
 
-    /// Removes profile `id` and its stored password.
+    /// Removes profile `id`, its stored password and its OAuth2 sign-in.
     pub fn remove_profile(&self, id: &str) -> Result<Profiles, Error> {
         let mut profiles = self.profiles()?;
         profiles.remove(id)?;
         profiles.save(&self.dirs.profiles_file())?;
         let _ = secret::delete(id);
+        let _ = crate::oauth::tokens::forget(id);
         Ok(profiles)
     }
 }

@@ -102,7 +102,7 @@ impl Mailroom {
         // The copy for `sent/` is written while the message uploads.
         let (accepted, staged) = std::thread::scope(|scope| {
             let staging = scope.spawn(|| self.sent.stage(message.record(), now));
-            let accepted = send_over_own_connection(&profile, &message);
+            let accepted = send_over_own_connection(&self.dirs, &profile, &message);
             let staged = staging.join().unwrap_or(Err(StoreError::Internal(
                 "the thread writing the sent copy panicked",
             )));
@@ -254,7 +254,7 @@ impl Mailroom {
                     &profiles,
                     settings.give_up_after(),
                     self.clock.as_ref(),
-                    &crate::outbox::runner::RealConnector,
+                    &crate::outbox::runner::RealConnector(self.dirs.clone()),
                 )
                 .run_due()?)
         });
@@ -297,10 +297,11 @@ impl Mailroom {
 
 /// Sends one built message through the profile, over a connection of its own.
 fn send_over_own_connection(
+    dirs: &Dirs,
     profile: &Profile,
     message: &BuiltMessage,
 ) -> Result<crate::transport::Accepted, Error> {
-    let mut transport = crate::transport::login::open(profile, None)?;
+    let mut transport = crate::transport::login::open(dirs, profile, None)?;
     let result = transport.send(message.envelope(), &message.transmitted());
     transport.close();
     Ok(result?)

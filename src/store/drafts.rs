@@ -439,6 +439,10 @@ fn keep_copies(files: &Path, mut draft: Draft) -> Result<Draft, StoreError> {
         let bytes = match &attachment.source {
             AttachmentSource::Bytes(bytes) => bytes.clone(),
             AttachmentSource::File(path) => {
+                crate::message::check_attachment_file(path).map_err(|e| StoreError::Read {
+                    path: path.clone(),
+                    source: std::io::Error::new(std::io::ErrorKind::InvalidInput, e.to_string()),
+                })?;
                 std::fs::read(path).map_err(|source| StoreError::Read {
                     path: path.clone(),
                     source,

@@ -189,3 +189,18 @@ fn a_first_save_whose_files_are_gone_leaves_no_half_made_draft() {
     assert!(listing.drafts.is_empty());
     assert!(listing.quarantined.is_empty(), "{:?}", listing.quarantined);
 }
+
+#[cfg(unix)]
+#[test]
+fn a_device_is_not_copied_into_a_draft() {
+    // The window saves what it was given to attach: /dev/zero used to be read for ever.
+    let home = tempfile::tempdir().unwrap();
+    let store = DraftStore::new(home.path());
+    let mut d = draft("with a device");
+    d.attachments.push(Attachment::from_path("/dev/zero"));
+    let err = store.create(None, d, now()).unwrap_err().to_string();
+    assert!(
+        err.contains("/dev/zero") && err.contains("not a regular file"),
+        "{err}"
+    );
+}

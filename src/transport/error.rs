@@ -97,6 +97,9 @@ pub enum SendError {
         reason: String,
         reply: Option<Reply>,
     },
+    /// The server turned the OAuth2 access token down.
+    #[error(transparent)]
+    TokenRefused(Box<TokenRefusal>),
     #[error(
         "the message is {size} bytes but {server} accepts at most {limit} bytes (its SIZE limit)"
     )]
@@ -128,7 +131,12 @@ pub enum SendError {
 
 /// What to do about a TLS failure whose cause has a known fix.
 fn tls_hint(detail: &str) -> &'static str {
-    if detail.contains("InvalidContentType") || detail.contains("corrupt message") {
+    if detail.contains("STARTTLS injection") {
+        // Bytes after the plain-text 220 to STARTTLS: someone on the path, or a broken
+        // server, speaking before encryption. Nothing was sent: no login, no message.
+        "; nothing was sent. Something between this computer and the server may be tampering \
+         with the connection: try another network, or implicit TLS (--security tls, usually port 465)"
+    } else if detail.contains("InvalidContentType") || detail.contains("corrupt message") {
         // Implicit TLS spoken to a port that greets in plain text first.
         "; this port seems to speak STARTTLS: use --security starttls (usually port 587), \
          or --security tls with port 465"
@@ -138,6 +146,17 @@ fn tls_hint(detail: &str) -> &'static str {
 }
 
 /// A 535 is a wrong user name or password: say where the password is changed.
+/// An OAuth2 access token the server turned down (`status` from its error challenge).
+#[derive(Debug, thiserror::Error)]
+#[error("{server} refused the sign-in token for {user}{}: {reason}", .status.as_deref().map(|s| format!(" ({s})")).unwrap_or_default())]
+pub struct TokenRefusal {
+    pub server: String,
+    pub user: String,
+    pub status: Option<String>,
+    pub reason: String,
+    pub reply: Option<Reply>,
+}
+
 fn login_hint(reply: Option<&Reply>) -> &'static str {
     match reply {
         Some(r) if r.code == 535 => {
@@ -161,6 +180,9 @@ impl SendError {
         match self {
             SendError::Connect { .. } | SendError::Network { .. } => true,
             SendError::Login { reply, .. } => reply.as_ref().is_some_and(Reply::is_transient),
+            SendError::TokenRefused(refusal) => {
+                refusal.reply.as_ref().is_some_and(Reply::is_transient)
+            }
             SendError::Refused { reply, .. } => reply.is_transient(),
             SendError::RecipientsRefused { rejected, .. } => {
                 rejected.iter().all(|(_, reply)| reply.is_transient())
@@ -219,6 +241,24 @@ mod tests {
         };
         assert!(rcpts(&[450, 451]).is_transient());
         assert!(!rcpts(&[450, 550]).is_transient());
+    }
+
+    #[test]
+    fn a_starttls_injection_is_a_permanent_tls_failure_that_names_the_server() {
+        let injected = SendError::Tls {
+            server: "mail.example.org:587".into(),
+            detail: "the server sent data after its STARTTLS reply, before TLS: refusing the \
+                     connection (possible STARTTLS injection)"
+                .into(),
+        };
+        assert!(!injected.is_transient());
+        assert!(!injected.may_have_been_accepted());
+        let text = injected.to_string();
+        assert!(
+            text.starts_with("TLS with mail.example.org:587 failed: the server sent data")
+                && text.contains("nothing was sent"),
+            "{text}"
+        );
     }
 
     #[test]

@@ -11,12 +11,15 @@ pub mod folder;
 pub mod login;
 pub mod smtp;
 mod smtp_reply;
+mod smtp_sasl;
 mod smtp_tls;
 mod upload;
 
 use lettre::address::Envelope;
 
+pub use credentials::LoginKind;
 pub use error::{Reply, SendError, Stage};
+pub use smtp_tls::probe;
 
 /// The server took responsibility for the message.
 #[derive(Debug, Clone, PartialEq, Eq)]

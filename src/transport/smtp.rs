@@ -23,8 +23,10 @@ use lettre::transport::smtp::client::SmtpConnection;
 use lettre::transport::smtp::commands::{Ehlo, Mail, Rcpt, Rset};
 use lettre::transport::smtp::extension::{ClientId, Extension, MailBodyParameter, MailParameter};
 
-use super::credentials::Login;
+use super::credentials::{Login, LoginKind};
+use super::error::TokenRefusal;
 use super::smtp_reply::{reply_of, response_text, step_error};
+use super::smtp_sasl;
 use super::smtp_tls::{
     check_pin, is_untrusted_certificate, probe_fingerprint, secured, tls_parameters,
 };
@@ -91,8 +93,12 @@ impl SmtpSession {
             conn,
             server,
         };
-        if let Some(login) = login {
-            session.login(&login.user, &login.password)?;
+        match login {
+            Some(login) if login.kind == LoginKind::Bearer => {
+                session.bearer_login(&login.user, &login.password, profile)?
+            }
+            Some(login) => session.login(&login.user, &login.password)?,
+            None => {}
         }
         Ok(session)
     }
@@ -136,6 +142,51 @@ impl SmtpSession {
                 self.greeting.login_reply = Some(response_text(&response));
                 Ok(())
             }
+            Err(e) => match reply_of(&e) {
+                Some(reply) => Err(refused(reply.to_string(), Some(reply))),
+                None => Err(step_error(&self.server, Stage::Login, e)),
+            },
+        }
+    }
+
+    /// AUTH with an OAuth2 access token ([`super::smtp_sasl`]).
+    fn bearer_login(
+        &mut self,
+        user: &str,
+        token: &Password,
+        profile: &SmtpServer,
+    ) -> Result<(), SendError> {
+        let Some(mechanism) = smtp_sasl::mechanism(&self.greeting.capabilities) else {
+            return Err(SendError::Login {
+                server: self.server.clone(),
+                user: user.to_string(),
+                reason: "it offers neither OAUTHBEARER nor XOAUTH2 sign-in".into(),
+                reply: None,
+            });
+        };
+        let (answer, status) = smtp_sasl::authenticate(
+            &mut self.conn,
+            mechanism,
+            user,
+            token.expose(),
+            &profile.host,
+            profile.port,
+        );
+        let refused = |reason: String, reply: Option<Reply>| {
+            SendError::TokenRefused(Box::new(TokenRefusal {
+                server: self.server.clone(),
+                user: user.to_string(),
+                status: status.clone(),
+                reason,
+                reply,
+            }))
+        };
+        match answer {
+            Ok(response) if response.has_code(235) => {
+                self.greeting.login_reply = Some(response_text(&response));
+                Ok(())
+            }
+            Ok(response) => Err(refused(response_text(&response), None)),
             Err(e) => match reply_of(&e) {
                 Some(reply) => Err(refused(reply.to_string(), Some(reply))),
                 None => Err(step_error(&self.server, Stage::Login, e)),

@@ -77,6 +77,12 @@ pub(super) fn connect_error(server: &str, e: LettreError) -> SendError {
 
 pub(super) fn step_error(server: &str, stage: Stage, e: LettreError) -> SendError {
     let server = server.to_string();
+    if stage == Stage::Tls && e.is_client() {
+        // lettre refused to go on (e.g. data before TLS, a STARTTLS injection): its
+        // reason, without the "internal client error" that would blame Mailroom.
+        let detail = std::error::Error::source(&e).map_or_else(|| error_chain(&e), error_chain);
+        return SendError::Tls { server, detail };
+    }
     if stage == Stage::Tls || is_tls_failure(&e) {
         return SendError::Tls {
             server,

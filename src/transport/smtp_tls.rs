@@ -46,6 +46,38 @@ pub(super) fn secured(
     Ok(conn)
 }
 
+/// Whether a server at `address` speaks SMTP under `host`'s name: connects, completes
+/// TLS (implicit, or STARTTLS) with a certificate valid for `host` under the system's
+/// roots, has its EHLO answered, and says QUIT. Account detection's guess step.
+pub fn probe(
+    host: &str,
+    address: std::net::SocketAddr,
+    security: Security,
+    timeout: Duration,
+) -> Result<(), SendError> {
+    let server = format!("{host}:{}", address.port());
+    let hello = ClientId::Ipv4(std::net::Ipv4Addr::LOCALHOST);
+    let tls = TlsParameters::builder(host.to_string())
+        .build_rustls()
+        .map_err(|e| SendError::Tls {
+            server: server.clone(),
+            detail: error_chain(&e),
+        })?;
+    let wrapper = (security == Security::Tls).then_some(&tls);
+    let mut conn = SmtpConnection::connect(address, Some(timeout), &hello, wrapper, None)
+        .map_err(|e| connect_error(&server, e))?;
+    if security == Security::Starttls {
+        if !conn.can_starttls() {
+            conn.abort();
+            return Err(SendError::NoStartTls { server });
+        }
+        conn.starttls(&tls, &hello)
+            .map_err(|e| step_error(&server, Stage::Tls, e))?;
+    }
+    let _ = conn.quit();
+    Ok(())
+}
+
 /// Whether rustls refused the certificate's chain (as opposed to the handshake itself).
 pub(super) fn is_untrusted_certificate(detail: &str) -> bool {
     [

@@ -1,13 +1,13 @@
-//! The compose view: From, To, Cc, Bcc, Subject, the body (plain, or formatted with a
-//! toolbar and a preview), attachments, importance, and Send / Send later / Save /
-//! Discard. Autosaves two seconds after each change; bad addresses are marked in their
-//! field with the reason.
+//! The compose view: the headers ([`super::compose_headers`]: From, To, Cc, Bcc,
+//! Subject), the body ([`super::compose_body`]: plain, or formatted with a toolbar and a
+//! preview), attachments ([`super::compose_attachments`]), importance, and Send / Send
+//! later / Save / Discard. Each part is a widget with its own state that reports a
+//! change; this view autosaves two seconds after each one.
 //!
 //! Formatted mode is written as CommonMark (sent as HTML, the Markdown itself as the
 //! plain alternative); a body that arrives as raw HTML is edited as HTML source with a
 //! text preview.
 
-use std::collections::HashMap;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
@@ -15,10 +15,10 @@ use eframe::egui::{self, Key, KeyboardShortcut, Modifiers, RichText, Ui};
 
 use super::compose_attachments::{AttachmentsState, attachments_ui, dropped_files};
 use super::compose_body::{BodyState, body_ui, insert_into_body, toolbar};
+use super::compose_headers::{HeadersState, headers_ui};
 use super::send_later::SendLater;
-use super::widgets::{field_error, labelled_field, local_time};
-use crate::message::address::invalid_addresses;
-use crate::message::{BodyFormat, Draft, Field, Importance};
+use super::widgets::{field_error, local_time};
+use crate::message::{BodyFormat, Draft, Importance};
 use crate::profile::Profiles;
 use crate::store::drafts::DraftRecord;
 use crate::store::ids;
@@ -35,9 +35,9 @@ pub struct ComposeState {
     pub draft_id: String,
     pub profile: Option<String>,
     pub draft: Draft,
-    pub show_cc_bcc: bool,
-    /// Each address field's problems, recomputed when the field changes.
-    pub address_errors: HashMap<&'static str, Vec<String>>,
+    /// The headers widget's own state: Cc/Bcc shown, address problems
+    /// ([`super::compose_headers`]).
+    headers: HeadersState,
     changed_at: Option<Instant>,
     pub saved_at: Option<String>,
     pub save_pending: bool,
@@ -60,12 +60,11 @@ impl Default for ComposeState {
 
 impl ComposeState {
     pub fn new(draft: Draft, profile: Option<String>) -> Self {
-        let mut state = Self {
+        Self {
             draft_id: ids::new_id(crate::clock::now()),
             profile,
-            show_cc_bcc: !draft.cc.is_empty() || !draft.bcc.is_empty(),
+            headers: HeadersState::for_draft(&draft),
             draft,
-            address_errors: HashMap::new(),
             changed_at: None,
             saved_at: None,
             save_pending: false,
@@ -74,9 +73,7 @@ impl ComposeState {
             scheduled_for: None,
             problem: None,
             body: BodyState::default(),
-        };
-        state.check_all_addresses();
-        state
+        }
     }
 
     /// Reopens a stored draft.
@@ -125,30 +122,8 @@ impl ComposeState {
         self.changed_at.is_some()
     }
 
-    fn check_all_addresses(&mut self) {
-        for field in ADDRESS_FIELDS {
-            self.check_addresses(field.0);
-        }
-    }
-
-    fn check_addresses(&mut self, name: &'static str) {
-        let Some((_, field)) = ADDRESS_FIELDS.iter().find(|(n, _)| *n == name) else {
-            return;
-        };
-        let text = match field {
-            Field::To => &self.draft.to,
-            Field::Cc => &self.draft.cc,
-            _ => &self.draft.bcc,
-        };
-        let problems = invalid_addresses(*field, text)
-            .iter()
-            .map(ToString::to_string)
-            .collect();
-        self.address_errors.insert(name, problems);
-    }
-
     pub fn has_address_errors(&self) -> bool {
-        self.address_errors.values().any(|p| !p.is_empty())
+        self.headers.has_address_errors()
     }
 
     /// Adds files the worker has checked; a bad one is reported, the rest attached.
@@ -162,14 +137,13 @@ impl ComposeState {
     }
 }
 
-const ADDRESS_FIELDS: [(&str, Field); 3] =
-    [("To", Field::To), ("Cc", Field::Cc), ("Bcc", Field::Bcc)];
-
 /// What the compose view asks the app to do.
 #[derive(Debug)]
 pub enum ComposeAction {
     Command(Box<Command>),
     Discard,
+    /// Open Add account (the first-run prompt next to From).
+    AddAccount,
 }
 
 /// The compose view. `size_limit` is the profile server's SIZE, when known.
@@ -187,27 +161,19 @@ pub fn compose_ui(
         ))));
     }
 
-    egui::Grid::new("compose-headers")
-        .num_columns(2)
-        .spacing([8.0, 6.0])
-        .min_col_width(64.0)
-        .show(ui, |ui| {
-            from_row(ui, state, profiles);
-            ui.end_row();
-            for (name, field) in ADDRESS_FIELDS {
-                if field != Field::To && !state.show_cc_bcc {
-                    continue;
-                }
-                address_row(ui, state, name);
-                ui.end_row();
-            }
-            let subject =
-                labelled_field(ui, "Subject", &mut state.draft.subject, "What is it about?");
-            if subject.changed() {
-                state.mark_changed();
-            }
-            ui.end_row();
-        });
+    let headers = headers_ui(
+        ui,
+        &mut state.draft,
+        &mut state.profile,
+        &mut state.headers,
+        profiles,
+    );
+    if headers.response.changed() {
+        state.mark_changed();
+    }
+    if headers.add_account {
+        actions.push(ComposeAction::AddAccount);
+    }
 
     ui.horizontal_wrapped(|ui| {
         let mut formatted = state.draft.body_format.is_html();
@@ -270,75 +236,6 @@ pub fn compose_ui(
         actions.push(ComposeAction::Command(Box::new(command)));
     }
     actions
-}
-
-fn from_row(ui: &mut Ui, state: &mut ComposeState, profiles: Option<&Profiles>) {
-    let label = ui.label("From");
-    let Some(profiles) = profiles else {
-        ui.spinner();
-        return;
-    };
-    let current = profiles.resolve(state.profile.as_deref()).ok();
-    let shown = current.map_or("(no profile)".to_string(), |p| {
-        format!("{} — {}", p.from, p.id)
-    });
-    // Wrapped, so a narrow window keeps "Cc/Bcc" on screen.
-    ui.horizontal_wrapped(|ui| {
-        egui::ComboBox::from_id_salt("from-profile")
-            .selected_text(shown)
-            .width(ui.available_width().clamp(120.0, 360.0))
-            .show_ui(ui, |ui| {
-                for p in &profiles.list {
-                    let selected = current.is_some_and(|c| c.id == p.id);
-                    if ui
-                        .selectable_label(selected, format!("{} — {}", p.from, p.id))
-                        .clicked()
-                    {
-                        state.profile = Some(p.id.clone());
-                        state.mark_changed();
-                    }
-                }
-            })
-            .response
-            .labelled_by(label.id);
-        if current.is_some_and(|p| matches!(p.server, crate::profile::Server::Folder { .. })) {
-            ui.label(RichText::new("delivers nowhere: writes .eml files").weak());
-        }
-        let toggle = if state.show_cc_bcc {
-            "Hide Cc/Bcc"
-        } else {
-            "Cc/Bcc"
-        };
-        if ui.button(toggle).clicked() {
-            state.show_cc_bcc = !state.show_cc_bcc;
-        }
-    });
-}
-
-fn address_row(ui: &mut Ui, state: &mut ComposeState, name: &'static str) {
-    let hint = "Name <address@example.org>, …";
-    let label = ui.label(name);
-    ui.vertical(|ui| {
-        let text = match name {
-            "To" => &mut state.draft.to,
-            "Cc" => &mut state.draft.cc,
-            _ => &mut state.draft.bcc,
-        };
-        let response = ui
-            .add(
-                egui::TextEdit::singleline(text)
-                    .hint_text(hint)
-                    .desired_width(f32::INFINITY),
-            )
-            .labelled_by(label.id);
-        if response.changed() {
-            state.mark_changed();
-            state.check_addresses(name);
-        }
-        for problem in state.address_errors.get(name).into_iter().flatten() {
-            field_error(ui, problem);
-        }
-    });
 }
 
 fn importance_ui(ui: &mut Ui, state: &mut ComposeState) {

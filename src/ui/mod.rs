@@ -7,17 +7,21 @@
 //! eframe's storage (`data/window.ron`); messages live only in the stores. A window
 //! opened for a message (`compose mailto:…`, `compose --draft`) opens on Compose.
 
+mod account_setup;
 pub mod app;
 mod body_editor;
 pub mod compose;
 mod compose_attachments;
 mod compose_body;
+mod compose_headers;
 pub mod drafts;
 mod formatting;
 pub mod outbox;
 mod preview;
+mod profile_form;
 pub mod profiles;
 mod send_later;
+mod sign_in;
 mod toast;
 mod widgets;
 
@@ -41,11 +45,17 @@ pub enum Start {
 
 /// Opens the window and runs until it is closed.
 pub fn run(dirs: Dirs, start: Start) -> Result<(), String> {
+    trace_startup("ui::run");
     let options = native_options(&dirs);
     eframe::run_native(
         "Mailroom",
         options,
-        Box::new(move |cc| Ok(Box::new(MailroomApp::new(cc, dirs, start)))),
+        Box::new(move |cc| {
+            trace_startup("app creation");
+            let app = MailroomApp::new(cc, dirs, start);
+            trace_startup("app created");
+            Ok(Box::new(app))
+        }),
     )
     .map_err(|e| e.to_string())
 }
@@ -61,7 +71,29 @@ pub fn native_options(dirs: &Dirs) -> eframe::NativeOptions {
             .with_inner_size([960.0, 700.0])
             .with_min_inner_size([560.0, 420.0])
             .with_icon(icon()),
+        // Installed after the first frame instead ([`system_fonts_after_first_frame`]).
+        system_font_fallback: false,
         ..Default::default()
+    }
+}
+
+/// Installs the system-font fallback (fonts for what egui's own lack: العربية, 東京, …)
+/// at the start of the second frame, so that finding them never delays the first.
+/// eframe would start enumerating the system fonts before the first frame, on a thread
+/// of its own that takes one of this machine's two cores from the first frame's
+/// drawing (measured with P1's second row, `benches/run.sh`). Until then such a
+/// character is a box; egui lays the text out again once the provider is in.
+pub fn system_fonts_after_first_frame(ctx: &eframe::egui::Context) {
+    if ctx.cumulative_frame_nr() == 0 {
+        ctx.request_repaint(); // so that there is a second frame
+        return;
+    }
+    let installed = eframe::egui::Id::unique("mailroom-system-fonts");
+    // Once per context (a frame may run more than one pass).
+    if !ctx.data_mut(|d| std::mem::replace(d.get_temp_mut_or_default::<bool>(installed), true)) {
+        ctx.add_font_provider(std::sync::Arc::new(
+            egui_system_font_provider::SystemFontProvider::new(),
+        ));
     }
 }
 
@@ -91,6 +123,21 @@ fn icon() -> eframe::egui::IconData {
     }
 }
 
+/// With `MAILROOM_TRACE_STARTUP` set, prints to stderr when `what` happened, in ms
+/// since the first call (start-up measurements for P1).
+pub fn trace_startup(what: &str) {
+    static START: std::sync::OnceLock<Option<std::time::Instant>> = std::sync::OnceLock::new();
+    let start = START.get_or_init(|| {
+        std::env::var_os("MAILROOM_TRACE_STARTUP").map(|_| std::time::Instant::now())
+    });
+    if let Some(start) = start {
+        eprintln!(
+            "startup {:7.1} ms {what}",
+            start.elapsed().as_secs_f64() * 1000.0
+        );
+    }
+}
+
 /// For the start-up benchmark (P1 in `benches/run.sh`): with
 /// `MAILROOM_EXIT_AFTER_FIRST_FRAME` set, the process ends as soon as its first frame has
 /// been painted (at the start of the second), so the time from launch to exit is the time
@@ -104,4 +151,34 @@ pub fn exit_after_first_frame_if_asked(ui: &eframe::egui::Ui) {
         std::process::exit(0);
     }
     ui.ctx().request_repaint();
+}
+
+#[cfg(test)]
+mod tests {
+    use egui_kittest::Harness;
+    use egui_kittest::kittest::Queryable;
+
+    /// egui's own fonts have no Arabic: the harness panics on a character no font can
+    /// draw, so this passes only if the provider installed after the first frame found a
+    /// system font for it (DejaVu Sans here; 東京 would need a CJK font installed).
+    #[test]
+    fn after_the_first_frame_the_system_fonts_draw_what_egui_lacks() {
+        let mut harness = Harness::new_ui(|ui| {
+            super::system_fonts_after_first_frame(ui.ctx());
+            if ui.ctx().cumulative_frame_nr() >= 2 {
+                ui.label("العربية");
+            }
+        });
+        harness.run_steps(4);
+        harness.get_by_label("العربية");
+    }
+
+    #[test]
+    #[should_panic]
+    fn without_them_egui_cannot_draw_it() {
+        let mut harness = Harness::new_ui(|ui| {
+            ui.label("العربية");
+        });
+        harness.run_steps(2);
+    }
 }

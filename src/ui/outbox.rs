@@ -144,6 +144,24 @@ fn entry_ui(
                         });
                     }
                 }
+                State::WaitingForSignIn => {
+                    ui.label(
+                        RichText::new(format!(
+                            "Waiting for you to sign in again to \"{}\"",
+                            entry.profile
+                        ))
+                        .color(ui.visuals().warn_fg_color),
+                    );
+                    if button(ui, "Cancel")
+                        .on_hover_text("Back to the drafts")
+                        .clicked()
+                    {
+                        commands.push(Command::CancelOutbox {
+                            id,
+                            then: AfterCancel::List,
+                        });
+                    }
+                }
                 State::Sending => {
                     ui.spinner();
                     ui.label(format!("Sending {} …", human_size(entry.size)));

@@ -5,12 +5,17 @@
 //! look as the recipient will see it: a line break inside a paragraph is a line break
 //! (as [`crate::message::mime::markdown_to_html`] sends it), and a picture
 //! (`![logo](cid:logo.png)`: the window loads no images) reads `[picture: logo]`. A body
-//! in HTML is previewed as its text rendering.
+//! in HTML is previewed as its text rendering, made on the UI thread: so only the first
+//! [`PREVIEW_HTML_CAP`] bytes of it are rendered (the conversion is bounded in depth, see
+//! [`crate::message::html_text`], and so linear in this cap), and the preview says so.
 
 use pulldown_cmark::{Event, Options, Parser, Tag};
 
 use crate::message::BodyFormat;
 use crate::message::mime::html_to_text;
+
+/// How much of an HTML body the preview renders (bytes).
+pub const PREVIEW_HTML_CAP: usize = 256 * 1024;
 
 /// The preview's source, kept until the body changes.
 #[derive(Debug, Default)]
@@ -26,12 +31,31 @@ impl Preview {
         if self.made_from != Some(revision) {
             self.source = match format {
                 BodyFormat::Markdown => markdown_preview(body),
-                _ => html_to_text(body),
+                _ => html_preview(body),
             };
             self.made_from = Some(revision);
         }
         &self.source
     }
+}
+
+/// The text rendering of at most the first [`PREVIEW_HTML_CAP`] bytes of `html`, with a
+/// note when there was more.
+pub fn html_preview(html: &str) -> String {
+    if html.len() <= PREVIEW_HTML_CAP {
+        return html_to_text(html);
+    }
+    let mut end = PREVIEW_HTML_CAP;
+    while !html.is_char_boundary(end) {
+        end -= 1;
+    }
+    let mut text = html_to_text(&html[..end]);
+    text.push_str(&format!(
+        "\n\n[The preview shows the first {} KiB of this {} KiB body; the message is sent whole.]",
+        PREVIEW_HTML_CAP / 1024,
+        html.len().div_ceil(1024)
+    ));
+    text
 }
 
 /// `markdown` with hard line breaks and inline pictures named, for egui_commonmark.
@@ -82,6 +106,22 @@ mod tests {
             markdown_preview("![web](https://example.org/a.png)"),
             "\\[picture: web\\]"
         );
+    }
+
+    #[test]
+    fn a_big_html_body_is_previewed_in_part_and_says_so() {
+        let body = format!("<p>Start é</p>{}", "<div>more</div>".repeat(100_000));
+        let mut preview = Preview::default();
+        let shown = preview.source(1, &body, BodyFormat::Html);
+        assert!(shown.starts_with("Start é"), "{}", &shown[..20]);
+        assert!(
+            shown.ends_with("the message is sent whole.]"),
+            "{}",
+            &shown[shown.len() - 100..]
+        );
+        assert!(shown.len() < PREVIEW_HTML_CAP, "{}", shown.len());
+        // A body under the cap is rendered whole, with no note.
+        assert!(!html_preview("<p>hi</p>").contains("preview shows"));
     }
 
     #[test]

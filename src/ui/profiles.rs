@@ -1,166 +1,38 @@
-//! The profiles view: the accounts, and a form to add or edit one. The security choice
-//! sets the usual port; the password field is masked and goes to the keyring on Save;
-//! Test connection runs in the worker with a spinner meanwhile and shows the server's
-//! answer or the exact failure.
+//! The profiles view: the accounts (with whether an OAuth2 one is signed in), Add account
+//! ([`super::account_setup`]: from an email address), the expert form to add (Manual
+//! setup) or edit one ([`super::profile_form`]), and Remove with a confirmation.
 
 use eframe::egui::{self, RichText, Ui};
 
-use super::widgets::{banner, error_color, labelled_field};
-use crate::profile::secret::Password;
-use crate::profile::{Auth, Profile, Profiles, Security, Server, SmtpServer};
+use super::account_setup::{AccountSetup, SetupAction, account_setup_ui};
+use super::profile_form::{FormAction, ProfileForm, form_ui};
+use super::widgets::{banner, error_color};
+use crate::profile::{Profiles, Server};
 use crate::worker::Command;
+
+impl ProfilesState {
+    /// Opens Add account (closing the expert form).
+    pub fn open_setup(&mut self) {
+        self.setup = Some(AccountSetup::default());
+        self.form = None;
+        self.test = None;
+    }
+}
 
 #[derive(Debug, Default)]
 pub struct ProfilesState {
     pub profiles: Option<Profiles>,
     pub form: Option<ProfileForm>,
+    /// Add account, while it is open.
+    pub setup: Option<AccountSetup>,
+    /// Which OAuth2 profiles are signed in, and a sign-in under way.
+    pub sign_ins: super::sign_in::SignIns,
     /// The result of the last Test connection: `None` while it runs.
     pub test: Option<Option<Result<String, String>>>,
     pub keyring_problem: Option<String>,
     pub note: Option<String>,
     /// The profile whose Remove was clicked, waiting for the person to confirm.
     pub confirm_remove: Option<String>,
-}
-
-/// The add / edit form. Editing keeps what the form does not show (the timeout) from the
-/// profile being edited. Its `Debug` leaves the typed password out.
-#[derive(Clone)]
-pub struct ProfileForm {
-    /// The profile being edited, when editing.
-    pub editing: Option<Profile>,
-    pub id: String,
-    pub from: String,
-    pub host: String,
-    pub port: String,
-    pub security: Security,
-    pub username: String,
-    pub password: String,
-    pub password_command: String,
-    pub ca_file: String,
-    pub pin_sha256: String,
-    /// Why the last Save failed (the worker's words).
-    pub save_problem: Option<String>,
-}
-
-impl std::fmt::Debug for ProfileForm {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ProfileForm")
-            .field("editing", &self.editing)
-            .field("id", &self.id)
-            .field("host", &self.host)
-            .field("port", &self.port)
-            .field("security", &self.security)
-            .field("username", &self.username)
-            .field("password", &"<hidden>")
-            .finish_non_exhaustive()
-    }
-}
-
-impl ProfileForm {
-    /// What the connection test depends on: a change to any of it makes the last
-    /// result stale (the Security switched from STARTTLS to TLS, a new password).
-    fn connection(&self) -> [&str; 7] {
-        [
-            &self.host,
-            &self.port,
-            self.security.describe(),
-            &self.username,
-            &self.password,
-            &self.ca_file,
-            &self.pin_sha256,
-        ]
-    }
-}
-
-impl Default for ProfileForm {
-    fn default() -> Self {
-        Self {
-            editing: None,
-            id: String::new(),
-            from: String::new(),
-            host: String::new(),
-            port: Security::Starttls.default_port().to_string(),
-            security: Security::Starttls,
-            username: String::new(),
-            password: String::new(),
-            password_command: String::new(),
-            ca_file: String::new(),
-            pin_sha256: String::new(),
-            save_problem: None,
-        }
-    }
-}
-
-impl ProfileForm {
-    fn edit(profile: &Profile) -> Self {
-        let mut form = Self {
-            editing: Some(profile.clone()),
-            id: profile.id.clone(),
-            from: profile.from.clone(),
-            ..Self::default()
-        };
-        if let Server::Smtp(s) = &profile.server {
-            let text = |value: &Option<String>| value.clone().unwrap_or_default();
-            form.host.clone_from(&s.host);
-            form.port = s.port.to_string();
-            form.security = s.security;
-            form.username = text(&s.username);
-            form.password_command = text(&s.password_command);
-            form.pin_sha256 = text(&s.pin_sha256);
-            form.ca_file = s
-                .ca_file
-                .as_ref()
-                .map(|p| p.display().to_string())
-                .unwrap_or_default();
-        }
-        form
-    }
-
-    /// The profile the form describes, or what to fix first (naming the field).
-    pub fn to_profile(&self) -> Result<Profile, String> {
-        if self.id.trim().is_empty() {
-            return Err("Name: give the profile a name".into());
-        }
-        if self.host.trim().is_empty() {
-            return Err("Server: give the server's host name".into());
-        }
-        let port: u16 = self
-            .port
-            .trim()
-            .parse()
-            .map_err(|_| format!("Port: \"{}\" is not a port number", self.port))?;
-        let optional = |text: &str| Some(text.trim().to_string()).filter(|t| !t.is_empty());
-        let username = optional(&self.username);
-        let auth = if username.is_some() {
-            Auth::Password
-        } else {
-            Auth::None
-        };
-        let mut smtp = match self.editing.as_ref().map(|p| &p.server) {
-            Some(Server::Smtp(old)) => old.clone(),
-            _ => SmtpServer::new(self.host.trim(), self.security, auth),
-        };
-        smtp.host = self.host.trim().to_string();
-        smtp.port = port;
-        smtp.security = self.security;
-        smtp.auth = auth;
-        smtp.username = username;
-        smtp.password_command = optional(&self.password_command);
-        smtp.ca_file = optional(&self.ca_file).map(Into::into);
-        smtp.pin_sha256 = optional(&self.pin_sha256);
-        let from = self.from.trim().to_string();
-        crate::profile::store::validate_from(&from).map_err(|e| e.to_string())?;
-        Ok(Profile {
-            id: self.id.trim().to_string(),
-            from,
-            server: Server::Smtp(smtp),
-        })
-    }
-
-    /// The password typed into the form, if any.
-    fn typed_password(&self) -> Option<Password> {
-        (!self.password.is_empty()).then(|| Password::new(self.password.clone()))
-    }
 }
 
 pub fn profiles_ui(ui: &mut Ui, state: &mut ProfilesState) -> Vec<Command> {
@@ -175,14 +47,19 @@ pub fn profiles_ui(ui: &mut Ui, state: &mut ProfilesState) -> Vec<Command> {
     }
     ui.horizontal(|ui| {
         ui.heading("Profiles");
-        if ui.button("Add profile").clicked() {
+        if ui.button("Add account").clicked() {
+            state.open_setup();
+        }
+        // Add account has its own Manual setup, which keeps what was found.
+        if state.setup.is_none() && ui.button("Manual setup").clicked() {
             state.form = Some(ProfileForm::default());
+            state.setup = None;
             state.test = None;
         }
     });
     if let Some(profiles) = &state.profiles {
         for profile in &profiles.list {
-            ui.horizontal(|ui| {
+            ui.horizontal_wrapped(|ui| {
                 let default = profiles.default.as_deref() == Some(profile.id.as_str());
                 ui.label(RichText::new(&profile.id).strong());
                 if default {
@@ -190,6 +67,9 @@ pub fn profiles_ui(ui: &mut Ui, state: &mut ProfilesState) -> Vec<Command> {
                 }
                 ui.label(&profile.from);
                 ui.label(RichText::new(profile.summary()).weak());
+                if let Some(state) = state.sign_ins.describe(&profile.id) {
+                    ui.label(state);
+                }
                 if matches!(profile.server, Server::Smtp(_))
                     && ui.button(format!("Edit {}", profile.id)).clicked()
                 {
@@ -204,6 +84,29 @@ pub fn profiles_ui(ui: &mut Ui, state: &mut ProfilesState) -> Vec<Command> {
     }
     if let Some(note) = &state.note {
         ui.label(RichText::new(note).weak());
+    }
+    if let Some(setup) = &mut state.setup {
+        ui.separator();
+        match account_setup_ui(ui, setup, &mut state.test) {
+            Some(SetupAction::Command(command)) => commands.push(*command),
+            Some(SetupAction::SaveAndSignIn(profile)) => {
+                state.sign_ins.running = Some(profile.id.clone());
+                state.sign_ins.problem = None;
+                commands.push(Command::SaveProfile {
+                    profile: (*profile).clone(),
+                    password: None,
+                    replaces: None,
+                });
+                commands.push(Command::SignIn(*profile));
+            }
+            Some(SetupAction::Manual(form)) => {
+                state.form = Some(*form);
+                state.setup = None;
+                state.test = None;
+            }
+            Some(SetupAction::Close) => state.setup = None,
+            None => {}
+        }
     }
     if let Some(form) = &mut state.form {
         ui.separator();
@@ -231,174 +134,5 @@ fn remove_ui(ui: &mut Ui, id: &str, confirm: &mut Option<String>, commands: &mut
     }
     if ui.button("Keep it").clicked() || ui.input(|i| i.key_pressed(egui::Key::Escape)) {
         *confirm = None;
-    }
-}
-
-enum FormAction {
-    Command(Box<Command>),
-    Close,
-}
-
-fn form_ui(
-    ui: &mut Ui,
-    form: &mut ProfileForm,
-    test: &mut Option<Option<Result<String, String>>>,
-) -> Option<FormAction> {
-    let mut action = None;
-    let before: Vec<String> = form.connection().iter().map(|s| s.to_string()).collect();
-    egui::Grid::new("profile-form")
-        .num_columns(2)
-        .spacing([8.0, 6.0])
-        .show(ui, |ui| fields_ui(ui, form));
-    if form
-        .connection()
-        .iter()
-        .zip(&before)
-        .any(|(now, was)| now != was)
-    {
-        *test = None; // a result for settings no longer in the form
-    }
-    if form.security == Security::Plain {
-        ui.label(
-            RichText::new("Unencrypted: the password and messages cross the network in clear.")
-                .color(error_color(ui)),
-        );
-    }
-    let profile = form.to_profile();
-    ui.horizontal(|ui| {
-        let valid = profile.is_ok();
-        let why = profile.as_ref().err().cloned().unwrap_or_default();
-        let testing = matches!(test, Some(None));
-        let test_button = ui
-            .add_enabled(valid && !testing, egui::Button::new("Test connection"))
-            .on_disabled_hover_text(&why);
-        let save_button = ui
-            .add_enabled(valid, egui::Button::new("Save profile"))
-            .on_disabled_hover_text(&why);
-        if let Ok(profile) = &profile {
-            if test_button.clicked() {
-                *test = Some(None);
-                action = Some(FormAction::Command(Box::new(Command::TestProfile {
-                    profile: profile.clone(),
-                    password: form.typed_password(),
-                })));
-            }
-            if save_button.clicked() {
-                action = Some(FormAction::Command(Box::new(Command::SaveProfile {
-                    profile: profile.clone(),
-                    password: form.typed_password(),
-                    replaces: form.editing.as_ref().map(|p| p.id.clone()),
-                })));
-            }
-        }
-        if ui.button("Cancel").clicked() {
-            action = Some(FormAction::Close);
-        }
-        test_result_ui(ui, test);
-    });
-    if let Err(problem) = &profile {
-        ui.label(RichText::new(problem).weak());
-    }
-    if let Some(problem) = &form.save_problem {
-        ui.label(RichText::new(problem).color(error_color(ui)));
-    }
-    action
-}
-
-fn fields_ui(ui: &mut Ui, form: &mut ProfileForm) {
-    labelled_field(ui, "Name", &mut form.id, "work");
-    ui.end_row();
-    labelled_field(ui, "From", &mut form.from, "Me <me@example.org>");
-    ui.end_row();
-    labelled_field(ui, "Server", &mut form.host, "smtp.example.org");
-    ui.end_row();
-    let label = ui.label("Security");
-    egui::ComboBox::from_id_salt("security")
-        .selected_text(form.security.describe())
-        .show_ui(ui, |ui| {
-            for security in [Security::Starttls, Security::Tls, Security::Plain] {
-                let name = match security {
-                    Security::Starttls => "STARTTLS (587)",
-                    Security::Tls => "TLS (465)",
-                    Security::Plain => "None — unencrypted (25)",
-                };
-                if ui
-                    .selectable_value(&mut form.security, security, name)
-                    .changed()
-                {
-                    form.port = security.default_port().to_string();
-                }
-            }
-        })
-        .response
-        .labelled_by(label.id);
-    ui.end_row();
-    labelled_field(ui, "Port", &mut form.port, "587");
-    ui.end_row();
-    labelled_field(
-        ui,
-        "Username",
-        &mut form.username,
-        "me@example.org (empty: no login)",
-    );
-    ui.end_row();
-    let label = ui.label("Password");
-    let hint = if form.editing.is_some() {
-        "leave empty to keep the stored one"
-    } else {
-        "stored in the system keyring"
-    };
-    ui.add(
-        egui::TextEdit::singleline(&mut form.password)
-            .password(true)
-            .hint_text(hint)
-            .desired_width(f32::INFINITY),
-    )
-    .labelled_by(label.id);
-    ui.end_row();
-    labelled_field(
-        ui,
-        "Password command",
-        &mut form.password_command,
-        "optional, instead of the keyring: e.g. pass show mail/work",
-    );
-    ui.end_row();
-    labelled_field(
-        ui,
-        "Extra CA file",
-        &mut form.ca_file,
-        "optional: a PEM file for a private CA",
-    );
-    ui.end_row();
-    labelled_field(
-        ui,
-        "Pinned certificate",
-        &mut form.pin_sha256,
-        "optional, for a self-signed server: its SHA-256 fingerprint",
-    );
-    ui.end_row();
-}
-
-fn test_result_ui(ui: &mut Ui, test: &Option<Option<Result<String, String>>>) {
-    match test {
-        Some(None) => {
-            ui.spinner();
-            ui.label("Testing…");
-        }
-        Some(Some(Ok(answer))) => {
-            ui.label(RichText::new(answer.as_str()).color(ok_color(ui)));
-        }
-        Some(Some(Err(problem))) => {
-            ui.label(RichText::new(problem.as_str()).color(error_color(ui)));
-        }
-        None => {}
-    }
-}
-
-fn ok_color(ui: &Ui) -> egui::Color32 {
-    if ui.visuals().dark_mode {
-        egui::Color32::from_rgb(110, 200, 120)
-    } else {
-        egui::Color32::from_rgb(30, 120, 50)
     }
 }

@@ -15,10 +15,11 @@
 mod outbox_thread;
 mod passwords;
 mod protocol;
+mod sign_in;
 mod watch;
 
 pub use passwords::SessionPasswords;
-pub use protocol::{AfterCancel, Command, Event, Topic, UNDO_DELETE, Waker};
+pub use protocol::{AfterCancel, Command, Event, SignInState, Topic, UNDO_DELETE, Waker};
 
 use outbox_thread::OutboxThread;
 use watch::{Fingerprint, WATCH_EVERY};
@@ -62,8 +63,9 @@ impl WorkerHandle {
     }
 }
 
-/// Starts both threads for the home in `dirs`.
-pub fn start(dirs: Dirs, waker: Waker) -> WorkerHandle {
+/// Starts both threads for the home in `dirs`. Add account looks where `detection`
+/// says, or, when it is `None`, where the environment says ([`crate::detect::Options`]).
+pub fn start(dirs: Dirs, detection: Option<crate::detect::Options>, waker: Waker) -> WorkerHandle {
     let (commands, command_rx) = mpsc::channel();
     let (event_tx, events) = mpsc::channel();
     let (poke_tx, poke_rx) = mpsc::channel();
@@ -88,6 +90,8 @@ pub fn start(dirs: Dirs, waker: Waker) -> WorkerHandle {
         passwords,
         poke: poke_tx,
         search: std::cell::RefCell::default(),
+        detection,
+        sign_ins: std::cell::RefCell::default(),
     };
     std::thread::Builder::new()
         .name("mailroom-worker".into())
@@ -124,6 +128,8 @@ struct CommandThread {
     poke: Sender<()>,
     /// The Drafts view's search (empty: all drafts).
     search: std::cell::RefCell<String>,
+    detection: Option<crate::detect::Options>,
+    sign_ins: std::cell::RefCell<sign_in::SignIns>,
 }
 
 impl CommandThread {
@@ -173,7 +179,9 @@ impl CommandThread {
         match command {
             Command::Refresh => {
                 m.drafts.empty_trash(now - TRASH_KEPT);
-                self.emit.emit(Event::Profiles(m.profiles()?));
+                let profiles = m.profiles()?;
+                self.emit.emit(Event::SignIns(sign_in::states(&profiles)));
+                self.emit.emit(Event::Profiles(profiles));
                 self.list_drafts()?;
                 self.list_outbox()?;
                 self.emit
@@ -295,6 +303,29 @@ impl CommandThread {
                     result,
                 });
             }
+            Command::SignIn(profile) => {
+                let profiles = m.profiles()?;
+                self.sign_ins.borrow_mut().start(
+                    profile,
+                    self.emit.clone(),
+                    self.poke.clone(),
+                    profiles,
+                );
+            }
+            Command::CancelSignIn => self.sign_ins.borrow_mut().cancel(),
+            Command::DetectAccount { request, email } => {
+                // Detection waits on the network for up to its deadline: a thread of its
+                // own, so the worker goes on with what the window asks meanwhile.
+                let emit = self.emit.clone();
+                let options = self.detection.clone();
+                std::thread::spawn(move || {
+                    let result = options
+                        .map_or_else(crate::detect::Options::from_env, Ok)
+                        .and_then(|options| crate::detect::detect(&email, &options))
+                        .map_err(|e| e.to_string());
+                    emit.emit(Event::AccountDetected { request, result });
+                });
+            }
             Command::InstallScheduler => {
                 let done = crate::scheduler::install(&m.dirs)?;
                 self.emit.emit(scheduler_status(format!(
@@ -309,13 +340,7 @@ impl CommandThread {
             Command::OpenFile(path) => open_with_desktop(&path)?,
             Command::InspectFiles(paths) => {
                 let inspected = paths.into_iter().map(|path| {
-                    let size = match std::fs::metadata(&path) {
-                        Ok(meta) if meta.is_dir() => {
-                            Err(format!("{} is a folder, not a file", path.display()))
-                        }
-                        Ok(meta) => Ok(meta.len()),
-                        Err(e) => Err(format!("{}: {e}", path.display())),
-                    };
+                    let size = inspect_file(&path);
                     (path, size)
                 });
                 self.emit.emit(Event::FilesInspected(inspected.collect()));
@@ -382,6 +407,8 @@ impl CommandThread {
             self.passwords.forget(&old);
         }
         let note = (!notes.is_empty()).then(|| notes.join(" "));
+        self.emit
+            .emit(Event::SignIns(sign_in::states(&saved.profiles)));
         self.emit.emit(Event::ProfileSaved {
             id,
             note,
@@ -402,6 +429,25 @@ fn scheduler_status(text: String) -> Event {
 
 /// The native picker blocks until the person chooses; rfd returns `None` at once when
 /// no portal or zenity can show one, which the UI answers with drag and drop.
+/// The size of a file picked or dropped to attach, or why it cannot be: a folder, a
+/// device, pipe or socket (`/dev/zero` would be read for ever) or an unreadable path.
+fn inspect_file(path: &std::path::Path) -> Result<u64, String> {
+    use crate::message::DraftError;
+    crate::message::check_attachment_file(path).map_err(|e| match e {
+        DraftError::AttachmentIsFolder { .. } => {
+            format!("{} is a folder, not a file", path.display())
+        }
+        DraftError::AttachmentNotAFile { .. } => format!(
+            "{} is not a regular file (a device, pipe or socket): only files can be attached",
+            path.display()
+        ),
+        DraftError::UnreadableAttachment { source, .. } => {
+            format!("{}: {source}", path.display())
+        }
+        other => other.to_string(),
+    })
+}
+
 fn pick_files(emit: &Emitter) {
     #[cfg(feature = "gui")]
     match rfd::FileDialog::new()
@@ -432,4 +478,29 @@ fn open_with_desktop(path: &std::path::Path) -> Result<(), Error> {
             program,
             source,
         })
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::inspect_file;
+
+    #[cfg(unix)]
+    #[test]
+    fn the_window_refuses_a_device_to_attach_and_names_it() {
+        let err = inspect_file(std::path::Path::new("/dev/zero")).unwrap_err();
+        assert_eq!(
+            err,
+            "/dev/zero is not a regular file (a device, pipe or socket): only files can be attached"
+        );
+        let dir = tempfile::tempdir().unwrap();
+        assert!(
+            inspect_file(dir.path())
+                .unwrap_err()
+                .contains("is a folder")
+        );
+        let file = dir.path().join("a.txt");
+        std::fs::write(&file, b"abc").unwrap();
+        assert_eq!(inspect_file(&file), Ok(3));
+    }
 }

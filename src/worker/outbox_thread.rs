@@ -55,6 +55,7 @@ impl OutboxThread {
         let profiles = m.profiles()?;
         let settings = m.settings()?;
         let connector = SessionConnector {
+            dirs: m.dirs.clone(),
             passwords: self.passwords.clone(),
         };
         let uploading = std::cell::Cell::new(false);
@@ -112,12 +113,13 @@ impl OutboxThread {
 
 /// The real connector, with this session's typed passwords as the keyring's fallback.
 struct SessionConnector {
+    dirs: crate::paths::Dirs,
     passwords: SessionPasswords,
 }
 
 impl Connector for SessionConnector {
     fn open(&self, profile: &Profile) -> Result<Box<dyn Transport>, Error> {
         let session = self.passwords.get(&profile.id);
-        crate::transport::login::open(profile, session.as_ref())
+        crate::transport::login::open(&self.dirs, profile, session.as_ref())
     }
 }

@@ -75,6 +75,17 @@ pub enum Command {
         replaces: Option<String>,
     },
     RemoveProfile(String),
+    /// Find the settings for an email address (Add account); answered by
+    /// [`Event::AccountDetected`] with the same `request`.
+    DetectAccount {
+        request: u64,
+        email: String,
+    },
+    /// Sign in to an OAuth2 profile through the system browser; answered by
+    /// [`Event::SignInFinished`], then [`Event::SignIns`].
+    SignIn(Profile),
+    /// Stop waiting for the browser.
+    CancelSignIn,
     TestProfile {
         profile: Profile,
         password: Option<Password>,
@@ -158,6 +169,19 @@ pub enum Event {
         text: String,
         runs_unattended: bool,
     },
+    /// Which OAuth2 profiles are signed in (and until when their token is good); a
+    /// profile not in the list does not sign in with OAuth2.
+    SignIns(Vec<SignInState>),
+    /// A sign-in ended: `Ok` signed in, `Err` why not.
+    SignInFinished {
+        profile: String,
+        result: Result<(), String>,
+    },
+    /// What detection found for `DetectAccount { request, .. }`, or why it found nothing.
+    AccountDetected {
+        request: u64,
+        result: Result<crate::detect::Detection, String>,
+    },
     FilesPicked(Vec<PathBuf>),
     /// No native file dialog could be shown (no portal, no zenity), or it was cancelled.
     NoFilesPicked,
@@ -168,6 +192,15 @@ pub enum Event {
         what: String,
         message: String,
     },
+}
+
+/// Whether an OAuth2 profile is signed in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignInState {
+    pub profile: String,
+    pub signed_in: bool,
+    /// When its access token expires (it renews itself while the refresh token holds).
+    pub until: Option<Timestamp>,
 }
 
 /// Which part of the window a problem concerns, so each view shows its own.
@@ -198,6 +231,8 @@ impl Command {
             Command::SaveProfile { .. } => "Saving the profile",
             Command::RemoveProfile(_) => "Removing the profile",
             Command::TestProfile { .. } => "Testing the connection",
+            Command::DetectAccount { .. } => "Finding the account's settings",
+            Command::SignIn(_) | Command::CancelSignIn => "Signing in",
             Command::InstallScheduler => "Installing the scheduler",
             Command::PickAttachments | Command::InspectFiles(_) => "Attaching files",
             Command::OpenFile(_) => "Opening the file",

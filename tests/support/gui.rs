@@ -20,9 +20,17 @@ pub fn gui(home: &Home) -> Gui {
     gui_with(home, Start::Compose, egui::vec2(1000.0, 760.0))
 }
 
+/// The whole app over the home at `path` (one another process made), 1000×760.
+pub fn gui_at(path: &Path) -> Gui {
+    gui_under(Dirs::under(path), Start::Compose, egui::vec2(1000.0, 760.0))
+}
+
 /// The whole app over `home`, opened with `start`, in a window of `size`.
 pub fn gui_with(home: &Home, start: Start, size: egui::Vec2) -> Gui {
-    let dirs = Dirs::under(home.path());
+    gui_under(Dirs::under(home.path()), start, size)
+}
+
+fn gui_under(dirs: Dirs, start: Start, size: egui::Vec2) -> Gui {
     Harness::builder().with_size(size).build_ui_state(
         move |ui, app: &mut Option<MailroomApp>| {
             app.get_or_insert_with(|| MailroomApp::start(ui.ctx(), dirs.clone(), start.clone()))
@@ -30,6 +38,39 @@ pub fn gui_with(home: &Home, start: Start, size: egui::Vec2) -> Gui {
         },
         None,
     )
+}
+
+/// The variable through which [`window_part`] names the home to its child process.
+const WINDOW_PART_HOME: &str = "MAILROOM_TEST_WINDOW_PART_HOME";
+
+/// Runs the `#[ignore]`d test `name` of this test binary in a child process with `env`
+/// (`SSL_CERT_FILE`, `BROWSER`, the keyring's bus: what the window's process must have in
+/// its own environment) over `home`'s folder, and fails unless it passed. The child test
+/// opens the window with [`window_part_home`].
+#[track_caller]
+pub fn window_part(name: &str, env: Vec<(String, String)>, home: &Home) {
+    let exe = std::env::current_exe().expect("the test binary");
+    let child = std::process::Command::new(exe)
+        .args(["--exact", name, "--ignored", "--nocapture"])
+        .envs(env)
+        .env(WINDOW_PART_HOME, home.path())
+        .output()
+        .expect("run the window part");
+    let said = format!(
+        "{}{}",
+        String::from_utf8_lossy(&child.stdout),
+        String::from_utf8_lossy(&child.stderr)
+    );
+    assert!(
+        child.status.success() && said.contains("1 passed"),
+        "the window part {name} failed:\n{said}"
+    );
+}
+
+/// In a child test started by [`window_part`]: the window over the home it was given.
+pub fn window_part_home() -> Gui {
+    let home = std::env::var(WINDOW_PART_HOME).expect("run by the parent test (window_part)");
+    gui_at(Path::new(&home))
 }
 
 /// Steps frames until `done` holds (the worker answers asynchronously); a minute at most.

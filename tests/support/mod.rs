@@ -1,14 +1,19 @@
 //! Shared by the integration tests: the real `mailroom` binary in a throwaway home,
 //! and the real servers it talks to — Postfix with TLS + AUTH ([`postfix`]), a
-//! misbehaving SMTP server ([`faulty`]), and gnome-keyring on a private D-Bus
-//! ([`keyring`]). Each server starts once per test binary and is stopped by a watcher
+//! misbehaving SMTP server ([`faulty`]), gnome-keyring on a private D-Bus
+//! ([`keyring`]), and the OAuth2 + IMAP bed: an authorization server, Dovecot and Postfix
+//! ([`oauth_bed`]). Each server starts once per test binary and is stopped by a watcher
 //! process when the test binary exits.
 #![allow(dead_code)]
 
+pub mod detect_bed;
+pub mod detect_cli;
 pub mod faulty;
 #[cfg(feature = "gui")]
 pub mod gui;
 pub mod keyring;
+pub mod oauth_bed;
+pub mod oauth_world;
 pub mod postfix;
 
 use std::io::Write;

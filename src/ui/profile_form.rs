@@ -1,0 +1,325 @@
+//! The expert form to add (Manual setup) or edit a profile: every setting, the security
+//! choice setting the usual port, the password masked (it goes to the keyring on Save),
+//! and Test connection, which runs in the worker with a spinner meanwhile and shows the
+//! server's answer or the exact failure. Add account ([`super::account_setup`]) opens it
+//! filled with what it found.
+
+use eframe::egui::{self, RichText, Ui};
+
+use super::widgets::{error_color, labelled_field};
+use crate::profile::secret::Password;
+use crate::profile::{Auth, Profile, Security, Server, SmtpServer};
+use crate::worker::Command;
+
+/// The add / edit form. Editing keeps what the form does not show (the timeout) from the
+/// profile being edited. Its `Debug` leaves the typed password out.
+#[derive(Clone)]
+pub struct ProfileForm {
+    /// The profile being edited, when editing.
+    pub editing: Option<Profile>,
+    pub id: String,
+    pub from: String,
+    pub host: String,
+    pub port: String,
+    pub security: Security,
+    pub username: String,
+    pub password: String,
+    pub password_command: String,
+    pub ca_file: String,
+    pub pin_sha256: String,
+    /// Why the last Save failed (the worker's words).
+    pub save_problem: Option<String>,
+}
+
+impl std::fmt::Debug for ProfileForm {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ProfileForm")
+            .field("editing", &self.editing)
+            .field("id", &self.id)
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("security", &self.security)
+            .field("username", &self.username)
+            .field("password", &"<hidden>")
+            .finish_non_exhaustive()
+    }
+}
+
+impl ProfileForm {
+    /// What the connection test depends on: a change to any of it makes the last
+    /// result stale (the Security switched from STARTTLS to TLS, a new password).
+    fn connection(&self) -> [&str; 7] {
+        [
+            &self.host,
+            &self.port,
+            self.security.describe(),
+            &self.username,
+            &self.password,
+            &self.ca_file,
+            &self.pin_sha256,
+        ]
+    }
+}
+
+impl Default for ProfileForm {
+    fn default() -> Self {
+        Self {
+            editing: None,
+            id: String::new(),
+            from: String::new(),
+            host: String::new(),
+            port: Security::Starttls.default_port().to_string(),
+            security: Security::Starttls,
+            username: String::new(),
+            password: String::new(),
+            password_command: String::new(),
+            ca_file: String::new(),
+            pin_sha256: String::new(),
+            save_problem: None,
+        }
+    }
+}
+
+impl ProfileForm {
+    pub fn edit(profile: &Profile) -> Self {
+        let mut form = Self {
+            editing: Some(profile.clone()),
+            id: profile.id.clone(),
+            from: profile.from.clone(),
+            ..Self::default()
+        };
+        if let Server::Smtp(s) = &profile.server {
+            let text = |value: &Option<String>| value.clone().unwrap_or_default();
+            form.host.clone_from(&s.host);
+            form.port = s.port.to_string();
+            form.security = s.security;
+            form.username = text(&s.username);
+            form.password_command = text(&s.password_command);
+            form.pin_sha256 = text(&s.pin_sha256);
+            form.ca_file = s
+                .ca_file
+                .as_ref()
+                .map(|p| p.display().to_string())
+                .unwrap_or_default();
+        }
+        form
+    }
+
+    /// The profile the form describes, or what to fix first (naming the field).
+    pub fn to_profile(&self) -> Result<Profile, String> {
+        if self.id.trim().is_empty() {
+            return Err("Name: give the profile a name".into());
+        }
+        if self.host.trim().is_empty() {
+            return Err("Server: give the server's host name".into());
+        }
+        let port: u16 = self
+            .port
+            .trim()
+            .parse()
+            .map_err(|_| format!("Port: \"{}\" is not a port number", self.port))?;
+        let optional = |text: &str| Some(text.trim().to_string()).filter(|t| !t.is_empty());
+        let username = optional(&self.username);
+        // An OAuth2 profile being edited keeps signing in the way it does.
+        let signs_in = matches!(self.editing.as_ref().map(|p| &p.server),
+            Some(Server::Smtp(old)) if old.auth == Auth::OAuth2);
+        let auth = match (signs_in, username.is_some()) {
+            (true, true) => Auth::OAuth2,
+            (false, true) => Auth::Password,
+            (_, false) => Auth::None,
+        };
+        let mut smtp = match self.editing.as_ref().map(|p| &p.server) {
+            Some(Server::Smtp(old)) => old.clone(),
+            _ => SmtpServer::new(self.host.trim(), self.security, auth),
+        };
+        smtp.host = self.host.trim().to_string();
+        smtp.port = port;
+        smtp.security = self.security;
+        smtp.auth = auth;
+        smtp.username = username;
+        smtp.password_command = optional(&self.password_command);
+        smtp.ca_file = optional(&self.ca_file).map(Into::into);
+        smtp.pin_sha256 = optional(&self.pin_sha256);
+        let from = self.from.trim().to_string();
+        crate::profile::store::validate_from(&from).map_err(|e| e.to_string())?;
+        Ok(Profile {
+            id: self.id.trim().to_string(),
+            from,
+            server: Server::Smtp(smtp),
+        })
+    }
+
+    /// The password typed into the form, if any.
+    fn typed_password(&self) -> Option<Password> {
+        (!self.password.is_empty()).then(|| Password::new(self.password.clone()))
+    }
+}
+
+pub enum FormAction {
+    Command(Box<Command>),
+    Close,
+}
+
+pub fn form_ui(
+    ui: &mut Ui,
+    form: &mut ProfileForm,
+    test: &mut Option<Option<Result<String, String>>>,
+) -> Option<FormAction> {
+    let mut action = None;
+    let before: Vec<String> = form.connection().iter().map(|s| s.to_string()).collect();
+    egui::Grid::new("profile-form")
+        .num_columns(2)
+        .spacing([8.0, 6.0])
+        .show(ui, |ui| fields_ui(ui, form));
+    if form
+        .connection()
+        .iter()
+        .zip(&before)
+        .any(|(now, was)| now != was)
+    {
+        *test = None; // a result for settings no longer in the form
+    }
+    if form.security == Security::Plain {
+        ui.label(
+            RichText::new("Unencrypted: the password and messages cross the network in clear.")
+                .color(error_color(ui)),
+        );
+    }
+    let profile = form.to_profile();
+    ui.horizontal(|ui| {
+        let valid = profile.is_ok();
+        let why = profile.as_ref().err().cloned().unwrap_or_default();
+        let testing = matches!(test, Some(None));
+        let test_button = ui
+            .add_enabled(valid && !testing, egui::Button::new("Test connection"))
+            .on_disabled_hover_text(&why);
+        let save_button = ui
+            .add_enabled(valid, egui::Button::new("Save profile"))
+            .on_disabled_hover_text(&why);
+        if let Ok(profile) = &profile {
+            if test_button.clicked() {
+                *test = Some(None);
+                action = Some(FormAction::Command(Box::new(Command::TestProfile {
+                    profile: profile.clone(),
+                    password: form.typed_password(),
+                })));
+            }
+            if save_button.clicked() {
+                action = Some(FormAction::Command(Box::new(Command::SaveProfile {
+                    profile: profile.clone(),
+                    password: form.typed_password(),
+                    replaces: form.editing.as_ref().map(|p| p.id.clone()),
+                })));
+            }
+        }
+        if ui.button("Cancel").clicked() {
+            action = Some(FormAction::Close);
+        }
+        test_result_ui(ui, test);
+    });
+    if let Err(problem) = &profile {
+        ui.label(RichText::new(problem).weak());
+    }
+    if let Some(problem) = &form.save_problem {
+        ui.label(RichText::new(problem).color(error_color(ui)));
+    }
+    action
+}
+
+fn fields_ui(ui: &mut Ui, form: &mut ProfileForm) {
+    labelled_field(ui, "Name", &mut form.id, "work");
+    ui.end_row();
+    labelled_field(ui, "From", &mut form.from, "Me <me@example.org>");
+    ui.end_row();
+    labelled_field(ui, "Server", &mut form.host, "smtp.example.org");
+    ui.end_row();
+    let label = ui.label("Security");
+    egui::ComboBox::from_id_salt("security")
+        .selected_text(form.security.describe())
+        .show_ui(ui, |ui| {
+            for security in [Security::Starttls, Security::Tls, Security::Plain] {
+                let name = match security {
+                    Security::Starttls => "STARTTLS (587)",
+                    Security::Tls => "TLS (465)",
+                    Security::Plain => "None — unencrypted (25)",
+                };
+                if ui
+                    .selectable_value(&mut form.security, security, name)
+                    .changed()
+                {
+                    form.port = security.default_port().to_string();
+                }
+            }
+        })
+        .response
+        .labelled_by(label.id);
+    ui.end_row();
+    labelled_field(ui, "Port", &mut form.port, "587");
+    ui.end_row();
+    labelled_field(
+        ui,
+        "Username",
+        &mut form.username,
+        "me@example.org (empty: no login)",
+    );
+    ui.end_row();
+    let label = ui.label("Password");
+    let hint = if form.editing.is_some() {
+        "leave empty to keep the stored one"
+    } else {
+        "stored in the system keyring"
+    };
+    ui.add(
+        egui::TextEdit::singleline(&mut form.password)
+            .password(true)
+            .hint_text(hint)
+            .desired_width(f32::INFINITY),
+    )
+    .labelled_by(label.id);
+    ui.end_row();
+    labelled_field(
+        ui,
+        "Password command",
+        &mut form.password_command,
+        "optional, instead of the keyring: e.g. pass show mail/work",
+    );
+    ui.end_row();
+    labelled_field(
+        ui,
+        "Extra CA file",
+        &mut form.ca_file,
+        "optional: a PEM file for a private CA",
+    );
+    ui.end_row();
+    labelled_field(
+        ui,
+        "Pinned certificate",
+        &mut form.pin_sha256,
+        "optional, for a self-signed server: its SHA-256 fingerprint",
+    );
+    ui.end_row();
+}
+
+fn test_result_ui(ui: &mut Ui, test: &Option<Option<Result<String, String>>>) {
+    match test {
+        Some(None) => {
+            ui.spinner();
+            ui.label("Testing…");
+        }
+        Some(Some(Ok(answer))) => {
+            ui.label(RichText::new(answer.as_str()).color(ok_color(ui)));
+        }
+        Some(Some(Err(problem))) => {
+            ui.label(RichText::new(problem.as_str()).color(error_color(ui)));
+        }
+        None => {}
+    }
+}
+
+fn ok_color(ui: &Ui) -> egui::Color32 {
+    if ui.visuals().dark_mode {
+        egui::Color32::from_rgb(110, 200, 120)
+    } else {
+        egui::Color32::from_rgb(30, 120, 50)
+    }
+}
