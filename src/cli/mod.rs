@@ -18,6 +18,7 @@ mod message_args;
 mod outbox;
 mod profile;
 mod profile_email;
+mod profile_imap;
 mod profile_oauth;
 mod send;
 

@@ -44,6 +44,10 @@ pub enum OutboxCommand {
         /// The outbox id, or the id of the draft it was scheduled from.
         id: String,
     },
+    /// File now the copies of sent messages still waiting for the IMAP server, those it
+    /// refused included (after making room or naming the folder: `profile edit
+    /// --sent-folder`).
+    RetryCopies,
     /// Send what is due; --watch keeps running, sleeping until the next due time.
     Run {
         /// Keep running, sleeping until the next message is due.
@@ -95,6 +99,9 @@ pub fn run(mailroom: &Mailroom, command: OutboxCommand) -> Result<(), Error> {
             } else if listing.entries.is_empty() {
                 say!("The outbox is empty.");
             }
+            if !json {
+                list_copies(mailroom)?;
+            }
             for e in listing.entries.iter().filter(|_| !json) {
                 let state = match e.state {
                     State::Uncertain => "uncertain (may have been sent)",
@@ -133,6 +140,11 @@ pub fn run(mailroom: &Mailroom, command: OutboxCommand) -> Result<(), Error> {
         OutboxCommand::Dismiss { id } => {
             let sent_id = outbox.dismiss(&mailroom.sent, &mailroom.outbox_id(&id)?)?;
             say!("Moved to sent as {sent_id}.");
+        }
+        OutboxCommand::RetryCopies => {
+            let (again, report) = mailroom.retry_copies()?;
+            say!("Filing {again} copies in the server's Sent folder.");
+            print_copies(&report);
         }
         OutboxCommand::Run { watch: false } => outcome(&mailroom.run_outbox_once()?)?,
         OutboxCommand::Run { watch: true } => {
@@ -236,4 +248,38 @@ fn print_report(report: &RunReport) {
     for problem in &report.problems {
         eprintln!("mailroom: {problem}");
     }
+    print_copies(&report.copies);
+}
+
+/// The copies filed on the server (or not): they never change the exit code, the
+/// messages having gone out.
+fn print_copies(report: &crate::outbox::CopiesReport) {
+    for id in &report.filed {
+        say!("filed the copy of {id} in the server's Sent folder");
+    }
+    for (id, why) in &report.pending {
+        say!("copy to Sent pending for {id}: {why}");
+    }
+    for (id, why) in &report.failed {
+        say!("copy of {id} refused by the server: {why} (`mailroom outbox retry-copies`)");
+    }
+    for problem in &report.problems {
+        eprintln!("mailroom: {problem}");
+    }
+}
+
+/// The copies still to be filed in a server's Sent folder, after the outbox's entries.
+fn list_copies(mailroom: &Mailroom) -> Result<(), Error> {
+    for copy in mailroom.server_copies.list()? {
+        let state = if copy.failed {
+            "refused by the server (`mailroom outbox retry-copies`)".to_string()
+        } else {
+            format!("copy to Sent pending, next try {}", local(copy.next_try))
+        };
+        say!("{}  {}  {state}", copy.id, copy.profile);
+        if let Some(why) = &copy.last_error {
+            say!("    attempt {}: {why}", copy.attempts);
+        }
+    }
+    Ok(())
 }

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use clap::Subcommand;
 
 use super::profile_email::{self, Given};
+use super::profile_imap::{self, EditArgs, ImapArgs};
 use super::profile_oauth;
 use super::read_password;
 use crate::error::Error;
@@ -19,6 +20,8 @@ pub enum ProfileCommand {
     /// Add an SMTP account (or, with --folder, a folder that collects .eml files). With
     /// --email alone, the server is found from the address, tested, then saved.
     Add(Box<AddArgs>),
+    /// Change a profile: its From, its IMAP server (where sent messages are filed).
+    Edit(Box<EditArgs>),
     /// Find the settings for an email address and say where each came from; saves nothing.
     Detect {
         /// The address, e.g. ana@example.org.
@@ -120,8 +123,10 @@ pub struct AddArgs {
     #[arg(long, default_value_t = 60)]
     timeout_secs: u64,
     /// Instead of a server: write each message as .eml into this folder.
-    #[arg(long, conflicts_with_all = ["host", "user", "password_stdin", "password_command"])]
+    #[arg(long, conflicts_with_all = ["host", "user", "password_stdin", "password_command", "imap_host"])]
     folder: Option<PathBuf>,
+    #[command(flatten)]
+    imap: ImapArgs,
 }
 
 pub fn run(dirs: &Dirs, command: ProfileCommand) -> Result<(), Error> {
@@ -129,6 +134,7 @@ pub fn run(dirs: &Dirs, command: ProfileCommand) -> Result<(), Error> {
     let path = dirs.profiles_file();
     match command {
         ProfileCommand::Add(args) => add(dirs, &mut profiles, *args, &path),
+        ProfileCommand::Edit(args) => profile_imap::edit(dirs, &mut profiles, *args),
         ProfileCommand::Detect { email, json } => profile_email::detect_command(&email, json),
         ProfileCommand::List { json: false } => {
             list(&profiles);
@@ -187,6 +193,9 @@ fn add(
     };
     let mut profile = profile;
     apply_oauth2_flags(&mut profile, &args)?;
+    if let Server::Smtp(smtp) = &mut profile.server {
+        args.imap.apply(&args.id, smtp)?;
+    }
     let signs_in = matches!(&profile.server, Server::Smtp(s) if s.auth == Auth::OAuth2);
     let needs_keyring = matches!(&profile.server,
         Server::Smtp(s) if s.auth == Auth::Password && s.password_command.is_none());
@@ -384,6 +393,11 @@ fn test(
     match &test.login {
         Some((user, reply)) => say!("Logged in as {user}: {reply}"),
         None => say!("No login (auth = none)"),
+    }
+    match &test.imap {
+        Some(Ok(found)) => say!("{found}"),
+        Some(Err(problem)) => say!("IMAP: {problem}"),
+        None => say!("No IMAP server: sent messages are kept in sent/ only"),
     }
     Ok(())
 }

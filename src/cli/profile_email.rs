@@ -120,13 +120,30 @@ pub fn profile_for(given: &Given<'_>) -> Result<(Profile, Vec<Origin>), Error> {
                 }
                 .into());
             }
+            let imap = detection.imap_settings(&best.host);
+            if let Some(imap) = &imap {
+                let source = detection
+                    .imap
+                    .iter()
+                    .find(|c| c.security != Security::Plain)
+                    .map(|c| c.source.describe(c, &email.domain))
+                    .unwrap_or_default();
+                origin("imap", imap.address(), source);
+                origin(
+                    "sent copy",
+                    imap.sent_copy.describe().into(),
+                    "for this provider".into(),
+                );
+            }
             origin("server", best.host.clone(), found.clone());
             origin("port", best.port.to_string(), found.clone());
             origin("security", best.security.describe().into(), found.clone());
             if let Some(user) = &best.username {
                 origin("username", user.clone(), found);
             }
-            best.server()
+            let mut server = best.server();
+            server.imap = imap;
+            server
         }
     };
     if let Some(security) = given.security {

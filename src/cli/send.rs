@@ -8,7 +8,7 @@ use clap::Args;
 use super::message_args::{MessageArgs, WhenArgs, check_eml_target, local, say_who_sends_it};
 use crate::error::Error;
 use crate::message::logic_apps;
-use crate::service::Mailroom;
+use crate::service::{Mailroom, ServerCopy};
 use crate::store::write_atomic;
 
 #[derive(Debug, Args)]
@@ -83,5 +83,17 @@ pub(super) fn print_sent(sent: &crate::service::SentNow) {
     );
     if let Err(problem) = &sent.sent_copy {
         eprintln!("mailroom: sent, but no copy was kept in sent/: {problem}");
+    }
+    match &sent.server_copy {
+        ServerCopy::NotWanted => {}
+        ServerCopy::Filed => say!("A copy is in the Sent folder on the server."),
+        ServerCopy::Pending(why) => eprintln!(
+            "mailroom: sent, but the copy is not in the server's Sent folder yet ({why}); \
+             the outbox runner files it later (`mailroom outbox run`)"
+        ),
+        ServerCopy::Failed(why) => eprintln!(
+            "mailroom: sent, but the server would not take its copy in the Sent folder: {why} \
+             (`mailroom outbox retry-copies` tries again)"
+        ),
     }
 }

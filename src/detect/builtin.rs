@@ -43,6 +43,42 @@ mod tests {
     use crate::profile::Security;
 
     #[test]
+    fn the_big_providers_copies_in_sent_are_left_to_them_and_others_are_filed_by_mailroom() {
+        let detected = |address: &str| {
+            let email = Email::parse(address).unwrap();
+            let config = find(&email).unwrap();
+            crate::detect::Detection {
+                email: email.address,
+                source: Source::Builtin,
+                smtp: config.smtp,
+                imap: config.imap,
+                notes: Vec::new(),
+                tried: Vec::new(),
+            }
+        };
+        for (address, imap_host) in [
+            ("ana@gmail.com", "imap.gmail.com"),
+            ("ana@outlook.com", "outlook.office365.com"),
+        ] {
+            let detection = detected(address);
+            let smtp = detection.best().unwrap().host.clone();
+            let imap = detection.imap_settings(&smtp).unwrap();
+            assert_eq!((imap.host.as_str(), imap.port), (imap_host, 993));
+            assert_eq!(imap.security, Security::Tls);
+            assert_eq!(
+                imap.sent_copy,
+                crate::profile::SentCopy::Provider,
+                "{address}"
+            );
+        }
+        let own_server = detected("ana@gmail.com").imap_settings("smtp.example.org");
+        assert_eq!(
+            own_server.unwrap().sent_copy,
+            crate::profile::SentCopy::Upload
+        );
+    }
+
+    #[test]
     fn every_shipped_file_parses_and_names_an_smtp_server() {
         let email = Email::parse("ana@example.org").unwrap();
         for (name, xml) in FILES {

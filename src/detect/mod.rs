@@ -42,7 +42,7 @@ use serde::Serialize;
 pub use autoconfig::Config;
 pub use dns::Dns;
 
-use crate::profile::{Auth, Security, SmtpServer};
+use crate::profile::{Auth, ImapSettings, Security, SentCopy, SmtpServer};
 
 /// Thunderbird's ISP database.
 pub const THUNDERBIRD_ISPDB: &str = "https://live.thunderbird.net/autoconfig/v1.1/";
@@ -190,6 +190,20 @@ impl Detection {
     /// The preferred SMTP server.
     pub fn best(&self) -> Option<&Candidate> {
         self.smtp.first()
+    }
+
+    /// The IMAP server to file sent messages on: the first encrypted one found. Copies
+    /// are left to the provider when its SMTP server `smtp_host` files them itself
+    /// (`files_sent_copies` in `assets/oauth2-providers.toml`).
+    pub fn imap_settings(&self, smtp_host: &str) -> Option<ImapSettings> {
+        let found = self.imap.iter().find(|c| c.security != Security::Plain)?;
+        let mut imap = ImapSettings::new(found.host.clone(), found.security);
+        imap.port = found.port;
+        imap.username = found.username.clone();
+        if crate::oauth::provider::files_sent_copies(smtp_host) {
+            imap.sent_copy = SentCopy::Provider;
+        }
+        Some(imap)
     }
 }
 

@@ -40,6 +40,9 @@ struct Known {
     no_device_code: Option<String>,
     scopes: Vec<String>,
     hosts: Vec<String>,
+    /// Its SMTP servers file what they accept in the Sent folder themselves.
+    #[serde(default)]
+    files_sent_copies: bool,
 }
 
 fn known() -> BTreeMap<String, Known> {
@@ -53,6 +56,15 @@ pub fn for_host(host: &str) -> Option<String> {
         .into_iter()
         .find(|(_, p)| p.hosts.contains(&host))
         .map(|(id, _)| id)
+}
+
+/// Whether the provider behind SMTP server `host` files a copy of what it accepts in the
+/// account's Sent folder itself (so Mailroom must not add a second).
+pub fn files_sent_copies(host: &str) -> bool {
+    let host = host.to_ascii_lowercase();
+    known()
+        .into_values()
+        .any(|p| p.files_sent_copies && p.hosts.contains(&host))
 }
 
 /// The client id a packager built in for `provider`.

@@ -3,7 +3,8 @@
 //! 1. the **recorder** writes the acceptance into the entry (one `fdatasync`) and says
 //!    so, since the next message may go out only once it is on disk;
 //! 2. the **linker** links each recorded entry's frozen message into `sent/` (a hard
-//!    link: nothing copied) and takes the entry out of the outbox, in batches: whatever
+//!    link: nothing copied), lets [`AfterSent`] record what follows (the copy for the
+//!    IMAP server) and takes the entry out of the outbox, in batches: whatever
 //!    has been recorded since its last batch shares one sync of `sent/`, so a slow
 //!    directory sync never holds up the next recording.
 //!
@@ -15,7 +16,7 @@
 
 use std::sync::mpsc;
 
-use super::{Entry, Outbox};
+use super::{AfterSent, Entry, Outbox};
 use crate::store::StoreError;
 use crate::store::lock::Lock;
 use crate::store::sent::SentStore;
@@ -34,11 +35,12 @@ pub(super) struct Accepted {
 pub(super) fn finish_accepted(
     outbox: &Outbox,
     sent: &SentStore,
+    after_sent: &dyn AfterSent,
     accepted: mpsc::Receiver<Accepted>,
 ) -> Result<(), StoreError> {
     std::thread::scope(|scope| {
         let (to_link, linking) = mpsc::channel::<(Lock, Entry)>();
-        let linker = scope.spawn(move || link_recorded(outbox, sent, linking));
+        let linker = scope.spawn(move || link_recorded(outbox, sent, after_sent, linking));
         let mut first_failure = Ok(());
         for Accepted {
             lock,
@@ -66,6 +68,7 @@ pub(super) fn finish_accepted(
 fn link_recorded(
     outbox: &Outbox,
     sent: &SentStore,
+    after_sent: &dyn AfterSent,
     recorded: mpsc::Receiver<(Lock, Entry)>,
 ) -> Result<(), StoreError> {
     let mut first_failure = Ok(());
@@ -84,7 +87,10 @@ fn link_recorded(
             continue; // left in the outbox: recovery finishes them
         }
         for (_lock, entry) in linked {
-            let removed = outbox.remove(&entry.id);
+            // What follows (the server copy's record) is durable before the entry goes.
+            let removed = after_sent
+                .sent(&entry)
+                .and_then(|()| outbox.remove(&entry.id));
             first_failure = first_failure.and(removed);
         }
     }

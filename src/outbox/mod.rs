@@ -23,6 +23,7 @@
 //! entry becomes `uncertain` ("may have been sent"), never resent silently.
 //! [`runner`] does the sending.
 
+mod after_sent;
 mod entry;
 pub mod failure;
 mod finish;
@@ -32,6 +33,7 @@ use std::path::{Path, PathBuf};
 
 use jiff::Timestamp;
 
+pub use after_sent::{AfterSent, CopiesReport, NothingAfterSent};
 pub use entry::{Acceptance, Entry, LastError, State, StoredEnvelope};
 
 /// The sidecar's file ([`slots`]).

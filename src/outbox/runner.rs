@@ -19,7 +19,7 @@ use jiff::{SignedDuration, Timestamp};
 
 use super::failure::{Failure, FailureKind};
 use super::finish::{Accepted, finish_accepted};
-use super::{Acceptance, Entry, LastError, Outbox, State};
+use super::{Acceptance, AfterSent, CopiesReport, Entry, LastError, Outbox, State};
 use crate::clock::Clock;
 use crate::error::Error;
 use crate::message::mime::transmitted;
@@ -61,6 +61,8 @@ pub struct RunReport {
     pub problems: Vec<String>,
     /// The earliest scheduled entry still waiting.
     pub next_due: Option<Timestamp>,
+    /// The copies filed on IMAP servers this pass, and those still waiting.
+    pub copies: CopiesReport,
 }
 
 pub struct Runner<'a> {
@@ -73,6 +75,8 @@ pub struct Runner<'a> {
     pub connector: &'a dyn Connector,
     /// Hears how far each upload has got ([`no_progress`] by default).
     pub on_upload: &'a dyn Fn(Upload<'_>),
+    /// What follows each sent entry and each pass: the copy on the IMAP server.
+    pub after_sent: Box<dyn AfterSent + 'a>,
 }
 
 /// How far the upload of an outbox entry has got: the window's progress bar.
@@ -148,6 +152,7 @@ impl Runner<'_> {
         for (profile_id, entries) in due {
             self.send_group(&profile_id, &entries, &mut report)?;
         }
+        report.copies = self.after_sent.pass();
         report.next_due = self
             .outbox
             .list(self.drafts)?
@@ -189,7 +194,7 @@ impl Runner<'_> {
             return Ok(());
         }
         if entry.accepted.is_some() {
-            finish(self.outbox, self.sent, &entry)?;
+            finish(self.outbox, self.sent, self.after_sent.as_ref(), &entry)?;
             report.sent.push(entry.id);
         } else {
             entry.state = State::Uncertain;
@@ -219,10 +224,11 @@ impl Runner<'_> {
         entries: &[Entry],
         report: &mut RunReport,
     ) -> Result<(), StoreError> {
-        let (outbox, sent) = (self.outbox, self.sent);
+        let (outbox, sent, after_sent) = (self.outbox, self.sent, self.after_sent.as_ref());
         std::thread::scope(|scope| {
             let (accepted, to_finish) = mpsc::channel::<Accepted>();
-            let finisher = scope.spawn(move || finish_accepted(outbox, sent, to_finish));
+            let finisher =
+                scope.spawn(move || finish_accepted(outbox, sent, after_sent, to_finish));
             let sending = self.send_each(profile_id, entries, report, &accepted);
             drop(accepted);
             let finishing = finisher
@@ -435,8 +441,14 @@ impl Runner<'_> {
 
 /// An accepted entry left by a runner that died: its message into `sent/` unless it got
 /// there already, then out of the outbox.
-fn finish(outbox: &Outbox, sent: &SentStore, entry: &Entry) -> Result<(), StoreError> {
+fn finish(
+    outbox: &Outbox,
+    sent: &SentStore,
+    after_sent: &dyn AfterSent,
+    entry: &Entry,
+) -> Result<(), StoreError> {
     sent.keep_once(&entry.id, &outbox.message_path(&entry.id), entry.sent_at())?;
+    after_sent.sent(entry)?;
     outbox.remove(&entry.id)
 }
 

@@ -113,6 +113,7 @@ fn run_watched(
         clock,
         connector: &ScriptConnector(script),
         on_upload,
+        after_sent: Box::new(crate::outbox::NothingAfterSent),
     };
     runner.run_due().unwrap()
 }

@@ -5,6 +5,7 @@
 //! before any account exists). Profiles live in `profiles.toml` ([`store`]); passwords
 //! never do — they live in the OS keyring ([`secret`]) or come from a `password_command`.
 
+pub mod imap;
 pub mod secret;
 pub mod store;
 
@@ -12,6 +13,7 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
+pub use imap::{ImapSettings, SentCopy};
 pub use store::{ProfileError, Profiles};
 
 /// The name of the profile created on first run.
@@ -61,6 +63,9 @@ pub struct SmtpServer {
     pub oauth2: Option<Box<OAuth2>>,
     #[serde(default = "default_timeout")]
     pub timeout_secs: u64,
+    /// Where sent messages are filed on the server ([`imap`]); none: only in `sent/`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub imap: Option<ImapSettings>,
 }
 
 fn default_timeout() -> u64 {
@@ -81,6 +86,7 @@ impl SmtpServer {
             pin_sha256: None,
             oauth2: None,
             timeout_secs: default_timeout(),
+            imap: None,
         }
     }
 
@@ -194,7 +200,20 @@ impl Profile {
                     (Auth::OAuth2, None) => ", OAuth2 sign-in".to_string(),
                     (Auth::None, _) => String::new(),
                 };
-                format!("smtp {} ({}{auth})", s.address(), s.security.describe())
+                let imap = match &s.imap {
+                    Some(imap) => format!(
+                        "; imap {} ({}, {})",
+                        imap.address(),
+                        imap.security.describe(),
+                        imap.sent_copy.describe()
+                    ),
+                    None => String::new(),
+                };
+                format!(
+                    "smtp {} ({}{auth}){imap}",
+                    s.address(),
+                    s.security.describe()
+                )
             }
             Server::Folder { path } => {
                 format!(

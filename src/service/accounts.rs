@@ -20,6 +20,9 @@ pub struct ConnectionTest {
     pub login: Option<(String, String)>,
     /// The server's SIZE limit, when it has one.
     pub size_limit: Option<u64>,
+    /// The IMAP server's check (TLS, login, the Sent folder), when the profile has one:
+    /// what was found, or what went wrong.
+    pub imap: Option<Result<String, String>>,
 }
 
 impl ConnectionTest {
@@ -53,7 +56,12 @@ impl ConnectionTest {
             .map_or("no login".to_string(), |(_, reply)| {
                 format!("logged in: {reply}")
             });
-        format!("{}; {login}", self.connected())
+        let imap = match &self.imap {
+            Some(Ok(found)) => format!("; {found}"),
+            Some(Err(problem)) => format!("; IMAP: {problem}"),
+            None => String::new(),
+        };
+        format!("{}; {login}{imap}", self.connected())
     }
 }
 
@@ -83,6 +91,7 @@ impl Mailroom {
                 capabilities: Vec::new(),
                 login: None,
                 size_limit: None,
+                imap: None,
             });
         };
         let mut smtp = crate::transport::login::session_for(&self.dirs, profile, server, typed)?;
@@ -95,7 +104,20 @@ impl Mailroom {
             capabilities: greeting.capabilities,
             login: server.username.clone().zip(greeting.login_reply),
             size_limit: greeting.size_limit.map(|s| s as u64),
+            imap: server.imap.as_ref().map(|_| self.test_imap(profile, typed)),
         })
+    }
+
+    /// Connects to the profile's IMAP server, logs in and finds the Sent folder.
+    fn test_imap(&self, profile: &Profile, typed: Option<&Password>) -> Result<String, String> {
+        let (session, folder) =
+            crate::server_copy::open(&self.dirs, profile, typed).map_err(|e| e.to_string())?;
+        let server = session.server().to_string();
+        session.logout();
+        Ok(format!(
+            "IMAP {server} (encrypted, certificate verified), logged in, Sent folder \"{}\" ({})",
+            folder.name, folder.how
+        ))
     }
 
     /// Adds `profile` (in place of `replaces`, when editing) with its password. A

@@ -3,8 +3,10 @@
 //! testing profiles.
 
 mod accounts;
+mod copies;
 
 pub use accounts::{ConnectionTest, SavedProfile};
+pub use copies::ServerCopy;
 
 use std::time::Duration;
 
@@ -17,6 +19,7 @@ use crate::outbox::runner::{Connector, RunReport, Runner};
 use crate::outbox::{Entry, Outbox, Schedule};
 use crate::paths::Dirs;
 use crate::profile::{Profile, Profiles};
+use crate::server_copy::ServerCopies;
 use crate::settings::Settings;
 use crate::store::StoreError;
 use crate::store::drafts::{DraftRecord, DraftStore};
@@ -30,6 +33,8 @@ pub struct Mailroom {
     pub drafts: DraftStore,
     pub outbox: Outbox,
     pub sent: SentStore,
+    /// Copies of sent messages still to be filed on IMAP servers.
+    pub server_copies: ServerCopies,
 }
 
 /// A message that went out now.
@@ -40,6 +45,8 @@ pub struct SentNow {
     /// The person's copy in `sent/`: its id, or why it could not be kept (the message
     /// went out all the same, so this is no reason to send it again).
     pub sent_copy: Result<String, String>,
+    /// The copy in the IMAP server's Sent folder.
+    pub server_copy: ServerCopy,
 }
 
 impl Mailroom {
@@ -54,6 +61,7 @@ impl Mailroom {
             drafts: DraftStore::new(dirs.data()),
             outbox: Outbox::new(dirs.data()),
             sent: SentStore::new(dirs.data()),
+            server_copies: ServerCopies::new(dirs.data()),
             dirs,
         }
     }
@@ -98,7 +106,9 @@ impl Mailroom {
         draft: &Draft,
         now: Timestamp,
     ) -> Result<SentNow, Error> {
-        let (profile, message) = self.build(profile, draft)?;
+        let profiles = self.profiles()?;
+        let profile = profiles.resolve(profile)?.clone();
+        let message = crate::message::build(draft, &profile.from)?;
         // The copy for `sent/` is written while the message uploads.
         let (accepted, staged) = std::thread::scope(|scope| {
             let staging = scope.spawn(|| self.sent.stage(message.record(), now));
@@ -117,6 +127,13 @@ impl Mailroom {
                 return Err(e);
             }
         };
+        let sent_copy = staged
+            .and_then(|staged| self.sent.commit(staged))
+            .map_err(|e| e.to_string());
+        let server_copy = match &sent_copy {
+            Ok(id) => self.file_copy_now(&profiles, &profile.id, id, now),
+            Err(_) => ServerCopy::NotWanted,
+        };
         Ok(SentNow {
             accepted,
             recipients: message
@@ -124,9 +141,8 @@ impl Mailroom {
                 .iter()
                 .map(ToString::to_string)
                 .collect(),
-            sent_copy: staged
-                .and_then(|staged| self.sent.commit(staged))
-                .map_err(|e| e.to_string()),
+            sent_copy,
+            server_copy,
         })
     }
 
@@ -241,6 +257,7 @@ impl Mailroom {
             clock,
             connector,
             on_upload: &crate::outbox::runner::no_progress,
+            after_sent: Box::new(self.filing(profiles, clock)),
         }
     }
 

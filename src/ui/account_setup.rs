@@ -101,6 +101,11 @@ impl AccountSetup {
             form.port = found.port.to_string();
             form.security = found.security;
             form.username = found.username.clone().unwrap_or_default();
+            if let Stage::Found(detection) = &self.stage
+                && let Some(imap) = detection.imap_settings(&found.host)
+            {
+                form.set_imap(&imap);
+            }
         }
         form
     }
@@ -110,6 +115,9 @@ impl AccountSetup {
         let mut server = found.server();
         if found.method == Method::None {
             server.username = None;
+        }
+        if let Stage::Found(detection) = &self.stage {
+            server.imap = detection.imap_settings(&found.host);
         }
         if found.method == Method::OAuth2 {
             server.oauth2 = Some(Box::new(crate::profile::OAuth2 {
@@ -244,6 +252,14 @@ fn found_ui(
             .unwrap_or_default(),
         best.source.describe(&best, &domain)
     ));
+    if let Some(imap) = detection.imap_settings(&best.host) {
+        ui.label(format!(
+            "Sent messages filed on {} ({}): {}",
+            imap.address(),
+            imap.security.describe(),
+            imap.sent_copy.describe()
+        ));
+    }
     for note in &detection.notes {
         ui.label(RichText::new(format!("Note: {note}")).color(error_color(ui)));
     }

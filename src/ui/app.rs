@@ -332,6 +332,7 @@ impl MailroomApp {
             } => self.outbox.uploading = Some((entry_id, sent, total)),
             Event::UploadsEnded => self.outbox.uploading = None,
             Event::Sent(list) => self.outbox.sent = list,
+            Event::ServerCopies(copies) => self.outbox.copies = copies,
             Event::Scheduled {
                 entry,
                 draft_id,

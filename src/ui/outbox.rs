@@ -1,6 +1,8 @@
 //! The outbox view: scheduled messages with a live countdown, the one being sent, failed
 //! ones with the server's words (Retry / Edit / Cancel), uncertain ones ("may have been
-//! sent": Send again / Dismiss), and the recent sent copies.
+//! sent": Send again / Dismiss), and the recent sent copies, each with its copy in the
+//! server's Sent folder when that is still to be filed ("Copy to Sent pending", or the
+//! server's words when it refused it; **File copies now**).
 
 use std::time::Duration;
 
@@ -8,6 +10,7 @@ use eframe::egui::{self, RichText, Ui};
 
 use super::widgets::{countdown, error_color, human_size, local_time, named_button};
 use crate::outbox::{Entry, State};
+use crate::server_copy::PendingCopy;
 use crate::store::sent::SentSummary;
 use crate::worker::{AfterCancel, Command};
 
@@ -15,6 +18,8 @@ use crate::worker::{AfterCancel, Command};
 pub struct OutboxState {
     pub entries: Vec<Entry>,
     pub sent: Vec<SentSummary>,
+    /// Sent messages whose copy is not in the server's Sent folder yet.
+    pub copies: Vec<PendingCopy>,
     pub scheduler: Option<String>,
     /// The big message going out now: its entry id, bytes sent, bytes in all.
     pub uploading: Option<(String, usize, usize)>,
@@ -64,6 +69,17 @@ pub fn outbox_ui(ui: &mut Ui, state: &OutboxState) -> Vec<Command> {
             if state.sent.is_empty() {
                 ui.label(RichText::new("Nothing sent yet.").weak());
             }
+            if !state.copies.is_empty() {
+                ui.horizontal_wrapped(|ui| {
+                    ui.label(format!(
+                        "{} copies are not in the server's Sent folder yet.",
+                        state.copies.len()
+                    ));
+                    if ui.button("File copies now").clicked() {
+                        commands.push(Command::RetryCopies);
+                    }
+                });
+            }
             for sent in state.sent.iter().take(SENT_SHOWN) {
                 ui.horizontal(|ui| {
                     let date = sent.date.as_deref().and_then(|d| d.parse().ok());
@@ -72,6 +88,9 @@ pub fn outbox_ui(ui: &mut Ui, state: &OutboxState) -> Vec<Command> {
                     ui.label(&sent.to);
                     if ui.small_button("Open .eml").clicked() {
                         commands.push(Command::OpenFile(sent.path.clone()));
+                    }
+                    if let Some(copy) = state.copies.iter().find(|c| c.id == sent.id) {
+                        copy_state_ui(ui, copy);
                     }
                 });
             }
@@ -214,4 +233,17 @@ fn entry_ui(
             );
         }
     });
+}
+
+/// Where a sent message's copy for the server stands, the last error on hover.
+fn copy_state_ui(ui: &mut Ui, copy: &PendingCopy) {
+    let why = copy.last_error.clone().unwrap_or_default();
+    let label = if copy.failed {
+        ui.label(RichText::new("Copy to Sent refused").color(error_color(ui)))
+    } else {
+        ui.label(RichText::new("Copy to Sent pending").weak())
+    };
+    if !why.is_empty() {
+        label.on_hover_text(why);
+    }
 }

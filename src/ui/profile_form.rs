@@ -8,7 +8,7 @@ use eframe::egui::{self, RichText, Ui};
 
 use super::widgets::{error_color, labelled_field};
 use crate::profile::secret::Password;
-use crate::profile::{Auth, Profile, Security, Server, SmtpServer};
+use crate::profile::{Auth, ImapSettings, Profile, Security, SentCopy, Server, SmtpServer, imap};
 use crate::worker::Command;
 
 /// The add / edit form. Editing keeps what the form does not show (the timeout) from the
@@ -27,6 +27,11 @@ pub struct ProfileForm {
     pub password_command: String,
     pub ca_file: String,
     pub pin_sha256: String,
+    /// Where sent messages are filed; empty: no IMAP server.
+    pub imap_host: String,
+    pub imap_port: String,
+    pub imap_security: Security,
+    pub sent_copy: SentCopy,
     /// Why the last Save failed (the worker's words).
     pub save_problem: Option<String>,
 }
@@ -48,8 +53,11 @@ impl std::fmt::Debug for ProfileForm {
 impl ProfileForm {
     /// What the connection test depends on: a change to any of it makes the last
     /// result stale (the Security switched from STARTTLS to TLS, a new password).
-    fn connection(&self) -> [&str; 7] {
+    fn connection(&self) -> [&str; 10] {
         [
+            &self.imap_host,
+            &self.imap_port,
+            self.imap_security.describe(),
             &self.host,
             &self.port,
             self.security.describe(),
@@ -75,6 +83,10 @@ impl Default for ProfileForm {
             password_command: String::new(),
             ca_file: String::new(),
             pin_sha256: String::new(),
+            imap_host: String::new(),
+            imap_port: imap::default_port(Security::Tls).to_string(),
+            imap_security: Security::Tls,
+            sent_copy: SentCopy::Upload,
             save_problem: None,
         }
     }
@@ -101,8 +113,41 @@ impl ProfileForm {
                 .as_ref()
                 .map(|p| p.display().to_string())
                 .unwrap_or_default();
+            if let Some(imap) = &s.imap {
+                form.set_imap(imap);
+            }
         }
         form
+    }
+
+    /// Fills the IMAP fields (from a profile, or what detection found).
+    pub fn set_imap(&mut self, imap: &ImapSettings) {
+        self.imap_host.clone_from(&imap.host);
+        self.imap_port = imap.port.to_string();
+        self.imap_security = imap.security;
+        self.sent_copy = imap.sent_copy;
+    }
+
+    /// The IMAP settings the form describes (the username and Sent folder an edited
+    /// profile had are kept: `mailroom profile edit` changes those).
+    fn to_imap(&self, old: Option<&ImapSettings>) -> Result<Option<ImapSettings>, String> {
+        let host = self.imap_host.trim();
+        if host.is_empty() {
+            return Ok(None);
+        }
+        let port: u16 = self
+            .imap_port
+            .trim()
+            .parse()
+            .map_err(|_| format!("IMAP port: \"{}\" is not a port number", self.imap_port))?;
+        let mut imap = old
+            .cloned()
+            .unwrap_or_else(|| ImapSettings::new(host, self.imap_security));
+        imap.host = host.to_string();
+        imap.port = port;
+        imap.security = self.imap_security;
+        imap.sent_copy = self.sent_copy;
+        Ok(Some(imap))
     }
 
     /// The profile the form describes, or what to fix first (naming the field).
@@ -140,6 +185,7 @@ impl ProfileForm {
         smtp.password_command = optional(&self.password_command);
         smtp.ca_file = optional(&self.ca_file).map(Into::into);
         smtp.pin_sha256 = optional(&self.pin_sha256);
+        smtp.imap = self.to_imap(smtp.imap.as_ref())?;
         let from = self.from.trim().to_string();
         crate::profile::store::validate_from(&from).map_err(|e| e.to_string())?;
         Ok(Profile {
@@ -297,6 +343,50 @@ fn fields_ui(ui: &mut Ui, form: &mut ProfileForm) {
         &mut form.pin_sha256,
         "optional, for a self-signed server: its SHA-256 fingerprint",
     );
+    ui.end_row();
+    imap_fields_ui(ui, form);
+}
+
+/// Where sent messages are filed: the IMAP server, and who files the copy.
+fn imap_fields_ui(ui: &mut Ui, form: &mut ProfileForm) {
+    labelled_field(
+        ui,
+        "IMAP server",
+        &mut form.imap_host,
+        "imap.example.org (empty: sent messages stay on this computer)",
+    );
+    ui.end_row();
+    let label = ui.label("IMAP security");
+    egui::ComboBox::from_id_salt("imap-security")
+        .selected_text(form.imap_security.describe())
+        .show_ui(ui, |ui| {
+            for (security, name) in [
+                (Security::Tls, "TLS (993)"),
+                (Security::Starttls, "STARTTLS (143)"),
+            ] {
+                if ui
+                    .selectable_value(&mut form.imap_security, security, name)
+                    .changed()
+                {
+                    form.imap_port = imap::default_port(security).to_string();
+                }
+            }
+        })
+        .response
+        .labelled_by(label.id);
+    ui.end_row();
+    labelled_field(ui, "IMAP port", &mut form.imap_port, "993");
+    ui.end_row();
+    let label = ui.label("Copy in Sent");
+    egui::ComboBox::from_id_salt("sent-copy")
+        .selected_text(form.sent_copy.describe())
+        .show_ui(ui, |ui| {
+            for copy in [SentCopy::Upload, SentCopy::Provider, SentCopy::Off] {
+                ui.selectable_value(&mut form.sent_copy, copy, copy.describe());
+            }
+        })
+        .response
+        .labelled_by(label.id);
     ui.end_row();
 }
 

@@ -283,6 +283,12 @@ impl CommandThread {
                 m.outbox.dismiss(&m.sent, &id)?;
                 self.list_outbox()?;
             }
+            Command::RetryCopies => {
+                // The outbox thread files them: no network on this thread.
+                m.server_copies.retry_now(now)?;
+                self.list_outbox()?;
+                let _ = self.poke.send(());
+            }
             Command::SaveProfile {
                 profile,
                 password,
@@ -375,6 +381,8 @@ impl CommandThread {
         let listing = self.mailroom.outbox.list(&self.mailroom.drafts)?;
         self.emit.emit(Event::Outbox(listing.entries));
         self.emit.emit(Event::Sent(self.mailroom.sent.list()?));
+        self.emit
+            .emit(Event::ServerCopies(self.mailroom.server_copies.list()?));
         Ok(())
     }
 

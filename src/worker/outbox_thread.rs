@@ -98,13 +98,15 @@ impl OutboxThread {
         let changed = !(report.sent.is_empty()
             && report.failed.is_empty()
             && report.retrying.is_empty()
-            && report.uncertain.is_empty());
+            && report.uncertain.is_empty()
+            && report.copies == crate::outbox::CopiesReport::default());
         let next_due = report.next_due;
         if changed {
             m.record_run(&report);
             let listing = m.outbox.list(&m.drafts)?;
             self.emit.emit(Event::Outbox(listing.entries));
             self.emit.emit(Event::Sent(m.sent.list()?));
+            self.emit.emit(Event::ServerCopies(m.server_copies.list()?));
             self.emit.emit(Event::OutboxRan(report));
         }
         Ok(next_due)

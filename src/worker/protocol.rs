@@ -13,6 +13,7 @@ use crate::outbox::runner::RunReport;
 use crate::profile::Profile;
 use crate::profile::Profiles;
 use crate::profile::secret::Password;
+use crate::server_copy::PendingCopy;
 use crate::service::ConnectionTest;
 use crate::store::drafts::{DraftRecord, DraftSummary};
 use crate::store::sent::SentSummary;
@@ -69,6 +70,8 @@ pub enum Command {
     },
     RetryOutbox(String),
     DismissOutbox(String),
+    /// File now every copy still waiting for its IMAP server's Sent folder.
+    RetryCopies,
     SaveProfile {
         profile: Profile,
         password: Option<Password>,
@@ -126,6 +129,8 @@ pub enum Event {
     },
     Outbox(Vec<Entry>),
     Sent(Vec<SentSummary>),
+    /// Copies of sent messages still to be filed in a server's Sent folder.
+    ServerCopies(Vec<PendingCopy>),
     /// A message went into the outbox; `undo_until` when it was a plain Send.
     Scheduled {
         entry: Entry,
@@ -228,6 +233,7 @@ impl Command {
             Command::CancelOutbox { .. } => "Taking the message back",
             Command::RetryOutbox(_) => "Retrying",
             Command::DismissOutbox(_) => "Dismissing",
+            Command::RetryCopies => "Filing the copies in Sent",
             Command::SaveProfile { .. } => "Saving the profile",
             Command::RemoveProfile(_) => "Removing the profile",
             Command::TestProfile { .. } => "Testing the connection",

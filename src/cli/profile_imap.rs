@@ -1,0 +1,150 @@
+//! The IMAP flags of `profile add` and `profile edit`: where the copy of each sent
+//! message is filed, and `profile edit` itself.
+
+use clap::Args;
+
+use crate::error::Error;
+use crate::paths::Dirs;
+use crate::profile::{ImapSettings, Profiles, SentCopy, Server, SmtpServer};
+use crate::profile::{Security, imap};
+
+#[derive(Debug, Clone, Default, Args)]
+pub struct ImapArgs {
+    /// The IMAP server that keeps the Sent folder, e.g. imap.example.org (with --email:
+    /// what detection found).
+    #[arg(long)]
+    imap_host: Option<String>,
+    /// tls (implicit, 993) or starttls (143). Default: tls.
+    #[arg(long)]
+    imap_security: Option<Security>,
+    /// Default: the usual port for --imap-security.
+    #[arg(long)]
+    imap_port: Option<u16>,
+    /// The IMAP login name (default: the SMTP username).
+    #[arg(long)]
+    imap_user: Option<String>,
+    /// The folder sent messages are filed in (default: the one the server marks \Sent;
+    /// "" goes back to that).
+    #[arg(long)]
+    sent_folder: Option<String>,
+    /// Who files a copy of each sent message in Sent: upload (Mailroom), provider (the
+    /// provider does it itself, as Gmail and Microsoft 365 do), off.
+    #[arg(long)]
+    sent_copy: Option<SentCopy>,
+    /// No IMAP server: sent messages are kept in sent/ only.
+    #[arg(long, conflicts_with_all = ["imap_host", "imap_security", "imap_port", "imap_user", "sent_folder", "sent_copy"])]
+    no_imap: bool,
+}
+
+impl ImapArgs {
+    pub fn is_empty(&self) -> bool {
+        self.imap_host.is_none()
+            && self.imap_security.is_none()
+            && self.imap_port.is_none()
+            && self.imap_user.is_none()
+            && self.sent_folder.is_none()
+            && self.sent_copy.is_none()
+            && !self.no_imap
+    }
+
+    /// Applies the flags to `smtp`'s IMAP settings (made by `--imap-host` when there are
+    /// none yet).
+    pub fn apply(&self, profile_id: &str, smtp: &mut SmtpServer) -> Result<(), Error> {
+        if self.no_imap {
+            smtp.imap = None;
+            return Ok(());
+        }
+        if self.imap_security == Some(Security::Plain) {
+            return Err(bad(
+                "--imap-security",
+                "Mailroom never logs in to IMAP unencrypted: give tls or starttls",
+            ));
+        }
+        let settings = match (smtp.imap.take(), &self.imap_host) {
+            (Some(mut existing), Some(host)) => {
+                existing.host = host.clone();
+                existing
+            }
+            (Some(existing), None) => existing,
+            (None, Some(host)) => {
+                ImapSettings::new(host, self.imap_security.unwrap_or(Security::Tls))
+            }
+            (None, None) if self.is_empty() => return Ok(()),
+            (None, None) => {
+                return Err(bad(
+                    "--imap-host",
+                    &format!("profile \"{profile_id}\" has no IMAP server yet: give --imap-host"),
+                ));
+            }
+        };
+        let mut settings = settings;
+        if let Some(security) = self.imap_security {
+            if security != settings.security && self.imap_port.is_none() {
+                settings.port = imap::default_port(security);
+            }
+            settings.security = security;
+        }
+        if let Some(port) = self.imap_port {
+            settings.port = port;
+        }
+        if let Some(user) = &self.imap_user {
+            settings.username = Some(user.clone()).filter(|u| !u.is_empty());
+        }
+        if let Some(folder) = &self.sent_folder {
+            settings.sent_folder = Some(folder.clone()).filter(|f| !f.is_empty());
+        }
+        if let Some(copy) = self.sent_copy {
+            settings.sent_copy = copy;
+        }
+        smtp.imap = Some(settings);
+        Ok(())
+    }
+}
+
+fn bad(flag: &str, why: &str) -> Error {
+    Error::Input {
+        what: flag.to_string(),
+        source: std::io::Error::new(std::io::ErrorKind::InvalidInput, why.to_string()),
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct EditArgs {
+    id: String,
+    /// The identity to send as, e.g. "Ana Lima <ana@example.org>".
+    #[arg(long)]
+    from: Option<String>,
+    #[command(flatten)]
+    imap: ImapArgs,
+}
+
+/// `profile edit ID …`: changes what the flags name, keeps the rest.
+pub fn edit(dirs: &Dirs, profiles: &mut Profiles, args: EditArgs) -> Result<(), Error> {
+    if args.from.is_none() && args.imap.is_empty() {
+        return Err(bad(
+            "profile edit",
+            "nothing to change: give --from or an --imap-… flag (see --help)",
+        ));
+    }
+    let profile = profiles.get_mut(&args.id)?;
+    if let Some(from) = &args.from {
+        crate::profile::store::validate_from(from)?;
+        profile.from = from.clone();
+    }
+    if !args.imap.is_empty() {
+        let Server::Smtp(smtp) = &mut profile.server else {
+            return Err(bad(
+                "--imap-host",
+                &format!(
+                    "\"{}\" is a folder profile: it sends nowhere, so nothing is filed",
+                    args.id
+                ),
+            ));
+        };
+        args.imap.apply(&args.id, smtp)?;
+    }
+    let summary = profile.summary();
+    profiles.save(&dirs.profiles_file())?;
+    say!("Changed \"{}\": {summary}", args.id);
+    Ok(())
+}

@@ -1,0 +1,361 @@
+//! The copy of each sent message in the server's Sent folder (issue 15), with the real
+//! `mailroom` binary against the OAuth2 + IMAP bed (`support::oauth_bed`): Postfix
+//! submission takes the message (PLAIN for the password user, XOAUTH2/OAUTHBEARER for the
+//! OAuth2 one), Dovecot keeps the mailbox whose `\Sent` folder is "Sent Items" (a decoy
+//! "Sent" has no SPECIAL-USE flag). Each test reads the folder on disk: one copy, its
+//! bytes as sent (Bcc included), flagged seen.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests fail by panicking
+
+mod support;
+
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::Duration;
+
+use support::oauth_bed::{DECOY_SENT_MAILBOX, OAUTH_USER, OAuthBed, PW_PASS, PW_USER, oauth_bed};
+use support::oauth_world::World;
+use support::{Home, Run, free_port, parse};
+
+/// A home with the shared test keyring and a profile `work` for the password user:
+/// SMTP submission (STARTTLS) and IMAP on `imap_port` (implicit TLS), both trusting the
+/// bed's CA.
+fn password_home(bed: &OAuthBed, imap_port: u16, extra: &[&str]) -> Home {
+    let home = Home::with_keyring();
+    let ca = bed.ca_file();
+    let (submission, imap) = (bed.submission.to_string(), imap_port.to_string());
+    let mut args = vec![
+        "profile",
+        "add",
+        "work",
+        "--from",
+        PW_USER,
+        "--host",
+        "localhost",
+        "--port",
+        &submission,
+        "--security",
+        "starttls",
+        "--user",
+        PW_USER,
+        "--ca-file",
+        ca.to_str().unwrap(),
+        "--password-stdin",
+        "--imap-host",
+        "localhost",
+        "--imap-port",
+        &imap,
+        "--imap-security",
+        "tls",
+    ];
+    args.extend_from_slice(extra);
+    home.run_with_stdin(&args, PW_PASS).ok();
+    home
+}
+
+fn send(home: &Home, subject: &str) -> Run {
+    home.run(&[
+        "send",
+        "--to",
+        "Ana <ana-copy@example.org>",
+        "--bcc",
+        "hidden-copy@example.org",
+        "--subject",
+        subject,
+        "--body",
+        "Filed where the phone shows it.\n",
+    ])
+}
+
+/// The files of a Maildir folder (`new/` and `cur/`) whose message has `subject`.
+fn copies_of(folder: &Path, subject: &str) -> Vec<PathBuf> {
+    let mut files = support::files_in(&folder.join("new"));
+    files.extend(support::files_in(&folder.join("cur")));
+    files
+        .into_iter()
+        .filter(|p| {
+            std::fs::read(p)
+                .map(|bytes| parse(&bytes).subject() == Some(subject))
+                .unwrap_or(false)
+        })
+        .collect()
+}
+
+/// The copies of `subject` in `user`'s `\Sent` folder.
+fn sent_copies(bed: &OAuthBed, user: &str, subject: &str) -> Vec<PathBuf> {
+    copies_of(&bed.sent_folder(user), subject)
+}
+
+/// Whether a Maildir file name carries the seen flag (`…:2,S`).
+fn is_seen(path: &Path) -> bool {
+    path.file_name()
+        .and_then(|n| n.to_str())
+        .and_then(|n| n.rsplit_once(":2,"))
+        .is_some_and(|(_, flags)| flags.contains('S'))
+}
+
+fn unique(subject: &str) -> String {
+    format!("{subject} {}", std::process::id())
+}
+
+#[test]
+fn a_message_sent_now_is_filed_once_in_the_sent_folder_with_its_bcc_and_seen() {
+    let bed = oauth_bed();
+    let home = password_home(bed, bed.imaps, &[]);
+    let subject = unique("Filed in Sent Items");
+    let run = send(&home, &subject).ok();
+    assert!(
+        run.stdout
+            .contains("A copy is in the Sent folder on the server."),
+        "{run:?}"
+    );
+
+    let copies = sent_copies(bed, PW_USER, &subject);
+    assert_eq!(copies.len(), 1, "one copy in Sent Items: {copies:?}");
+    assert!(is_seen(&copies[0]), "flagged seen: {:?}", copies[0]);
+    let filed = std::fs::read(&copies[0]).unwrap();
+    let message = parse(&filed);
+    let bcc = message.bcc().and_then(|a| a.first()).unwrap();
+    assert_eq!(bcc.address(), Some("hidden-copy@example.org"));
+    assert!(
+        copies_of(&bed.folder(PW_USER, DECOY_SENT_MAILBOX), &subject).is_empty(),
+        "nothing in the folder merely named Sent"
+    );
+
+    // The bytes filed are the bytes kept in sent/, which are the bytes sent (Dovecot
+    // keeps its Maildir with bare LF line ends).
+    let kept = support::files_in(&home.path().join("data/sent/cur"));
+    assert_eq!(kept.len(), 1);
+    let kept = String::from_utf8(std::fs::read(&kept[0]).unwrap()).unwrap();
+    assert_eq!(kept.replace("\r\n", "\n").into_bytes(), filed);
+    let listed = home.run(&["outbox", "list"]).ok();
+    assert!(!listed.stdout.contains("pending"), "{listed:?}");
+}
+
+#[test]
+fn a_copy_waits_while_the_imap_server_is_away_and_is_filed_once_when_it_is_back() {
+    let bed = oauth_bed();
+    let away = free_port(); // nothing listens there
+    let home = password_home(bed, away, &[]);
+    let subject = unique("Filed once the server is back");
+
+    let run = send(&home, &subject).ok();
+    assert!(
+        run.stdout.contains("Sent to"),
+        "the message went out: {run:?}"
+    );
+    assert!(
+        run.stderr
+            .contains("the copy is not in the server's Sent folder yet")
+            && run.stderr.contains(&format!("localhost:{away}")),
+        "{run:?}"
+    );
+    let listed = home.run(&["outbox", "list"]).ok();
+    assert!(listed.stdout.contains("copy to Sent pending"), "{listed:?}");
+    assert!(sent_copies(bed, PW_USER, &subject).is_empty());
+    let records = support::files_in(&home.path().join("data/server-copies"));
+    let record = records
+        .iter()
+        .find(|p| p.extension().is_some_and(|e| e == "json"))
+        .expect("the pending copy's record");
+    let pending = std::fs::read(record).unwrap();
+
+    home.run(&[
+        "profile",
+        "edit",
+        "work",
+        "--imap-port",
+        &bed.imaps.to_string(),
+    ])
+    .ok();
+    let retried = home.run(&["outbox", "retry-copies"]).ok();
+    assert!(retried.stdout.contains("filed the copy of"), "{retried:?}");
+    assert_eq!(sent_copies(bed, PW_USER, &subject).len(), 1);
+
+    // Asked again, nothing is filed twice.
+    home.run(&["outbox", "retry-copies"]).ok();
+    home.run(&["outbox", "run"]).ok();
+    assert_eq!(sent_copies(bed, PW_USER, &subject).len(), 1);
+    // A filer killed after its APPEND, before it removed the record, leaves the record
+    // behind: the next try finds the Message-ID in Sent and files nothing.
+    std::fs::write(record, &pending).unwrap();
+    let again = home.run(&["outbox", "retry-copies"]).ok();
+    assert!(again.stdout.contains("filed the copy of"), "{again:?}");
+    assert_eq!(sent_copies(bed, PW_USER, &subject).len(), 1);
+    assert!(!record.exists());
+    let listed = home.run(&["outbox", "list"]).ok();
+    assert!(!listed.stdout.contains("pending"), "{listed:?}");
+}
+
+#[test]
+fn a_provider_that_files_its_own_copies_gets_none_from_mailroom() {
+    let bed = oauth_bed();
+    let home = password_home(bed, bed.imaps, &["--sent-copy", "provider"]);
+    let subject = unique("The provider files this one");
+    let run = send(&home, &subject).ok();
+    assert!(
+        !run.stdout.contains("A copy is in the Sent folder"),
+        "{run:?}"
+    );
+    assert!(run.stderr.is_empty(), "{run:?}");
+    assert!(sent_copies(bed, PW_USER, &subject).is_empty());
+    assert!(
+        support::files_in(&home.path().join("data/server-copies"))
+            .iter()
+            .all(|p| p.extension().is_none_or(|e| e != "json")),
+        "nothing queued"
+    );
+}
+
+#[test]
+fn the_connection_test_finds_the_sent_folder_by_special_use() {
+    let bed = oauth_bed();
+    let home = password_home(bed, bed.imaps, &[]);
+    let run = home.run(&["profile", "test", "work"]).ok();
+    assert!(
+        run.stdout.contains(&format!(
+            "IMAP localhost:{} (encrypted, certificate verified), logged in, Sent folder \"Sent Items\" (found by SPECIAL-USE)",
+            bed.imaps
+        )),
+        "{run:?}"
+    );
+    home.run(&["profile", "edit", "work", "--sent-folder", "Archive/Sent"])
+        .ok();
+    let run = home.run(&["profile", "test", "work"]).ok();
+    assert!(
+        run.stdout
+            .contains("Sent folder \"Archive/Sent\" (set in the profile)"),
+        "{run:?}"
+    );
+    let wrong = home.run(&["profile", "edit", "work", "--imap-security", "plain"]);
+    assert_ne!(wrong.code, 0, "{wrong:?}");
+    assert!(wrong.stderr.contains("--imap-security"), "{wrong:?}");
+}
+
+#[test]
+fn a_refused_copy_is_named_with_the_servers_words_and_filed_when_asked_again() {
+    let bed = oauth_bed();
+    // A folder that does not exist: Dovecot refuses it.
+    let home = password_home(bed, bed.imaps, &["--sent-folder", "No Such Folder"]);
+    let subject = unique("Refused, then filed");
+    let run = send(&home, &subject).ok();
+    assert!(
+        run.stderr
+            .contains("the server would not take its copy in the Sent folder")
+            && run
+                .stderr
+                .contains("NO Mailbox doesn't exist: No Such Folder"),
+        "the server's own words: {run:?}"
+    );
+    let listed = home.run(&["outbox", "list"]).ok();
+    assert!(
+        listed.stdout.contains("refused by the server"),
+        "{listed:?}"
+    );
+    // Not tried again by itself.
+    home.run(&["outbox", "run"]).ok();
+    assert!(sent_copies(bed, PW_USER, &subject).is_empty());
+
+    home.run(&["profile", "edit", "work", "--sent-folder", ""])
+        .ok();
+    home.run(&["outbox", "retry-copies"]).ok();
+    assert_eq!(sent_copies(bed, PW_USER, &subject).len(), 1);
+}
+
+#[test]
+fn outbox_run_killed_at_any_moment_leaves_every_sent_message_with_exactly_one_copy() {
+    let bed = oauth_bed();
+    let home = password_home(bed, bed.imaps, &[]);
+    let tag = unique("Crash");
+    let rounds = 20;
+    let per_round = 3;
+    let mut killed = 0;
+    let mut pending_after_kill = 0;
+    for round in 0..rounds {
+        for n in 0..per_round {
+            home.run(&[
+                "send",
+                "--in",
+                "0m",
+                "--to",
+                "ana-copy@example.org",
+                "--subject",
+                &format!("{tag} {round}.{n}"),
+                "--body",
+                "x\n",
+            ])
+            .ok();
+        }
+        let mut child = home
+            .command(&["outbox", "run"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        // From just after the start to well into the filing.
+        std::thread::sleep(Duration::from_millis(30 + (37 * round as u64) % 300));
+        if child.try_wait().unwrap().is_none() {
+            child.kill().unwrap();
+            killed += 1;
+        }
+        child.wait().unwrap();
+        pending_after_kill += support::files_in(&home.path().join("data/server-copies"))
+            .iter()
+            .filter(|p| p.extension().is_some_and(|e| e == "json"))
+            .count();
+    }
+    // What was left is finished: recovery, then the copies.
+    home.run(&["outbox", "run"]);
+    home.run(&["outbox", "retry-copies"]).ok();
+
+    let listed = home.run(&["sent", "list", "--json"]).ok().stdout;
+    let listed: serde_json::Value = serde_json::from_str(&listed).unwrap();
+    let sent: Vec<String> = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["subject"].as_str().unwrap().to_string())
+        .collect();
+    let mut checked = 0;
+    for round in 0..rounds {
+        for n in 0..per_round {
+            let subject = format!("{tag} {round}.{n}");
+            let copies = sent_copies(bed, PW_USER, &subject).len();
+            let expected = usize::from(sent.contains(&subject));
+            assert_eq!(
+                copies, expected,
+                "\"{subject}\": {copies} copies in Sent Items; in sent/: {expected}"
+            );
+            checked += expected;
+        }
+    }
+    eprintln!(
+        "crash test: {rounds} runs, {killed} killed, {pending_after_kill} copies found pending after a kill, \
+         {checked} sent messages each with exactly one copy"
+    );
+    assert!(checked > 0, "some messages went out");
+}
+
+#[test]
+fn an_oauth2_profile_files_its_copy_with_the_same_sign_in() {
+    let w = World::new();
+    w.add_profile(w.bed.submission, w.bed.issuer());
+    w.run(&[
+        "profile",
+        "edit",
+        "work",
+        "--imap-host",
+        "localhost",
+        "--imap-port",
+        &w.bed.imaps.to_string(),
+    ])
+    .ok();
+    w.sign_in();
+    let subject = unique("Filed with a token");
+    let run = w.send(&subject).ok();
+    assert!(
+        run.stdout
+            .contains("A copy is in the Sent folder on the server."),
+        "{run:?}"
+    );
+    assert_eq!(sent_copies(w.bed, OAUTH_USER, &subject).len(), 1);
+}
