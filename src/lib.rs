@@ -16,7 +16,7 @@
 //! | [`profile`] | accounts in `profiles.toml`; [`profile::secret`] is the only code that touches the OS keyring | caller's thread (keyring calls block) |
 //! | [`transport`] | SMTP over rustls (or a folder of `.eml`); [`transport::login`] turns a profile into a logged-in connection | caller's thread (blocking I/O) |
 //! | [`imap`] | IMAP upload: TLS (no STARTTLS injection), login by password or OAuth2, the `\Sent` / `\Drafts` folders by SPECIAL-USE, APPEND, find by Message-ID, delete own drafts by UID (imap-codec) | caller's thread (blocking I/O) |
-//! | [`server_copy`] | the copy of each sent message in the IMAP server's Sent folder: a durable queue filled as the outbox finishes an entry, filed with backoff, never twice (search by Message-ID first) | the runner's thread, or `send`'s |
+//! | [`server_copy`] | what is kept on the IMAP server: the copy of each sent message in Sent (a durable queue filled as the outbox finishes an entry, filed with backoff, never twice: search by Message-ID first) and, when a profile asks, each draft in Drafts | the runner's thread, or `send`'s |
 //! | [`store`] | atomic writes, locks, drafts with versions, the sent Maildir | caller's thread |
 //! | [`outbox`] | frozen messages, claims, the runner's state machine (at most once) | caller's thread |
 //! | [`scheduler`] | `outbox install`: systemd timer, crontab, launchd, Task Scheduler | caller's thread |

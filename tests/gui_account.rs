@@ -8,7 +8,7 @@ mod support;
 
 use egui_kittest::kittest::{NodeT, Queryable};
 use support::Home;
-use support::gui::{Gui, click, from_shows, gui, has_label, type_into, wait_until};
+use support::gui::{Gui, click, from_shows, gui, has_label, replace_text, type_into, wait_until};
 
 fn value_of(gui: &Gui, field: &str) -> String {
     gui.get_by_label(field).value().unwrap_or_default()
@@ -34,6 +34,57 @@ fn compose_offers_to_add_an_account_while_only_the_local_profile_exists() {
         gui.query_by_label("Add your email account").is_none(),
         "a real account exists: no prompt"
     );
+}
+
+#[test]
+fn the_profile_form_says_where_sent_messages_and_drafts_are_kept() {
+    let home = Home::new();
+    home.run(&[
+        "profile",
+        "add",
+        "work",
+        "--host",
+        "smtp.example.org",
+        "--user",
+        "me@example.org",
+        "--from",
+        "Me <me@example.org>",
+        "--password-command",
+        "pass show mail/work",
+        "--imap-host",
+        "imap.example.org",
+        "--sent-folder",
+        "Archive/Sent",
+    ])
+    .ok();
+    let mut gui = gui(&home);
+    wait_until(&mut gui, "the profiles", |g| from_shows(g, "— work"));
+    click(&mut gui, "Profiles");
+    click(&mut gui, "Edit work");
+    assert_eq!(value_of(&gui, "IMAP server"), "imap.example.org");
+    assert_eq!(value_of(&gui, "IMAP port"), "993");
+    replace_text(&mut gui, "IMAP port", "1993");
+    click(
+        &mut gui,
+        "Keep drafts on the server too (they show on the phone)",
+    );
+    click(&mut gui, "Save profile");
+    wait_until(&mut gui, "the saved profile", |g| {
+        has_label(g, "drafts kept there too")
+    });
+    let saved = std::fs::read_to_string(home.path().join("config/profiles.toml")).unwrap();
+    for kept in ["port = 1993", "server_drafts = true", "Archive/Sent"] {
+        assert!(saved.contains(kept), "{kept}: {saved}");
+    }
+
+    click(&mut gui, "Edit work");
+    replace_text(&mut gui, "IMAP server", "");
+    click(&mut gui, "Save profile");
+    wait_until(&mut gui, "the profile without IMAP", |g| {
+        !has_label(g, "imap.example.org")
+    });
+    let saved = std::fs::read_to_string(home.path().join("config/profiles.toml")).unwrap();
+    assert!(!saved.contains("imap"), "{saved}");
 }
 
 #[test]

@@ -20,7 +20,7 @@ use mailroom::profile::Security;
 use secrecy::SecretString;
 use support::oauth_bed::{
     DECOY_SENT_MAILBOX, DRAFTS_MAILBOX, OAUTH_USER, OAuthBed, PW_PASS, PW_USER, SENT_MAILBOX,
-    TLS_NAME, oauth_bed,
+    TLS_NAME, as_stored, message_files, oauth_bed,
 };
 
 fn server(bed: &OAuthBed, security: Security) -> ImapServer {
@@ -33,6 +33,7 @@ fn server(bed: &OAuthBed, security: Security) -> ImapServer {
         },
         security,
         ca_file: Some(bed.ca_file()),
+        pin_sha256: None,
         timeout: Duration::from_secs(15),
     }
 }
@@ -72,9 +73,7 @@ fn message(tag: &str) -> (String, Vec<u8>) {
 
 /// The files in a Maildir folder (`new/` and `cur/`) whose bytes hold `needle`.
 fn files_with(folder: &Path, needle: &str) -> Vec<PathBuf> {
-    let mut files = support::files_in(&folder.join("new"));
-    files.extend(support::files_in(&folder.join("cur")));
-    files
+    message_files(folder)
         .into_iter()
         .filter(|p| {
             std::fs::read(p)
@@ -82,14 +81,6 @@ fn files_with(folder: &Path, needle: &str) -> Vec<PathBuf> {
                 .unwrap_or(false)
         })
         .collect()
-}
-
-/// Dovecot's Maildir stores lines ending in LF (`mail_save_crlf = no`): the bytes sent,
-/// compared after that one conversion.
-fn as_stored(bytes: &[u8]) -> Vec<u8> {
-    String::from_utf8_lossy(bytes)
-        .replace("\r\n", "\n")
-        .into_bytes()
 }
 
 #[test]
@@ -339,6 +330,7 @@ fn bytes_injected_after_the_starttls_ok_refuse_the_connection_before_tls() {
         port,
         security: Security::Starttls,
         ca_file: Some(bed.ca_file()),
+        pin_sha256: None,
         timeout: Duration::from_secs(10),
     };
     let injected = FaultyImap::start(Some("* OK injected"));

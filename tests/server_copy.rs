@@ -12,7 +12,9 @@ use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::Duration;
 
-use support::oauth_bed::{DECOY_SENT_MAILBOX, OAUTH_USER, OAuthBed, PW_PASS, PW_USER, oauth_bed};
+use support::oauth_bed::{
+    DECOY_SENT_MAILBOX, OAUTH_USER, OAuthBed, PW_PASS, PW_USER, as_stored, message_files, oauth_bed,
+};
 use support::oauth_world::World;
 use support::{Home, Run, free_port, parse};
 
@@ -68,9 +70,7 @@ fn send(home: &Home, subject: &str) -> Run {
 
 /// The files of a Maildir folder (`new/` and `cur/`) whose message has `subject`.
 fn copies_of(folder: &Path, subject: &str) -> Vec<PathBuf> {
-    let mut files = support::files_in(&folder.join("new"));
-    files.extend(support::files_in(&folder.join("cur")));
-    files
+    message_files(folder)
         .into_iter()
         .filter(|p| {
             std::fs::read(p)
@@ -91,6 +91,14 @@ fn is_seen(path: &Path) -> bool {
         .and_then(|n| n.to_str())
         .and_then(|n| n.rsplit_once(":2,"))
         .is_some_and(|(_, flags)| flags.contains('S'))
+}
+
+/// The records of copies still to be filed (`data/server-copies/*.json`).
+fn queued(home: &Home) -> Vec<PathBuf> {
+    support::files_in(&home.path().join("data/server-copies"))
+        .into_iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .collect()
 }
 
 fn unique(subject: &str) -> String {
@@ -121,12 +129,10 @@ fn a_message_sent_now_is_filed_once_in_the_sent_folder_with_its_bcc_and_seen() {
         "nothing in the folder merely named Sent"
     );
 
-    // The bytes filed are the bytes kept in sent/, which are the bytes sent (Dovecot
-    // keeps its Maildir with bare LF line ends).
+    // The bytes filed are the bytes kept in sent/, which are the bytes sent.
     let kept = support::files_in(&home.path().join("data/sent/cur"));
     assert_eq!(kept.len(), 1);
-    let kept = String::from_utf8(std::fs::read(&kept[0]).unwrap()).unwrap();
-    assert_eq!(kept.replace("\r\n", "\n").into_bytes(), filed);
+    assert_eq!(as_stored(&std::fs::read(&kept[0]).unwrap()), filed);
     let listed = home.run(&["outbox", "list"]).ok();
     assert!(!listed.stdout.contains("pending"), "{listed:?}");
 }
@@ -152,11 +158,8 @@ fn a_copy_waits_while_the_imap_server_is_away_and_is_filed_once_when_it_is_back(
     let listed = home.run(&["outbox", "list"]).ok();
     assert!(listed.stdout.contains("copy to Sent pending"), "{listed:?}");
     assert!(sent_copies(bed, PW_USER, &subject).is_empty());
-    let records = support::files_in(&home.path().join("data/server-copies"));
-    let record = records
-        .iter()
-        .find(|p| p.extension().is_some_and(|e| e == "json"))
-        .expect("the pending copy's record");
+    let records = queued(&home);
+    let record = records.first().expect("the pending copy's record");
     let pending = std::fs::read(record).unwrap();
 
     home.run(&[
@@ -198,12 +201,7 @@ fn a_provider_that_files_its_own_copies_gets_none_from_mailroom() {
     );
     assert!(run.stderr.is_empty(), "{run:?}");
     assert!(sent_copies(bed, PW_USER, &subject).is_empty());
-    assert!(
-        support::files_in(&home.path().join("data/server-copies"))
-            .iter()
-            .all(|p| p.extension().is_none_or(|e| e != "json")),
-        "nothing queued"
-    );
+    assert!(queued(&home).is_empty(), "nothing queued");
 }
 
 #[test]
@@ -298,10 +296,7 @@ fn outbox_run_killed_at_any_moment_leaves_every_sent_message_with_exactly_one_co
             killed += 1;
         }
         child.wait().unwrap();
-        pending_after_kill += support::files_in(&home.path().join("data/server-copies"))
-            .iter()
-            .filter(|p| p.extension().is_some_and(|e| e == "json"))
-            .count();
+        pending_after_kill += queued(&home).len();
     }
     // What was left is finished: recovery, then the copies.
     home.run(&["outbox", "run"]);
@@ -358,4 +353,133 @@ fn an_oauth2_profile_files_its_copy_with_the_same_sign_in() {
         "{run:?}"
     );
     assert_eq!(sent_copies(w.bed, OAUTH_USER, &subject).len(), 1);
+}
+
+/// The messages in `user`'s `\Drafts` folder whose subject is `subject`, as bytes.
+fn server_drafts(bed: &OAuthBed, user: &str, subject: &str) -> Vec<(PathBuf, Vec<u8>)> {
+    copies_of(&bed.drafts_folder(user), subject)
+        .into_iter()
+        .map(|p| {
+            let bytes = std::fs::read(&p).unwrap();
+            (p, bytes)
+        })
+        .collect()
+}
+
+#[test]
+fn a_draft_saved_three_times_has_one_copy_in_drafts_and_none_once_sent() {
+    let bed = oauth_bed();
+    let home = password_home(bed, bed.imaps, &["--server-drafts"]);
+    let subject = unique("Draft on the phone");
+    let id = home
+        .run(&[
+            "drafts",
+            "new",
+            "--to",
+            "ana-copy@example.org",
+            "--subject",
+            &subject,
+            "--body",
+            "first\n",
+        ])
+        .ok()
+        .stdout
+        .trim()
+        .to_string();
+    home.run(&["outbox", "run"]).ok();
+    for body in ["second\n", "third\n"] {
+        home.run(&["drafts", "edit", &id, "--body", body]).ok();
+    }
+    home.run(&["outbox", "run"]).ok();
+    let on_server = server_drafts(bed, PW_USER, &subject);
+    assert_eq!(on_server.len(), 1, "one copy in Drafts: {on_server:?}");
+    let (path, bytes) = &on_server[0];
+    assert!(
+        String::from_utf8_lossy(bytes).contains("third"),
+        "the latest version"
+    );
+    let flags = path
+        .to_string_lossy()
+        .rsplit_once(":2,")
+        .unwrap()
+        .1
+        .to_string();
+    assert!(flags.contains('D'), "flagged \\Draft: {path:?}");
+
+    // Nothing changed: a pass uploads nothing (the copy keeps its file).
+    home.run(&["outbox", "run"]).ok();
+    let again = server_drafts(bed, PW_USER, &subject);
+    assert_eq!(again.len(), 1);
+    assert_eq!(again[0].0.file_name(), path.file_name());
+
+    home.run(&["drafts", "send", &id]).ok();
+    home.run(&["outbox", "run"]).ok();
+    assert!(
+        server_drafts(bed, PW_USER, &subject).is_empty(),
+        "the sent draft left Drafts"
+    );
+    assert_eq!(
+        sent_copies(bed, PW_USER, &subject).len(),
+        1,
+        "and is in Sent"
+    );
+}
+
+#[test]
+fn a_draft_without_a_recipient_waits_and_a_deleted_one_leaves_the_server() {
+    let bed = oauth_bed();
+    let home = password_home(bed, bed.imaps, &["--server-drafts"]);
+    let subject = unique("Draft for nobody yet");
+    let id = home
+        .run(&["drafts", "new", "--subject", &subject, "--body", "x\n"])
+        .ok()
+        .stdout
+        .trim()
+        .to_string();
+    home.run(&["outbox", "run"]).ok();
+    assert!(server_drafts(bed, PW_USER, &subject).is_empty());
+    home.run(&["drafts", "edit", &id, "--to", "ana-copy@example.org"])
+        .ok();
+    home.run(&["outbox", "run"]).ok();
+    assert_eq!(server_drafts(bed, PW_USER, &subject).len(), 1);
+    home.run(&["drafts", "delete", &id]).ok();
+    home.run(&["outbox", "run"]).ok();
+    assert!(server_drafts(bed, PW_USER, &subject).is_empty());
+}
+
+#[test]
+fn a_pinned_imap_certificate_is_trusted_alone_and_another_is_refused() {
+    use rustls::pki_types::CertificateDer;
+    use rustls::pki_types::pem::PemObject;
+    let bed = oauth_bed();
+    let cert = CertificateDer::from_pem_file(bed.dir.join("certs/server.crt")).unwrap();
+    let pin = mailroom::transport::smtp::fingerprint(&cert);
+    let home = password_home(bed, bed.imaps, &[]);
+
+    // A pin replaces the CA: a certificate the CA file vouches for is refused when it
+    // is not the pinned one…
+    let wrong = "00".repeat(32);
+    home.run(&["profile", "edit", "work", "--imap-pin-sha256", &wrong])
+        .ok();
+    let refused = home.run(&["profile", "test", "work"]).ok();
+    assert!(
+        refused.stdout.contains("IMAP: ") && refused.stdout.contains("not the pinned one"),
+        "{refused:?}"
+    );
+    // …and the pinned one is trusted (given as `openssl x509 -fingerprint` prints it).
+    let colons = pin
+        .as_bytes()
+        .chunks(2)
+        .map(|pair| String::from_utf8_lossy(pair).to_uppercase())
+        .collect::<Vec<_>>()
+        .join(":");
+    home.run(&["profile", "edit", "work", "--imap-pin-sha256", &colons])
+        .ok();
+    let trusted = home.run(&["profile", "test", "work"]).ok();
+    assert!(
+        trusted.stdout.contains("Sent folder \"Sent Items\""),
+        "{trusted:?}"
+    );
+    let saved = std::fs::read_to_string(home.path().join("config/profiles.toml")).unwrap();
+    assert!(saved.contains(&pin), "stored in one form: {saved}");
 }

@@ -142,7 +142,7 @@ pub fn profile_for(given: &Given<'_>) -> Result<(Profile, Vec<Origin>), Error> {
                 origin("username", user.clone(), found);
             }
             let mut server = best.server();
-            server.imap = imap;
+            server.imap = imap.map(Box::new);
             server
         }
     };

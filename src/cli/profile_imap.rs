@@ -23,6 +23,10 @@ pub struct ImapArgs {
     /// The IMAP login name (default: the SMTP username).
     #[arg(long)]
     imap_user: Option<String>,
+    /// Trust exactly the IMAP server certificate with this SHA-256 fingerprint
+    /// (self-signed servers; "" removes the pin).
+    #[arg(long)]
+    imap_pin_sha256: Option<String>,
     /// The folder sent messages are filed in (default: the one the server marks \Sent;
     /// "" goes back to that).
     #[arg(long)]
@@ -31,8 +35,14 @@ pub struct ImapArgs {
     /// provider does it itself, as Gmail and Microsoft 365 do), off.
     #[arg(long)]
     sent_copy: Option<SentCopy>,
+    /// Keep each draft in the server's Drafts folder too, so the phone shows it.
+    #[arg(long, conflicts_with = "no_server_drafts")]
+    server_drafts: bool,
+    /// Drafts stay on this computer only (the default).
+    #[arg(long)]
+    no_server_drafts: bool,
     /// No IMAP server: sent messages are kept in sent/ only.
-    #[arg(long, conflicts_with_all = ["imap_host", "imap_security", "imap_port", "imap_user", "sent_folder", "sent_copy"])]
+    #[arg(long, conflicts_with_all = ["imap_host", "imap_security", "imap_port", "imap_user", "imap_pin_sha256", "sent_folder", "sent_copy", "server_drafts"])]
     no_imap: bool,
 }
 
@@ -42,8 +52,11 @@ impl ImapArgs {
             && self.imap_security.is_none()
             && self.imap_port.is_none()
             && self.imap_user.is_none()
+            && self.imap_pin_sha256.is_none()
             && self.sent_folder.is_none()
             && self.sent_copy.is_none()
+            && !self.server_drafts
+            && !self.no_server_drafts
             && !self.no_imap
     }
 
@@ -66,9 +79,10 @@ impl ImapArgs {
                 existing
             }
             (Some(existing), None) => existing,
-            (None, Some(host)) => {
-                ImapSettings::new(host, self.imap_security.unwrap_or(Security::Tls))
-            }
+            (None, Some(host)) => Box::new(ImapSettings::new(
+                host,
+                self.imap_security.unwrap_or(Security::Tls),
+            )),
             (None, None) if self.is_empty() => return Ok(()),
             (None, None) => {
                 return Err(bad(
@@ -90,11 +104,18 @@ impl ImapArgs {
         if let Some(user) = &self.imap_user {
             settings.username = Some(user.clone()).filter(|u| !u.is_empty());
         }
+        if let Some(pin) = &self.imap_pin_sha256 {
+            settings.pin_sha256 =
+                Some(crate::transport::smtp::normalize_fingerprint(pin)).filter(|p| !p.is_empty());
+        }
         if let Some(folder) = &self.sent_folder {
             settings.sent_folder = Some(folder.clone()).filter(|f| !f.is_empty());
         }
         if let Some(copy) = self.sent_copy {
             settings.sent_copy = copy;
+        }
+        if self.server_drafts || self.no_server_drafts {
+            settings.server_drafts = self.server_drafts;
         }
         smtp.imap = Some(settings);
         Ok(())

@@ -7,7 +7,7 @@
 //! - **TLS** as for SMTP: implicit TLS (993) or a required STARTTLS (143), never
 //!   downgraded (no STARTTLS offered or refused = an error; plain IMAP is refused); trust
 //!   is the system's roots (or `SSL_CERT_FILE`'s, as `rustls-native-certs` reads them)
-//!   plus the profile's `ca_file`, with ring ([`tls`]).
+//!   plus the profile's `ca_file`, with ring, or exactly a pinned certificate ([`tls`]).
 //! - **STARTTLS injection** (issue 16, `vendor/lettre/MAILROOM-PATCH.md`): any byte the
 //!   server sent after its `OK` to STARTTLS, before the handshake, refuses the
 //!   connection ([`ImapError::StartTlsInjection`]); nothing more is sent on it. Every
@@ -68,6 +68,8 @@ pub struct ImapServer {
     pub security: Security,
     /// A CA certificate (PEM) trusted besides the system's roots.
     pub ca_file: Option<PathBuf>,
+    /// Trust exactly this certificate (SHA-256 of its DER, hex), for self-signed servers.
+    pub pin_sha256: Option<String>,
     /// Each connect, read and write.
     pub timeout: Duration,
 }
@@ -214,10 +216,11 @@ impl Session {
             });
         }
         let config =
-            tls::client_config(server.ca_file.as_deref()).map_err(|detail| ImapError::Tls {
-                server: name.clone(),
-                detail,
-            })?;
+            tls::client_config_pinned(server.ca_file.as_deref(), server.pin_sha256.as_deref())
+                .map_err(|detail| ImapError::Tls {
+                    server: name.clone(),
+                    detail,
+                })?;
         let host_name = tls::server_name(&server.host).map_err(|detail| ImapError::Tls {
             server: name.clone(),
             detail,

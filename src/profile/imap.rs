@@ -16,12 +16,20 @@ pub struct ImapSettings {
     /// Default: the SMTP username.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub username: Option<String>,
+    /// Trust exactly this certificate (SHA-256 of its DER, hex), for a self-signed IMAP
+    /// server, as `pin_sha256` does for SMTP.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pin_sha256: Option<String>,
     /// The folder to file sent messages in, instead of the one the server marks `\Sent`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sent_folder: Option<String>,
     /// Who puts a copy of each sent message in the Sent folder.
     #[serde(default)]
     pub sent_copy: SentCopy,
+    /// Keep a copy of each draft in the server's `\Drafts` folder
+    /// ([`crate::server_copy::drafts`]).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub server_drafts: bool,
 }
 
 /// Who files the copy of a sent message on the server.
@@ -69,8 +77,10 @@ impl ImapSettings {
             port: default_port(security),
             security,
             username: None,
+            pin_sha256: None,
             sent_folder: None,
             sent_copy: SentCopy::default(),
+            server_drafts: false,
         }
     }
 

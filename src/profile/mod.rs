@@ -65,7 +65,7 @@ pub struct SmtpServer {
     pub timeout_secs: u64,
     /// Where sent messages are filed on the server ([`imap`]); none: only in `sent/`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub imap: Option<ImapSettings>,
+    pub imap: Option<Box<ImapSettings>>,
 }
 
 fn default_timeout() -> u64 {
@@ -202,10 +202,15 @@ impl Profile {
                 };
                 let imap = match &s.imap {
                     Some(imap) => format!(
-                        "; imap {} ({}, {})",
+                        "; imap {} ({}, {}{})",
                         imap.address(),
                         imap.security.describe(),
-                        imap.sent_copy.describe()
+                        imap.sent_copy.describe(),
+                        if imap.server_drafts {
+                            ", drafts kept there too"
+                        } else {
+                            ""
+                        }
                     ),
                     None => String::new(),
                 };

@@ -33,6 +33,8 @@ pub enum OpenError {
         "found no Sent folder on the IMAP server {server} (no folder is marked \\Sent): name one with `mailroom profile edit {profile} --sent-folder NAME`"
     )]
     NoSentFolder { server: String, profile: String },
+    #[error("found no Drafts folder on the IMAP server {server} (no folder is marked \\Drafts)")]
+    NoDraftsFolder { server: String },
     #[error(transparent)]
     Imap(#[from] ImapError),
     #[error(transparent)]
@@ -46,7 +48,9 @@ impl OpenError {
             OpenError::Imap(e) => transient_imap(e),
             // No password yet, a sign-in to redo: the person may fix it meanwhile.
             OpenError::Login(_) => true,
-            OpenError::NoImap(_) | OpenError::NoSentFolder { .. } => false,
+            OpenError::NoImap(_)
+            | OpenError::NoSentFolder { .. }
+            | OpenError::NoDraftsFolder { .. } => false,
         }
     }
 }
@@ -80,7 +84,7 @@ pub(super) fn transient_imap(e: &ImapError) -> bool {
 /// The profile's SMTP and IMAP settings, when it has an IMAP server.
 pub(crate) fn imap_of(profile: &Profile) -> Option<(&SmtpServer, &ImapSettings)> {
     match &profile.server {
-        Server::Smtp(smtp) => smtp.imap.as_ref().map(|imap| (smtp, imap)),
+        Server::Smtp(smtp) => smtp.imap.as_deref().map(|imap| (smtp, imap)),
         Server::Folder { .. } => None,
     }
 }
@@ -92,12 +96,36 @@ pub fn open(
     profile: &Profile,
     typed: Option<&Password>,
 ) -> Result<(Session, SentFolder), OpenError> {
+    let mut session = login(dirs, profile, typed)?;
+    let (_, imap) = imap_of(profile).ok_or_else(|| OpenError::NoImap(profile.id.clone()))?;
+    let folder = sent_folder(&mut session, imap, &profile.id)?;
+    Ok((session, folder))
+}
+
+/// The folder the server marks `\Drafts`.
+pub(super) fn drafts_folder(session: &mut Session) -> Result<String, OpenError> {
+    let folders = session.special_folders()?;
+    folders
+        .drafts
+        .map(|f| f.name)
+        .ok_or_else(|| OpenError::NoDraftsFolder {
+            server: session.server().to_string(),
+        })
+}
+
+/// Connects, secures and logs in.
+pub(super) fn login(
+    dirs: &Dirs,
+    profile: &Profile,
+    typed: Option<&Password>,
+) -> Result<Session, OpenError> {
     let (smtp, imap) = imap_of(profile).ok_or_else(|| OpenError::NoImap(profile.id.clone()))?;
     let server = ImapServer {
         host: imap.host.clone(),
         port: imap.port,
         security: imap.security,
         ca_file: smtp.ca_file.clone(),
+        pin_sha256: imap.pin_sha256.clone(),
         timeout: Duration::from_secs(smtp.timeout_secs.max(1)),
     };
     let mut session = Session::connect(&server)?;
@@ -137,8 +165,7 @@ pub fn open(
         }
         other => other?,
     }
-    let folder = sent_folder(&mut session, imap, &profile.id)?;
-    Ok((session, folder))
+    Ok(session)
 }
 
 fn auth(user: &str, login: &Login) -> Auth {

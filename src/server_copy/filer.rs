@@ -14,6 +14,7 @@ use crate::outbox::{AfterSent, CopiesReport, Entry};
 use crate::paths::Dirs;
 use crate::profile::{Profile, Profiles};
 use crate::store::StoreError;
+use crate::store::drafts::DraftStore;
 use crate::store::sent::SentStore;
 
 /// The longest wait between two tries.
@@ -25,6 +26,8 @@ pub struct Filing<'a> {
     pub profiles: &'a Profiles,
     pub copies: &'a ServerCopies,
     pub sent: &'a SentStore,
+    /// The drafts, for profiles that keep them on the server ([`super::drafts`]).
+    pub drafts: &'a DraftStore,
     pub clock: &'a dyn Clock,
 }
 
@@ -32,9 +35,9 @@ pub struct Filing<'a> {
 pub type FilingReport = CopiesReport;
 
 /// Why one copy was not filed.
-struct NotFiled {
-    message: String,
-    transient: bool,
+pub(super) struct NotFiled {
+    pub(super) message: String,
+    pub(super) transient: bool,
 }
 
 impl From<ImapError> for NotFiled {
@@ -78,6 +81,9 @@ impl Filing<'_> {
     /// filer at work: nothing is done.
     pub fn file_due(&self, only: Option<&str>) -> FilingReport {
         let mut report = FilingReport::default();
+        if !self.copies.has_any() {
+            return report; // the common case: no file touched
+        }
         let _lock = match self.copies.try_lock() {
             Ok(Some(lock)) => lock,
             Ok(None) => return report,
@@ -203,13 +209,13 @@ impl Filing<'_> {
 }
 
 /// 1 min, 2, 4, … at most 1 h, after `attempts` tries.
-fn backoff(attempts: u32) -> SignedDuration {
+pub(super) fn backoff(attempts: u32) -> SignedDuration {
     let minutes = 1i64 << attempts.saturating_sub(1).min(10);
     SignedDuration::from_mins(minutes).min(MAX_BACKOFF)
 }
 
 /// The `Message-ID` of a message, with its angle brackets.
-fn message_id_of(bytes: &[u8]) -> Option<String> {
+pub(super) fn message_id_of(bytes: &[u8]) -> Option<String> {
     let parsed = mail_parser::MessageParser::new().parse_headers(bytes)?;
     parsed.message_id().map(|id| format!("<{id}>"))
 }
@@ -221,7 +227,9 @@ impl AfterSent for Filing<'_> {
     }
 
     fn pass(&self) -> CopiesReport {
-        self.file_due(None)
+        let mut report = self.file_due(None);
+        self.sync_drafts(&mut report);
+        report
     }
 }
 

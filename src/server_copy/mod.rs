@@ -1,5 +1,6 @@
-//! The copy of each sent message in the server's Sent folder, where the person's usual
-//! mail app (webmail, phone, Thunderbird) shows it (issue 15).
+//! What Mailroom keeps on the person's IMAP server, where their usual mail app (webmail,
+//! phone, Thunderbird) shows it (issue 15): the copy of each sent message in the Sent
+//! folder (here), and, for profiles that ask, each draft in Drafts ([`drafts`]).
 //!
 //! Filing a copy is part of the outbox's bookkeeping, after the server's 250:
 //!
@@ -26,6 +27,7 @@
 //!   flagged `\Seen`, with the send time as the internal date.
 
 mod connect;
+pub mod drafts;
 mod filer;
 
 pub use connect::{SentFolder, open};
@@ -149,6 +151,11 @@ impl ServerCopies {
         }
         copies.sort_by(|a, b| (a.sent_at, &a.id).cmp(&(b.sent_at, &b.id)));
         Ok(copies)
+    }
+
+    /// Whether a copy was ever queued here (the queue's folder exists).
+    pub fn has_any(&self) -> bool {
+        self.root.exists()
     }
 
     /// Takes the filer's lock if nobody holds it.

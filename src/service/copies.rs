@@ -29,6 +29,7 @@ impl Mailroom {
             profiles,
             copies: &self.server_copies,
             sent: &self.sent,
+            drafts: &self.drafts,
             clock,
         }
     }

@@ -117,7 +117,7 @@ impl AccountSetup {
             server.username = None;
         }
         if let Stage::Found(detection) = &self.stage {
-            server.imap = detection.imap_settings(&found.host);
+            server.imap = detection.imap_settings(&found.host).map(Box::new);
         }
         if found.method == Method::OAuth2 {
             server.oauth2 = Some(Box::new(crate::profile::OAuth2 {

@@ -32,6 +32,7 @@ pub struct ProfileForm {
     pub imap_port: String,
     pub imap_security: Security,
     pub sent_copy: SentCopy,
+    pub server_drafts: bool,
     /// Why the last Save failed (the worker's words).
     pub save_problem: Option<String>,
 }
@@ -87,6 +88,7 @@ impl Default for ProfileForm {
             imap_port: imap::default_port(Security::Tls).to_string(),
             imap_security: Security::Tls,
             sent_copy: SentCopy::Upload,
+            server_drafts: false,
             save_problem: None,
         }
     }
@@ -126,6 +128,7 @@ impl ProfileForm {
         self.imap_port = imap.port.to_string();
         self.imap_security = imap.security;
         self.sent_copy = imap.sent_copy;
+        self.server_drafts = imap.server_drafts;
     }
 
     /// The IMAP settings the form describes (the username and Sent folder an edited
@@ -147,6 +150,7 @@ impl ProfileForm {
         imap.port = port;
         imap.security = self.imap_security;
         imap.sent_copy = self.sent_copy;
+        imap.server_drafts = self.server_drafts;
         Ok(Some(imap))
     }
 
@@ -185,7 +189,7 @@ impl ProfileForm {
         smtp.password_command = optional(&self.password_command);
         smtp.ca_file = optional(&self.ca_file).map(Into::into);
         smtp.pin_sha256 = optional(&self.pin_sha256);
-        smtp.imap = self.to_imap(smtp.imap.as_ref())?;
+        smtp.imap = self.to_imap(smtp.imap.as_deref())?.map(Box::new);
         let from = self.from.trim().to_string();
         crate::profile::store::validate_from(&from).map_err(|e| e.to_string())?;
         Ok(Profile {
@@ -387,6 +391,12 @@ fn imap_fields_ui(ui: &mut Ui, form: &mut ProfileForm) {
         })
         .response
         .labelled_by(label.id);
+    ui.end_row();
+    ui.label("");
+    ui.checkbox(
+        &mut form.server_drafts,
+        "Keep drafts on the server too (they show on the phone)",
+    );
     ui.end_row();
 }
 

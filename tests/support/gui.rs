@@ -124,13 +124,18 @@ pub fn type_into(gui: &mut Gui, field: &str, text: &str) {
     gui.step();
 }
 
-/// Replaces everything in `field` with `text`, as a person selecting all and typing.
+/// Replaces everything in `field` with `text`, as a person selecting all and typing
+/// (or pressing Backspace, for no text).
 pub fn replace_text(gui: &mut Gui, field: &str, text: &str) {
     gui.get_by_label(field).focus();
     gui.step();
     gui.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
     gui.step();
-    gui.get_by_label(field).type_text(text);
+    if text.is_empty() {
+        gui.key_press(egui::Key::Backspace);
+    } else {
+        gui.get_by_label(field).type_text(text);
+    }
     gui.step();
 }
 

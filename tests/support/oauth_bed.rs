@@ -145,6 +145,22 @@ fn start() -> OAuthBed {
     }
 }
 
+/// The message files in a Maildir folder's `new/` and `cur/` (a file name in `cur/`
+/// ends in its flags: `:2,S` seen, `D` draft).
+pub fn message_files(folder: &Path) -> Vec<PathBuf> {
+    let mut files = super::files_in(&folder.join("new"));
+    files.extend(super::files_in(&folder.join("cur")));
+    files
+}
+
+/// Dovecot's Maildir stores lines ending in LF (`mail_save_crlf = no`): the bytes sent,
+/// compared after that one conversion.
+pub fn as_stored(bytes: &[u8]) -> Vec<u8> {
+    String::from_utf8_lossy(bytes)
+        .replace("\r\n", "\n")
+        .into_bytes()
+}
+
 /// `tests/support/oauth-testbed.sh`.
 pub fn script() -> PathBuf {
     support_dir().join("oauth-testbed.sh")
@@ -340,9 +356,10 @@ impl OAuthBed {
 
     /// The messages (full bytes) in `folder`'s `new/` and `cur/`.
     pub fn messages(&self, folder: &Path) -> Vec<Vec<u8>> {
-        let mut files = super::files_in(&folder.join("new"));
-        files.extend(super::files_in(&folder.join("cur")));
-        files.iter().filter_map(|p| std::fs::read(p).ok()).collect()
+        message_files(folder)
+            .iter()
+            .filter_map(|p| std::fs::read(p).ok())
+            .collect()
     }
 
     pub fn dovecot_log(&self) -> PathBuf {
