@@ -178,7 +178,7 @@ impl Error {
                 | StoreError::UnknownVersion { .. }
                 | StoreError::WrongState { .. },
             ) => Class::BadInput,
-            Error::Store(StoreError::Busy(_)) => Class::Temporary,
+            Error::Store(StoreError::Busy(_) | StoreError::BusyWith(_)) => Class::Temporary,
             Error::Unsent {
                 failed, uncertain, ..
             } if failed + uncertain > 0 => Class::Permanent,

@@ -85,12 +85,12 @@ fn sent_copies(bed: &OAuthBed, user: &str, subject: &str) -> Vec<PathBuf> {
     copies_of(&bed.sent_folder(user), subject)
 }
 
-/// Whether a Maildir file name carries the seen flag (`…:2,S`).
-fn is_seen(path: &Path) -> bool {
+/// Whether a Maildir file name carries `flag` (`…:2,S` seen, `D` draft).
+fn has_flag(path: &Path, flag: char) -> bool {
     path.file_name()
         .and_then(|n| n.to_str())
         .and_then(|n| n.rsplit_once(":2,"))
-        .is_some_and(|(_, flags)| flags.contains('S'))
+        .is_some_and(|(_, flags)| flags.contains(flag))
 }
 
 /// The records of copies still to be filed (`data/server-copies/*.json`).
@@ -119,7 +119,7 @@ fn a_message_sent_now_is_filed_once_in_the_sent_folder_with_its_bcc_and_seen() {
 
     let copies = sent_copies(bed, PW_USER, &subject);
     assert_eq!(copies.len(), 1, "one copy in Sent Items: {copies:?}");
-    assert!(is_seen(&copies[0]), "flagged seen: {:?}", copies[0]);
+    assert!(has_flag(&copies[0], 'S'), "flagged seen: {:?}", copies[0]);
     let filed = std::fs::read(&copies[0]).unwrap();
     let message = parse(&filed);
     let bcc = message.bcc().and_then(|a| a.first()).unwrap();
@@ -398,13 +398,7 @@ fn a_draft_saved_three_times_has_one_copy_in_drafts_and_none_once_sent() {
         String::from_utf8_lossy(bytes).contains("third"),
         "the latest version"
     );
-    let flags = path
-        .to_string_lossy()
-        .rsplit_once(":2,")
-        .unwrap()
-        .1
-        .to_string();
-    assert!(flags.contains('D'), "flagged \\Draft: {path:?}");
+    assert!(has_flag(path, 'D'), "flagged \\Draft: {path:?}");
 
     // Nothing changed: a pass uploads nothing (the copy keeps its file).
     home.run(&["outbox", "run"]).ok();
@@ -477,9 +471,31 @@ fn a_pinned_imap_certificate_is_trusted_alone_and_another_is_refused() {
         .ok();
     let trusted = home.run(&["profile", "test", "work"]).ok();
     assert!(
-        trusted.stdout.contains("Sent folder \"Sent Items\""),
+        trusted.stdout.contains("(encrypted, certificate pinned)")
+            && trusted.stdout.contains("Sent folder \"Sent Items\""),
         "{trusted:?}"
     );
     let saved = std::fs::read_to_string(home.path().join("config/profiles.toml")).unwrap();
     assert!(saved.contains(&pin), "stored in one form: {saved}");
+}
+
+#[test]
+fn a_pending_copy_is_dropped_with_a_word_when_its_profile_stops_filing_copies() {
+    let bed = oauth_bed();
+    let home = password_home(bed, free_port(), &[]);
+    let subject = unique("Never filed");
+    send(&home, &subject).ok();
+    assert_eq!(queued(&home).len(), 1);
+    home.run(&["profile", "edit", "work", "--sent-copy", "off"])
+        .ok();
+    let run = home.run(&["outbox", "run"]).ok();
+    assert!(
+        run.stderr.contains("will not be filed") && run.stderr.contains("no longer files copies"),
+        "{run:?}"
+    );
+    assert!(
+        !run.stdout.contains("filed the copy"),
+        "not reported as filed: {run:?}"
+    );
+    assert!(queued(&home).is_empty());
 }

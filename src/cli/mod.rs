@@ -17,6 +17,7 @@ mod drafts;
 mod message_args;
 mod outbox;
 mod profile;
+mod profile_edit;
 mod profile_email;
 mod profile_imap;
 mod profile_oauth;

@@ -4,8 +4,9 @@ use std::path::PathBuf;
 
 use clap::Subcommand;
 
+use super::profile_edit::{self, EditArgs};
 use super::profile_email::{self, Given};
-use super::profile_imap::{self, EditArgs, ImapArgs};
+use super::profile_imap::ImapArgs;
 use super::profile_oauth;
 use super::read_password;
 use crate::error::Error;
@@ -134,7 +135,7 @@ pub fn run(dirs: &Dirs, command: ProfileCommand) -> Result<(), Error> {
     let path = dirs.profiles_file();
     match command {
         ProfileCommand::Add(args) => add(dirs, &mut profiles, *args, &path),
-        ProfileCommand::Edit(args) => profile_imap::edit(dirs, &mut profiles, *args),
+        ProfileCommand::Edit(args) => profile_edit::edit(dirs, &mut profiles, *args),
         ProfileCommand::Detect { email, json } => profile_email::detect_command(&email, json),
         ProfileCommand::List { json: false } => {
             list(&profiles);

@@ -1,11 +1,10 @@
 //! The IMAP flags of `profile add` and `profile edit`: where the copy of each sent
-//! message is filed, and `profile edit` itself.
+//! message is filed, and whether drafts are kept there too.
 
 use clap::Args;
 
 use crate::error::Error;
-use crate::paths::Dirs;
-use crate::profile::{ImapSettings, Profiles, SentCopy, Server, SmtpServer};
+use crate::profile::{ImapSettings, SentCopy, SmtpServer};
 use crate::profile::{Security, imap};
 
 #[derive(Debug, Clone, Default, Args)]
@@ -105,8 +104,14 @@ impl ImapArgs {
             settings.username = Some(user.clone()).filter(|u| !u.is_empty());
         }
         if let Some(pin) = &self.imap_pin_sha256 {
-            settings.pin_sha256 =
-                Some(crate::transport::smtp::normalize_fingerprint(pin)).filter(|p| !p.is_empty());
+            let pin = crate::transport::smtp::normalize_fingerprint(pin);
+            if !pin.is_empty() && pin.len() != 64 {
+                return Err(bad(
+                    "--imap-pin-sha256",
+                    "a SHA-256 fingerprint is 64 hex digits (as `openssl x509 -fingerprint -sha256` prints it)",
+                ));
+            }
+            settings.pin_sha256 = Some(pin).filter(|p| !p.is_empty());
         }
         if let Some(folder) = &self.sent_folder {
             settings.sent_folder = Some(folder.clone()).filter(|f| !f.is_empty());
@@ -122,50 +127,9 @@ impl ImapArgs {
     }
 }
 
-fn bad(flag: &str, why: &str) -> Error {
+pub(super) fn bad(flag: &str, why: &str) -> Error {
     Error::Input {
         what: flag.to_string(),
         source: std::io::Error::new(std::io::ErrorKind::InvalidInput, why.to_string()),
     }
-}
-
-#[derive(Debug, Args)]
-pub struct EditArgs {
-    id: String,
-    /// The identity to send as, e.g. "Ana Lima <ana@example.org>".
-    #[arg(long)]
-    from: Option<String>,
-    #[command(flatten)]
-    imap: ImapArgs,
-}
-
-/// `profile edit ID …`: changes what the flags name, keeps the rest.
-pub fn edit(dirs: &Dirs, profiles: &mut Profiles, args: EditArgs) -> Result<(), Error> {
-    if args.from.is_none() && args.imap.is_empty() {
-        return Err(bad(
-            "profile edit",
-            "nothing to change: give --from or an --imap-… flag (see --help)",
-        ));
-    }
-    let profile = profiles.get_mut(&args.id)?;
-    if let Some(from) = &args.from {
-        crate::profile::store::validate_from(from)?;
-        profile.from = from.clone();
-    }
-    if !args.imap.is_empty() {
-        let Server::Smtp(smtp) = &mut profile.server else {
-            return Err(bad(
-                "--imap-host",
-                &format!(
-                    "\"{}\" is a folder profile: it sends nowhere, so nothing is filed",
-                    args.id
-                ),
-            ));
-        };
-        args.imap.apply(&args.id, smtp)?;
-    }
-    let summary = profile.summary();
-    profiles.save(&dirs.profiles_file())?;
-    say!("Changed \"{}\": {summary}", args.id);
-    Ok(())
 }

@@ -91,6 +91,11 @@ pub(super) fn print_sent(sent: &crate::service::SentNow) {
             "mailroom: sent, but the copy is not in the server's Sent folder yet ({why}); \
              the outbox runner files it later (`mailroom outbox run`)"
         ),
+        ServerCopy::NotQueued(why) => {
+            eprintln!(
+                "mailroom: sent, but no copy will be filed in the server's Sent folder: {why}"
+            )
+        }
         ServerCopy::Failed(why) => eprintln!(
             "mailroom: sent, but the server would not take its copy in the Sent folder: {why} \
              (`mailroom outbox retry-copies` tries again)"

@@ -33,6 +33,10 @@ pub enum OpenError {
         "found no Sent folder on the IMAP server {server} (no folder is marked \\Sent): name one with `mailroom profile edit {profile} --sent-folder NAME`"
     )]
     NoSentFolder { server: String, profile: String },
+    #[error(
+        "profile \"{0}\" logs in to SMTP without a password, and an IMAP server needs one: give it a username and password"
+    )]
+    NoLogin(String),
     #[error("found no Drafts folder on the IMAP server {server} (no folder is marked \\Drafts)")]
     NoDraftsFolder { server: String },
     #[error(transparent)]
@@ -49,6 +53,7 @@ impl OpenError {
             // No password yet, a sign-in to redo: the person may fix it meanwhile.
             OpenError::Login(_) => true,
             OpenError::NoImap(_)
+            | OpenError::NoLogin(_)
             | OpenError::NoSentFolder { .. }
             | OpenError::NoDraftsFolder { .. } => false,
         }
@@ -63,6 +68,8 @@ pub(super) fn transient_imap(e: &ImapError) -> bool {
         ImapError::Connect { .. }
         | ImapError::Network { .. }
         | ImapError::Bye { .. }
+        // out of step with the server: a fresh connection next time
+        | ImapError::Protocol { .. }
         | ImapError::LoginRefused { .. }
         | ImapError::Tls { .. } => true,
         ImapError::Refused { words, .. } => {
@@ -79,6 +86,11 @@ pub(super) fn transient_imap(e: &ImapError) -> bool {
         }
         _ => false,
     }
+}
+
+/// Whether the profile's IMAP server is trusted by a pinned certificate.
+pub fn connect_pinned(profile: &Profile) -> bool {
+    imap_of(profile).is_some_and(|(_, imap)| imap.pin_sha256.is_some())
 }
 
 /// The profile's SMTP and IMAP settings, when it has an IMAP server.
@@ -131,15 +143,7 @@ pub(super) fn login(
     let mut session = Session::connect(&server)?;
     let login = Login::of(dirs, &profile.id, smtp, typed)
         .map_err(Box::new)?
-        .ok_or_else(|| ImapError::LoginRefused {
-            server: server.name(),
-            mechanism: "none".into(),
-            words: format!(
-                "profile \"{}\" logs in to SMTP without a password, and IMAP needs one",
-                profile.id
-            ),
-            status: None,
-        })?;
+        .ok_or_else(|| OpenError::NoLogin(profile.id.clone()))?;
     let user = imap
         .username
         .clone()

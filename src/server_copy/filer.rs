@@ -12,6 +12,7 @@ use crate::clock::Clock;
 use crate::imap::{ImapError, Session};
 use crate::outbox::{AfterSent, CopiesReport, Entry};
 use crate::paths::Dirs;
+use crate::profile::secret::Password;
 use crate::profile::{Profile, Profiles};
 use crate::store::StoreError;
 use crate::store::drafts::DraftStore;
@@ -28,16 +29,31 @@ pub struct Filing<'a> {
     pub sent: &'a SentStore,
     /// The drafts, for profiles that keep them on the server ([`super::drafts`]).
     pub drafts: &'a DraftStore,
+    /// A password typed this session for a profile, the keyring's fallback (the window
+    /// keeps them; elsewhere [`no_typed_password`]).
+    pub typed: &'a (dyn Fn(&str) -> Option<Password> + Sync),
     pub clock: &'a dyn Clock,
 }
 
-/// One pass's outcome (the outbox's report type: the runner shows it).
-pub type FilingReport = CopiesReport;
+/// For filers with nobody to type a password: the keyring or `password_command` only.
+pub fn no_typed_password(_profile: &str) -> Option<Password> {
+    None
+}
 
 /// Why one copy was not filed.
 pub(super) struct NotFiled {
     pub(super) message: String,
     pub(super) transient: bool,
+}
+
+impl NotFiled {
+    /// Mailroom's own files got in the way: this one waits, the rest goes on.
+    pub(super) fn local(e: StoreError) -> Self {
+        Self {
+            message: e.to_string(),
+            transient: false,
+        }
+    }
 }
 
 impl From<ImapError> for NotFiled {
@@ -79,8 +95,8 @@ impl Filing<'_> {
 
     /// Files every copy that is due (or, with `only`, that one, due or not). Another
     /// filer at work: nothing is done.
-    pub fn file_due(&self, only: Option<&str>) -> FilingReport {
-        let mut report = FilingReport::default();
+    pub fn file_due(&self, only: Option<&str>) -> CopiesReport {
+        let mut report = CopiesReport::default();
         if !self.copies.has_any() {
             return report; // the common case: no file touched
         }
@@ -100,8 +116,12 @@ impl Filing<'_> {
             }
         };
         let now = self.clock.now();
-        let mut by_profile: BTreeMap<String, Vec<PendingCopy>> = BTreeMap::new();
+        let mut by_profile: BTreeMap<String, (&Profile, Vec<PendingCopy>)> = BTreeMap::new();
         for copy in pending {
+            let Some(profile) = self.uploading(&copy.profile) else {
+                self.drop_copy(&copy, &mut report);
+                continue;
+            };
             let due = match only {
                 Some(id) => copy.id == id,
                 None => !copy.failed && copy.next_try <= now,
@@ -109,25 +129,31 @@ impl Filing<'_> {
             if due {
                 by_profile
                     .entry(copy.profile.clone())
-                    .or_default()
+                    .or_insert_with(|| (profile, Vec::new()))
+                    .1
                     .push(copy);
             }
         }
-        for (profile_id, copies) in by_profile {
-            self.file_group(&profile_id, copies, &mut report);
+        for (profile, copies) in by_profile.into_values() {
+            self.file_group(profile, copies, &mut report);
         }
         report
     }
 
-    fn file_group(&self, profile_id: &str, copies: Vec<PendingCopy>, report: &mut FilingReport) {
-        let Some(profile) = self.uploading(profile_id) else {
-            // The profile is gone, or no longer files copies: nothing will be filed.
-            for copy in copies {
-                self.forget(&copy, report);
-            }
-            return;
-        };
-        let (mut session, folder) = match connect::open(self.dirs, profile, None) {
+    /// The profile is gone, or no longer files copies: this one never will be.
+    fn drop_copy(&self, copy: &PendingCopy, report: &mut CopiesReport) {
+        match self.copies.remove(&copy.id) {
+            Ok(()) => report.problems.push(format!(
+                "the copy of {} will not be filed: profile \"{}\" is gone or no longer files copies in Sent",
+                copy.id, copy.profile
+            )),
+            Err(e) => report.problems.push(e.to_string()),
+        }
+    }
+
+    fn file_group(&self, profile: &Profile, copies: Vec<PendingCopy>, report: &mut CopiesReport) {
+        let typed = (self.typed)(&profile.id);
+        let (mut session, folder) = match connect::open(self.dirs, profile, typed.as_ref()) {
             Ok(opened) => opened,
             Err(e) => {
                 let why = NotFiled::from(e);
@@ -182,7 +208,7 @@ impl Filing<'_> {
         Ok(())
     }
 
-    fn forget(&self, copy: &PendingCopy, report: &mut FilingReport) {
+    fn forget(&self, copy: &PendingCopy, report: &mut CopiesReport) {
         match self.copies.remove(&copy.id) {
             Ok(()) => report.filed.push(copy.id.clone()),
             Err(e) => report.problems.push(e.to_string()),
@@ -190,7 +216,7 @@ impl Filing<'_> {
     }
 
     /// A try that did not file `copy`: again later with backoff, or failed for good.
-    fn settle(&self, mut copy: PendingCopy, why: &NotFiled, report: &mut FilingReport) {
+    fn settle(&self, mut copy: PendingCopy, why: &NotFiled, report: &mut CopiesReport) {
         let now = self.clock.now();
         copy.attempts = copy.attempts.saturating_add(1);
         copy.last_error = Some(why.message.clone());

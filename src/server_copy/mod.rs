@@ -30,21 +30,21 @@ mod connect;
 pub mod drafts;
 mod filer;
 
-pub use connect::{SentFolder, open};
-pub use filer::{Filing, FilingReport};
+pub use connect::{SentFolder, connect_pinned, open};
+pub use filer::{Filing, no_typed_password};
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
-use crate::store::lock::{self, Lock};
-use crate::store::{StoreError, quarantine, read_json, write_json};
+use crate::store::StoreError;
+use crate::store::lock::Lock;
+use crate::store::records::RecordFolder;
 
 /// The queue of copies still to be filed.
 pub struct ServerCopies {
-    root: PathBuf,
-    data_dir: PathBuf,
+    records: RecordFolder,
 }
 
 /// A sent message whose copy is not on the server yet.
@@ -84,90 +84,53 @@ impl PendingCopy {
 impl ServerCopies {
     pub fn new(data_dir: &Path) -> Self {
         Self {
-            root: data_dir.join("server-copies"),
-            data_dir: data_dir.to_path_buf(),
+            records: RecordFolder::new(data_dir, "server-copies"),
         }
-    }
-
-    fn path(&self, id: &str) -> PathBuf {
-        self.root.join(format!("{id}.json"))
     }
 
     /// Records `copy` as pending, durably, unless a record for its message exists (it
     /// may be further along: a finish done again after a crash changes nothing).
     pub fn enqueue_once(&self, copy: &PendingCopy) -> Result<(), StoreError> {
-        if self.path(&copy.id).exists() {
-            return Ok(());
-        }
-        self.save(copy)
+        self.records.save_once(&copy.id, copy)
     }
 
     pub fn save(&self, copy: &PendingCopy) -> Result<(), StoreError> {
-        write_json(&self.path(&copy.id), copy)
+        self.records.save(&copy.id, copy)
     }
 
     /// The copy is on the server (or never will be wanted): forget it.
     pub fn remove(&self, id: &str) -> Result<(), StoreError> {
-        let path = self.path(id);
-        match std::fs::remove_file(&path) {
-            Ok(()) => Ok(()),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-            Err(source) => Err(StoreError::Io {
-                action: "removing",
-                path,
-                source,
-            }),
-        }
+        self.records.remove(id)
     }
 
     /// Every pending copy, oldest first; a damaged record is moved aside.
     pub fn list(&self) -> Result<Vec<PendingCopy>, StoreError> {
-        let entries = match std::fs::read_dir(&self.root) {
-            Ok(entries) => entries,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-            Err(source) => {
-                return Err(StoreError::Read {
-                    path: self.root.clone(),
-                    source,
-                });
-            }
-        };
-        let mut copies = Vec::new();
-        for entry in entries.flatten() {
-            let path = entry.path();
-            let is_record = path.extension().is_some_and(|e| e == "json")
-                && !entry.file_name().to_string_lossy().starts_with('.');
-            if !is_record {
-                continue;
-            }
-            match read_json::<PendingCopy>(&path) {
-                Ok(copy) => copies.push(copy),
-                Err(StoreError::Read { source, .. })
-                    if source.kind() == std::io::ErrorKind::NotFound => {}
-                Err(_) => {
-                    quarantine(&self.data_dir, &path);
-                }
-            }
-        }
+        let mut copies: Vec<PendingCopy> = self
+            .records
+            .list::<PendingCopy>()?
+            .into_iter()
+            .map(|(_, copy)| copy)
+            .collect();
         copies.sort_by(|a, b| (a.sent_at, &a.id).cmp(&(b.sent_at, &b.id)));
         Ok(copies)
     }
 
     /// Whether a copy was ever queued here (the queue's folder exists).
     pub fn has_any(&self) -> bool {
-        self.root.exists()
+        self.records.exists()
     }
 
     /// Takes the filer's lock if nobody holds it.
     pub fn try_lock(&self) -> Result<Option<Lock>, StoreError> {
-        crate::store::private::create_dir_all(&self.root)
-            .map_err(StoreError::io("creating", self.root.clone()))?;
-        let path = self.root.join("lock");
-        lock::try_lock(&path).map_err(StoreError::io("locking", path))
+        self.records.try_lock()
     }
 
-    /// Makes every copy due now, those refused for good included; returns how many.
+    /// Makes every copy due now, those refused for good included; returns how many. A
+    /// filer at work meanwhile: "busy", nothing changed.
     pub fn retry_now(&self, now: Timestamp) -> Result<usize, StoreError> {
+        let _lock = self
+            .try_lock()?
+            .ok_or(StoreError::BusyWith("copies are being filed on the server"))?;
         let mut count = 0;
         for mut copy in self.list()? {
             copy.failed = false;
@@ -232,9 +195,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let copies = ServerCopies::new(dir.path());
         copies.save(&PendingCopy::new("ok", "work", at(0))).unwrap();
-        std::fs::write(copies.path("bad"), b"{ not json").unwrap();
+        std::fs::write(copies.records.path("bad"), b"{ not json").unwrap();
         let listed = copies.list().unwrap();
         assert_eq!(listed.len(), 1);
-        assert!(!copies.path("bad").exists(), "quarantined");
+        assert!(!copies.records.path("bad").exists(), "quarantined");
     }
 }

@@ -114,9 +114,12 @@ impl Mailroom {
             crate::server_copy::open(&self.dirs, profile, typed).map_err(|e| e.to_string())?;
         let server = session.server().to_string();
         session.logout();
+        let pinned = crate::server_copy::connect_pinned(profile);
         Ok(format!(
-            "IMAP {server} (encrypted, certificate verified), logged in, Sent folder \"{}\" ({})",
-            folder.name, folder.how
+            "IMAP {server} (encrypted, certificate {}), logged in, Sent folder \"{}\" ({})",
+            if pinned { "pinned" } else { "verified" },
+            folder.name,
+            folder.how
         ))
     }
 

@@ -6,8 +6,9 @@ use jiff::Timestamp;
 
 use super::Mailroom;
 use crate::clock::Clock;
+use crate::outbox::CopiesReport;
 use crate::profile::Profiles;
-use crate::server_copy::{Filing, FilingReport};
+use crate::server_copy::Filing;
 
 /// What became of a message's copy on the server, for `send` to say.
 #[derive(Debug, Clone, PartialEq)]
@@ -19,6 +20,8 @@ pub enum ServerCopy {
     Pending(String),
     /// Refused for good, with the server's words.
     Failed(String),
+    /// Mailroom could not even queue it (its own files): no copy will be filed.
+    NotQueued(String),
 }
 
 impl Mailroom {
@@ -30,6 +33,7 @@ impl Mailroom {
             copies: &self.server_copies,
             sent: &self.sent,
             drafts: &self.drafts,
+            typed: &crate::server_copy::no_typed_password,
             clock,
         }
     }
@@ -47,13 +51,13 @@ impl Mailroom {
         match filing.enqueue(id, profile, sent_at) {
             Ok(false) => return ServerCopy::NotWanted,
             Ok(true) => {}
-            Err(e) => return ServerCopy::Failed(e.to_string()),
+            Err(e) => return ServerCopy::NotQueued(e.to_string()),
         }
         outcome(id, &filing.file_due(Some(id)))
     }
 
     /// Files every copy still to be filed now, those refused for good included.
-    pub fn retry_copies(&self) -> Result<(usize, FilingReport), crate::error::Error> {
+    pub fn retry_copies(&self) -> Result<(usize, CopiesReport), crate::error::Error> {
         let again = self.server_copies.retry_now(self.now())?;
         let profiles = self.profiles()?;
         Ok((
@@ -63,7 +67,7 @@ impl Mailroom {
     }
 }
 
-fn outcome(id: &str, report: &FilingReport) -> ServerCopy {
+fn outcome(id: &str, report: &CopiesReport) -> ServerCopy {
     let find = |list: &[(String, String)]| {
         list.iter()
             .find(|(copy, _)| copy == id)

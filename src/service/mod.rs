@@ -93,10 +93,7 @@ impl Mailroom {
         profile: Option<&str>,
         draft: &Draft,
     ) -> Result<(Profile, BuiltMessage), Error> {
-        let profiles = self.profiles()?;
-        let profile = profiles.resolve(profile)?.clone();
-        let message = crate::message::build(draft, &profile.from)?;
-        Ok((profile, message))
+        build_with(&self.profiles()?, profile, draft)
     }
 
     /// Sends now over a connection of its own and keeps the person's copy in `sent/`.
@@ -107,8 +104,7 @@ impl Mailroom {
         now: Timestamp,
     ) -> Result<SentNow, Error> {
         let profiles = self.profiles()?;
-        let profile = profiles.resolve(profile)?.clone();
-        let message = crate::message::build(draft, &profile.from)?;
+        let (profile, message) = build_with(&profiles, profile, draft)?;
         // The copy for `sent/` is written while the message uploads.
         let (accepted, staged) = std::thread::scope(|scope| {
             let staging = scope.spawn(|| self.sent.stage(message.record(), now));
@@ -132,7 +128,8 @@ impl Mailroom {
             .map_err(|e| e.to_string());
         let server_copy = match &sent_copy {
             Ok(id) => self.file_copy_now(&profiles, &profile.id, id, now),
-            Err(_) => ServerCopy::NotWanted,
+            // Filed from the local copy: without one, none.
+            Err(_) => ServerCopy::NotQueued("no local copy to file from".into()),
         };
         Ok(SentNow {
             accepted,
@@ -310,6 +307,18 @@ impl Mailroom {
             summary.to_string().as_bytes(),
         );
     }
+}
+
+/// Validates `draft` for `profile` of `profiles` (the default when `None`) and builds its
+/// message.
+fn build_with(
+    profiles: &Profiles,
+    profile: Option<&str>,
+    draft: &Draft,
+) -> Result<(Profile, BuiltMessage), Error> {
+    let profile = profiles.resolve(profile)?.clone();
+    let message = crate::message::build(draft, &profile.from)?;
+    Ok((profile, message))
 }
 
 /// Sends one built message through the profile, over a connection of its own.

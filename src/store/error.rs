@@ -20,6 +20,8 @@ pub enum StoreError {
     UnknownSent(String),
     #[error("outbox entry {0} is being sent right now; try again in a moment")]
     Busy(String),
+    #[error("{0} right now; try again in a moment")]
+    BusyWith(&'static str),
     #[error("outbox entry {id} is {state}, so it cannot be {action}")]
     WrongState {
         id: String,

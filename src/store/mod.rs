@@ -8,6 +8,7 @@
 //! | [`private`] | folders `0700`, files `0600`; an older home tightened once | — |
 //! | [`drafts`] | drafts, their last 50 versions and copies of their files | `data/drafts/` |
 //! | [`sent`] | sent messages as a Maildir (mutt, neomutt, mblaze open it) | `data/sent/` |
+//! | [`records`] | a folder of small JSON records with one lock | `data/server-copies/`, `data/server-drafts/` |
 //!
 //! The outbox has its own module, [`crate::outbox`].
 
@@ -17,6 +18,7 @@ mod error;
 pub mod ids;
 pub mod lock;
 pub mod private;
+pub mod records;
 pub mod sent;
 pub mod slots;
 

@@ -143,7 +143,9 @@ impl ProfileForm {
             .trim()
             .parse()
             .map_err(|_| format!("IMAP port: \"{}\" is not a port number", self.imap_port))?;
+        // Another server: what was set for the old one (login, pin, folder) goes.
         let mut imap = old
+            .filter(|old| old.host == host)
             .cloned()
             .unwrap_or_else(|| ImapSettings::new(host, self.imap_security));
         imap.host = host.to_string();

@@ -69,6 +69,7 @@ impl OutboxThread {
                 });
             }
         };
+        let typed = |profile: &str| self.passwords.get(profile);
         let mut runner = m.runner(
             &profiles,
             settings.give_up_after(),
@@ -76,6 +77,10 @@ impl OutboxThread {
             &connector,
         );
         runner.on_upload = &show_upload;
+        runner.after_sent = Box::new(crate::server_copy::Filing {
+            typed: &typed,
+            ..m.filing(&profiles, m.clock.as_ref())
+        });
         let ran = runner.run_due();
         if uploading.get() {
             self.emit.emit(Event::UploadsEnded);
