@@ -385,3 +385,48 @@ fn a_renamed_profile_keeps_its_password() {
     });
     assert!(has_label(&gui, "logged in: 235"), "the password came along");
 }
+
+#[test]
+fn an_imported_draft_shows_every_header_it_will_send_and_each_can_be_dropped() {
+    let home = Home::new();
+    home.folder_profile("work");
+    let eml = home.file(
+        "boss.eml",
+        b"From: Boss <boss@example.org>\r\nReply-To: someone@example.net\r\n\
+          Disposition-Notification-To: someone@example.net\r\nTo: ana@example.org\r\n\
+          Bcc: hidden@example.org\r\nSubject: Wire the money\r\n\r\nToday.\r\n",
+    );
+    let imported = home
+        .run(&["drafts", "import", eml.to_str().unwrap()])
+        .ok()
+        .stdout;
+    let id = imported
+        .split_whitespace()
+        .last()
+        .unwrap()
+        .trim_end_matches('.');
+    let start = mailroom::ui::Start::Draft(id.to_string());
+    let mut gui = support::gui::gui_with(&home, start, egui::vec2(1000.0, 760.0));
+    wait_until(&mut gui, "the imported draft", |g| has_label(g, "Sends as"));
+    let value = |gui: &Gui, field: &str| gui.get_by_label(field).value().unwrap_or_default();
+    assert_eq!(value(&gui, "Sends as"), "Boss <boss@example.org>");
+    assert_eq!(value(&gui, "Reply-To"), "someone@example.net");
+    assert!(has_label(&gui, "asked of someone@example.net"));
+    assert_eq!(value(&gui, "Bcc"), "hidden@example.org");
+    assert!(
+        gui.query_by_label("Hide Cc/Bcc").is_none(),
+        "a filled Bcc cannot be hidden"
+    );
+
+    click(&mut gui, "Use the profile's");
+    click(&mut gui, "Don't ask");
+    assert!(gui.query_by_label("Sends as").is_none());
+    assert!(!has_label(&gui, "asked of"));
+    click(&mut gui, "Save draft");
+    wait_until(&mut gui, "the saved draft", |_| {
+        let shown = home.run(&["drafts", "show", id]).stdout;
+        !shown.contains("Boss") && shown.contains("Reply-To: someone@example.net")
+    });
+    let shown = home.run(&["drafts", "show", id]).ok().stdout;
+    assert!(!shown.contains("receipt"), "{shown}");
+}

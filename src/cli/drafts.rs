@@ -213,6 +213,8 @@ fn show(record: &crate::store::drafts::DraftRecord) {
         ("Cc", &d.cc),
         ("Bcc", &d.bcc),
         ("Reply-To", &d.reply_to),
+        ("Read receipt asked of", &d.read_receipt_to),
+        ("Delivery receipt asked of", &d.delivery_receipt_to),
         ("Subject", &d.subject),
     ] {
         if !value.is_empty() {

@@ -88,8 +88,20 @@ pub fn import(bytes: &[u8]) -> Result<Draft, NotAMessage> {
         text_alternative: None,
         attachments,
         importance,
+        // Kept, so the message asks what it asked; the window shows them
+        // (`ui::compose_sender`) with a way to drop each.
+        read_receipt_to: raw_header(&message, "Disposition-Notification-To"),
+        delivery_receipt_to: raw_header(&message, "Return-Receipt-To"),
         ..Draft::default()
     })
+}
+
+/// A header's value as written, unfolded and trimmed; empty when absent.
+fn raw_header(message: &mail_parser::Message<'_>, name: &str) -> String {
+    message
+        .header_raw(name)
+        .map(|v| v.split_whitespace().collect::<Vec<_>>().join(" "))
+        .unwrap_or_default()
 }
 
 /// mail-parser offers an HTML rendering of plain-text messages too; only a real

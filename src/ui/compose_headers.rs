@@ -1,5 +1,7 @@
-//! The compose view's headers as a widget: From (a profile), To, Cc, Bcc (Cc/Bcc on
-//! demand) and Subject. Bad addresses are marked under their field with the reason.
+//! The compose view's headers as a widget: From (a profile), what else the draft says
+//! about its sender ([`super::compose_sender`]), To, Cc, Bcc (Cc/Bcc on demand; a filled
+//! one always shows) and Subject. Bad addresses are marked under their field with the
+//! reason.
 //!
 //! The shape of egui's `toggle_switch.rs`: [`headers_ui`] edits the draft's header
 //! fields and the chosen profile in place and returns a `Response` that is `changed()`
@@ -97,11 +99,25 @@ pub fn headers_ui(
         .spacing([8.0, 6.0])
         .min_col_width(64.0)
         .show(ui, |ui| {
-            let (mut changed, add) = from_row(ui, profile, &mut state.show_cc_bcc, profiles);
+            let filled =
+                [Field::Cc, Field::Bcc].map(|field| !address_text(draft, field).trim().is_empty());
+            let can_hide = filled == [false, false];
+            let (mut changed, add) =
+                from_row(ui, profile, &mut state.show_cc_bcc, can_hide, profiles);
             add_account = add;
             ui.end_row();
+            let profile_from = profiles
+                .and_then(|p| p.resolve(profile.as_deref()).ok())
+                .map(|p| p.from.as_str());
+            changed |= super::compose_sender::sender_rows(ui, draft, profile_from);
             for (name, field) in ADDRESS_FIELDS {
-                if field != Field::To && !state.show_cc_bcc {
+                // A filled Cc or Bcc always shows: what is sent is never hidden.
+                let must_show = match field {
+                    Field::Cc => filled[0],
+                    Field::Bcc => filled[1],
+                    _ => true,
+                };
+                if !state.show_cc_bcc && !must_show {
                     continue;
                 }
                 changed |= address_row(ui, draft, state, name, field);
@@ -122,12 +138,13 @@ pub fn headers_ui(
     }
 }
 
-/// The From picker and the Cc/Bcc toggle: whether the profile changed, and whether Add
-/// your email account was clicked.
+/// The From picker and the Cc/Bcc toggle (none while a filled Cc or Bcc cannot be
+/// hidden): whether the profile changed, and whether Add your email account was clicked.
 fn from_row(
     ui: &mut Ui,
     profile: &mut Option<String>,
     show_cc_bcc: &mut bool,
+    can_hide: bool,
     profiles: Option<&Profiles>,
 ) -> (bool, bool) {
     let label = ui.label("From");
@@ -169,13 +186,15 @@ fn from_row(
                 add_account = true;
             }
         }
-        let toggle = if *show_cc_bcc {
-            "Hide Cc/Bcc"
-        } else {
-            "Cc/Bcc"
-        };
-        if ui.button(toggle).clicked() {
-            *show_cc_bcc = !*show_cc_bcc;
+        if can_hide {
+            let toggle = if *show_cc_bcc {
+                "Hide Cc/Bcc"
+            } else {
+                "Cc/Bcc"
+            };
+            if ui.button(toggle).clicked() {
+                *show_cc_bcc = !*show_cc_bcc;
+            }
         }
     });
     (changed, add_account)

@@ -14,6 +14,7 @@ pub mod compose;
 mod compose_attachments;
 mod compose_body;
 mod compose_headers;
+mod compose_sender;
 pub mod drafts;
 mod formatting;
 pub mod outbox;
