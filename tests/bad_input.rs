@@ -448,3 +448,37 @@ fn a_payload_over_64_mib_is_refused_before_it_is_read() {
         "{err}"
     );
 }
+
+#[test]
+fn a_draft_with_terminal_escapes_is_shown_and_listed_without_obeying_them() {
+    let home = Home::new();
+    let eml = home.file(
+        "escapes.eml",
+        b"From: a@example.org\r\nTo: b@example.org\r\n\
+          Subject: =?utf-8?Q?Hi=1B]0;owned=07there?=\r\n\r\nBody\x1b[2J line\r\nnext\r\n",
+    );
+    let id = home
+        .run(&["drafts", "import", eml.to_str().unwrap()])
+        .ok()
+        .stdout
+        .split_whitespace()
+        .last()
+        .unwrap()
+        .trim_end_matches('.')
+        .to_string();
+    for args in [vec!["drafts", "show", id.as_str()], vec!["drafts", "list"]] {
+        let run = home.run(&args).ok();
+        assert!(
+            !run.stdout.contains('\u{1b}') && !run.stdout.contains('\u{7}'),
+            "{args:?} printed a raw control character: {:?}",
+            run.stdout
+        );
+        assert!(
+            run.stdout.contains("Hi\\u{1b}]0;owned\\u{7}there"),
+            "{:?}",
+            run.stdout
+        );
+    }
+    let shown = home.run(&["drafts", "show", &id]).ok().stdout;
+    assert!(shown.contains("Body\\u{1b}[2J line\nnext"), "{shown:?}");
+}

@@ -83,8 +83,8 @@ fn print_list(drafts: &[DraftSummary]) -> std::io::Result<()> {
             "{}  {}  {:<40}  {}{clip}",
             d.id,
             local(d.modified),
-            d.subject,
-            d.recipients
+            super::printable(&d.subject),
+            super::printable(&d.recipients)
         )?;
     }
     out.flush()
@@ -218,7 +218,7 @@ fn show(record: &crate::store::drafts::DraftRecord) {
         ("Subject", &d.subject),
     ] {
         if !value.is_empty() {
-            say!("{name}: {value}");
+            say!("{name}: {}", super::printable(value));
         }
     }
     for a in &d.attachments {
@@ -234,5 +234,5 @@ fn show(record: &crate::store::drafts::DraftRecord) {
         say!("{kind}: {} ({size} bytes)", a.file_name);
     }
     say!();
-    say!("{}", d.body);
+    say!("{}", super::printable_body(&d.body));
 }

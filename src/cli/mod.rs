@@ -72,6 +72,35 @@ enum Command {
     },
 }
 
+/// `text` safe to print on a terminal: a control character (ESC, CR, BEL, …; not TAB)
+/// shows as `\u{1b}` instead of being obeyed. A draft's fields come from anywhere (an
+/// imported `.eml`, a Logic Apps payload), and a terminal runs the escapes it is sent.
+pub(crate) fn printable(text: &str) -> std::borrow::Cow<'_, str> {
+    escape_controls(text, &['\t'])
+}
+
+/// A message body safe to print: as [`printable`], keeping its line breaks (CRLF
+/// printed as LF; a lone CR, which would let a line overwrite itself, escaped).
+pub(crate) fn printable_body(text: &str) -> String {
+    escape_controls(&text.replace("\r\n", "\n"), &['\t', '\n']).into_owned()
+}
+
+fn escape_controls<'a>(text: &'a str, kept: &[char]) -> std::borrow::Cow<'a, str> {
+    let escaped = |c: char| c.is_control() && !kept.contains(&c);
+    if !text.chars().any(escaped) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    text.chars()
+        .map(|c| {
+            if escaped(c) {
+                c.escape_unicode().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
+
 /// Writes one line on standard output; see [`say!`].
 pub(crate) fn say_line(line: std::fmt::Arguments<'_>) {
     use std::io::Write;
@@ -203,6 +232,17 @@ fn read_password(from_stdin: bool, prompt: &str) -> Result<Password, Error> {
 mod tests {
     use super::*;
     use clap::CommandFactory;
+
+    #[test]
+    fn control_characters_print_as_escapes_not_as_terminal_commands() {
+        assert_eq!(printable("plain\ttext"), "plain\ttext");
+        assert_eq!(printable("a\u{1b}[2Jb\u{7}"), "a\\u{1b}[2Jb\\u{7}");
+        assert_eq!(printable("two\nlines"), "two\\u{a}lines");
+        assert_eq!(
+            printable_body("one\r\ntwo\rthree\n"),
+            "one\ntwo\\u{d}three\n"
+        );
+    }
 
     /// Every flag of every command, with the flag's value name, when it has no line of
     /// help: `mailroom … --help` must explain each.

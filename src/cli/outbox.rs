@@ -112,8 +112,8 @@ pub fn run(mailroom: &Mailroom, command: OutboxCommand) -> Result<(), Error> {
                     e.id,
                     state,
                     local(e.send_at),
-                    e.subject,
-                    e.recipients
+                    super::printable(&e.subject),
+                    super::printable(&e.recipients)
                 );
                 if let Some(err) = &e.last_error {
                     say!("    attempt {}: {}", e.attempts, err.message);
@@ -189,8 +189,8 @@ pub fn run_sent(mailroom: &Mailroom, command: SentCommand) -> Result<(), Error> 
                         .as_deref()
                         .and_then(|d| d.parse::<Timestamp>().ok())
                         .map_or("?".to_string(), local),
-                    s.subject,
-                    s.to
+                    super::printable(&s.subject),
+                    super::printable(&s.to)
                 );
             }
         }

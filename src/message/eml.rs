@@ -92,7 +92,6 @@ pub fn import(bytes: &[u8]) -> Result<Draft, NotAMessage> {
         // (`ui::compose_sender`) with a way to drop each.
         read_receipt_to: raw_header(&message, "Disposition-Notification-To"),
         delivery_receipt_to: raw_header(&message, "Return-Receipt-To"),
-        ..Draft::default()
     })
 }
 
