@@ -457,6 +457,28 @@ fn keep_copies(files: &Path, mut draft: Draft) -> Result<Draft, StoreError> {
     Ok(draft)
 }
 
+/// The longest name (bytes) a copy gets on disk: file systems stop at 255, and an atomic
+/// write's temporary name is longer than its target's. The attachment keeps its own
+/// name (the one sent); only the copy's is cut.
+const MAX_FILE_NAME: usize = 200;
+
+/// `name` cut to at most `max` bytes at a character boundary, its extension kept.
+fn shortened(name: &str, max: usize) -> String {
+    if name.len() <= max {
+        return name.to_string();
+    }
+    let extension = name
+        .rfind('.')
+        .map(|dot| &name[dot..])
+        .filter(|ext| ext.len() <= 16)
+        .unwrap_or("");
+    let mut end = max - extension.len();
+    while !name.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}{extension}", &name[..end])
+}
+
 fn unique_name(taken: &mut HashSet<String>, attachment: &Attachment) -> String {
     let safe: String = attachment
         .file_name
@@ -472,7 +494,7 @@ fn unique_name(taken: &mut HashSet<String>, attachment: &Attachment) -> String {
     let safe = if safe.trim_matches('.').is_empty() {
         "attachment".to_string()
     } else {
-        safe
+        shortened(&safe, MAX_FILE_NAME)
     };
     let mut name = safe.clone();
     let mut n = 1;

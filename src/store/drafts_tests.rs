@@ -204,3 +204,37 @@ fn a_device_is_not_copied_into_a_draft() {
         "{err}"
     );
 }
+
+#[test]
+fn an_attachment_with_a_very_long_name_is_kept_under_a_shorter_one_and_sent_under_its_own() {
+    let home = tempfile::tempdir().unwrap();
+    let store = DraftStore::new(home.path());
+    let long = format!("{}é.pdf", "a".repeat(300));
+    let mut with_file = draft("long name");
+    with_file.attachments.push(Attachment {
+        file_name: long.clone(),
+        content_type: Some("application/pdf".into()),
+        content_id: None,
+        source: AttachmentSource::Bytes(b"%PDF".to_vec()),
+    });
+    let saved = store.create(None, with_file, now()).unwrap();
+    let loaded = store.load(&saved.id).unwrap();
+    let attachment = &loaded.draft.attachments[0];
+    assert_eq!(attachment.file_name, long, "sent under its own name");
+    let AttachmentSource::File(copy) = &attachment.source else {
+        panic!("copied into files/");
+    };
+    let on_disk = copy.file_name().unwrap().to_str().unwrap();
+    assert!(
+        on_disk.len() <= 200 && on_disk.ends_with(".pdf"),
+        "{on_disk}"
+    );
+    assert_eq!(std::fs::read(copy).unwrap(), b"%PDF");
+}
+
+#[test]
+fn a_name_is_shortened_at_a_character_boundary_keeping_its_extension() {
+    assert_eq!(shortened("short.txt", 200), "short.txt");
+    assert_eq!(shortened("ééééé.txt", 8), "éé.txt");
+    assert_eq!(shortened("abcdefghij", 4), "abcd");
+}
