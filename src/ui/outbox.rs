@@ -157,10 +157,7 @@ fn entry_ui(
                         .on_hover_text("Back to the drafts")
                         .clicked()
                     {
-                        commands.push(Command::CancelOutbox {
-                            id,
-                            then: AfterCancel::List,
-                        });
+                        commands.push(back_to_drafts(id));
                     }
                 }
                 State::WaitingForSignIn => {
@@ -175,10 +172,7 @@ fn entry_ui(
                         .on_hover_text("Back to the drafts")
                         .clicked()
                     {
-                        commands.push(Command::CancelOutbox {
-                            id,
-                            then: AfterCancel::List,
-                        });
+                        commands.push(back_to_drafts(id));
                     }
                 }
                 State::Sending => {
@@ -200,10 +194,7 @@ fn entry_ui(
                         .on_hover_text("Back to the drafts")
                         .clicked()
                     {
-                        commands.push(Command::CancelOutbox {
-                            id,
-                            then: AfterCancel::List,
-                        });
+                        commands.push(back_to_drafts(id));
                     }
                 }
                 State::Uncertain => {
@@ -245,5 +236,13 @@ fn copy_state_ui(ui: &mut Ui, copy: &PendingCopy) {
     };
     if !why.is_empty() {
         label.on_hover_text(why);
+    }
+}
+
+/// Cancel: the entry goes back to the drafts, and the view stays on the list.
+fn back_to_drafts(id: String) -> Command {
+    Command::CancelOutbox {
+        id,
+        then: AfterCancel::List,
     }
 }
