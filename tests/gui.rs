@@ -135,22 +135,18 @@ fn a_saved_draft_appears_in_drafts_and_reopens_with_the_same_fields() {
     wait_until(&mut gui, "the undo toast", |g| {
         has_label(g, "Deleted \"Quarterly plan\"")
     });
-    click(&mut gui, "Undo"); // …and comes back
-    wait_until(&mut gui, "the draft restored", |g| {
-        has_label(g, "Drafts (1)")
+    click(&mut gui, "Undo"); // …and comes back, open in compose again
+    wait_until(&mut gui, "the draft reopened and counted", |g| {
+        subject_is(g, "Quarterly plan") && has_label(g, "Drafts (1)")
     });
     click(&mut gui, "Drafts (1)");
+    // The row itself, not the toast that also names the draft.
     wait_until(&mut gui, "the draft in the list", |g| {
-        has_label(g, "Quarterly plan")
+        g.query_by_label("Quarterly plan").is_some()
     });
     click(&mut gui, "Quarterly plan");
     click(&mut gui, "Open");
-    wait_until(&mut gui, "compose", |g| {
-        g.query_by_label("Subject")
-            .and_then(|n| n.value())
-            .as_deref()
-            == Some("Quarterly plan")
-    });
+    wait_until(&mut gui, "compose", |g| subject_is(g, "Quarterly plan"));
     assert_eq!(
         gui.get_by_label("To").value().as_deref(),
         Some("Ana <ana@example.org>")
@@ -163,6 +159,13 @@ fn a_saved_draft_appears_in_drafts_and_reopens_with_the_same_fields() {
         gui.get_by_label("Message").value().as_deref(),
         Some("Numbers attached.")
     );
+}
+
+fn subject_is(gui: &Gui, subject: &str) -> bool {
+    gui.query_by_label("Subject")
+        .and_then(|n| n.value())
+        .as_deref()
+        == Some(subject)
 }
 
 #[test]
