@@ -67,6 +67,12 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    /// The running window refused what a second start handed it (a broken link).
+    #[error("{0}")]
+    Refused(String),
+    /// Installing the desktop entry, icons or the `mailto:` handler failed.
+    #[error("{0}")]
+    Desktop(String),
     #[error("no display to open the window on ({0}): use `mailroom --help` for the command line")]
     NoDisplay(String),
     /// An id given to an outbox command that names something else.
@@ -164,6 +170,7 @@ impl Error {
             | Error::When(_)
             | Error::NotInOutbox { .. }
             | Error::Detect(_)
+            | Error::Refused(_)
             | Error::Settings(_) => Class::BadInput,
             Error::Profile(
                 ProfileError::Unknown { .. }
@@ -194,6 +201,7 @@ impl Error {
             | Error::Store(_)
             | Error::Scheduler(_)
             | Error::OpenFile { .. }
+            | Error::Desktop(_)
             | Error::NoDisplay(_) => Class::Environment,
         }
     }

@@ -19,6 +19,8 @@
 //! | [`server_copy`] | what is kept on the IMAP server: the copy of each sent message in Sent (a durable queue filled as the outbox finishes an entry, filed with backoff, never twice: search by Message-ID first) and, when a profile asks, each draft in Drafts | the runner's thread, or `send`'s |
 //! | [`store`] | atomic writes, locks, drafts with versions, the sent Maildir | caller's thread |
 //! | [`outbox`] | frozen messages, claims, the runner's state machine (at most once) | caller's thread |
+//! | [`instance`] | one window per home: a second start hands its request (a `mailto:` link, a draft, an `.eml`) to the running window over a Unix socket | a thread of the window |
+//! | [`desktop`] | `desktop install`: the menu entry, icons, metainfo and the `mailto:` handler for one user | caller's thread |
 //! | [`scheduler`] | `outbox install`: systemd timer, crontab, launchd, Task Scheduler | caller's thread |
 //! | [`when`], [`clock`], [`settings`], [`paths`] | times people type, the one clock, `settings.toml`, where files live | — |
 //! | [`error`] | the top-level [`error::Error`] and its one [`error::Class`]: retrying, exit codes and wording follow from it | — |
@@ -28,10 +30,12 @@
 
 pub mod cli;
 pub mod clock;
+pub mod desktop;
 pub mod detect;
 pub mod error;
 pub mod https;
 pub mod imap;
+pub mod instance;
 pub mod message;
 pub mod oauth;
 pub mod outbox;

@@ -19,6 +19,11 @@ use crate::error::Error;
 use crate::paths::{Dirs, HOME_ENV};
 
 const UNIT: &str = "mailroom-outbox";
+
+/// The systemd user units' file names: the service, then the timer.
+pub const fn systemd_unit_names() -> [&'static str; 2] {
+    ["mailroom-outbox.service", "mailroom-outbox.timer"]
+}
 const CRON_MARK: &str = "# mailroom-outbox";
 const LAUNCHD_LABEL: &str = "org.mailroom.outbox";
 const TASK_NAME: &str = "Mailroom Outbox";
@@ -142,8 +147,9 @@ pub fn install(dirs: &Dirs) -> Result<String, Error> {
     match kind() {
         Kind::Systemd => {
             let folder = systemd_folder()?;
-            write(&folder.join(format!("{UNIT}.service")), &systemd_service(&exe, home))?;
-            write(&folder.join(format!("{UNIT}.timer")), &systemd_timer())?;
+            let [service, timer] = systemd_unit_names();
+            write(&folder.join(service), &systemd_service(&exe, home))?;
+            write(&folder.join(timer), &systemd_timer())?;
             run("systemctl", &["--user", "daemon-reload"])?;
             run("systemctl", &["--user", "enable", "--now", &format!("{UNIT}.timer")])?;
             Ok(format!("Installed the systemd user timer {UNIT}.timer: the outbox is sent every minute, window or not."))

@@ -433,3 +433,60 @@ fn an_imported_draft_shows_every_header_it_will_send_and_each_can_be_dropped() {
     let shown = home.run(&["drafts", "show", id]).ok().stdout;
     assert!(!shown.contains("receipt"), "{shown}");
 }
+
+#[test]
+fn a_link_opened_while_writing_keeps_the_message_in_drafts_and_opens_a_new_one() {
+    use mailroom::instance::{Listener, Request, hand_over};
+    let home = Home::new();
+    let socket = home.path().join("window.sock");
+    let mut gui = support::gui::gui_listening(&home, Listener::bind(&socket).unwrap());
+    wait_until(&mut gui, "the profiles", |g| from_shows(g, "— local"));
+    type_into(&mut gui, "To", "ana@example.org");
+    type_into(&mut gui, "Subject", "Half written");
+    type_into(&mut gui, "Message", "Where I was going with this…");
+
+    // A second `mailroom compose mailto:…` (here: its hand-over) while this is on screen.
+    let link = socket.clone();
+    let second_start = std::thread::spawn(move || {
+        let request = Request::Mailto("mailto:bob@example.org?subject=From%20a%20link".into());
+        hand_over(&link, &request)
+    });
+    wait_until(&mut gui, "the link's message", |g| {
+        subject_is(g, "From a link")
+    });
+    let answer = second_start
+        .join()
+        .unwrap()
+        .unwrap()
+        .expect("the window answered");
+    assert!(answer.opened, "{answer:?}");
+    assert_eq!(
+        answer.said,
+        "Opened a new message to bob@example.org, \"From a link\" in the running Mailroom window"
+    );
+    assert_eq!(
+        gui.get_by_label("To").value().as_deref(),
+        Some("bob@example.org")
+    );
+    // What was being written is a draft, and the window says so.
+    wait_until(&mut gui, "the kept draft", |g| {
+        has_label(g, "\"Half written\" is kept in Drafts") && has_label(g, "Drafts (1)")
+    });
+    let kept = mailroom::service::Mailroom::new(mailroom::paths::Dirs::under(home.path()));
+    let list = kept.drafts.list(None).unwrap().drafts;
+    assert_eq!(list.len(), 1);
+    let record = kept.drafts.load(&list[0].id).unwrap();
+    assert_eq!(record.draft.body, "Where I was going with this…");
+
+    // A broken link is refused with the reason, in the window and to the second start.
+    let link = socket.clone();
+    let second_start = std::thread::spawn(move || {
+        hand_over(&link, &Request::Mailto("mailto:a@x.org?subject=%E2".into()))
+    });
+    wait_until(&mut gui, "the refusal", |g| {
+        has_label(g, "The link could not be opened")
+    });
+    let answer = second_start.join().unwrap().unwrap().unwrap();
+    assert!(!answer.opened && answer.said.starts_with("The link could not be opened"));
+    assert!(subject_is(&gui, "From a link"), "the open message stays");
+}

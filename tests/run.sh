@@ -2,7 +2,8 @@
 # The test command (README): installs what the integration tests need on Debian or
 # Ubuntu — Postfix with Cyrus SASL, Dovecot (IMAP + token checks for the OAuth2 test bed),
 # Node.js with the bed's npm package, gnome-keyring and D-Bus, python3, cron, dnsmasq, Xvfb with
-# ImageMagick — then runs `cargo test`. Postfix's master process must start as root, so run this as root.
+# ImageMagick, the desktop tools (xdg-utils, desktop-file-utils, appstream) and cargo-deb
+# — then runs `cargo test`. Postfix's master process must start as root, so run this as root.
 # Extra arguments go to `cargo test` (e.g. `tests/run.sh --test keyring`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,7 +17,10 @@ packages=(postfix sasl2-bin libsasl2-modules openssl dbus-daemon dbus-bin gnome-
           libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libvulkan1 mesa-vulkan-drivers libegl1
           libgl1-mesa-dri
           # the OAuth2 + IMAP test bed (tests/support/oauth-testbed.sh, README-oauth.md)
-          dovecot-core dovecot-imapd)
+          dovecot-core dovecot-imapd
+          # the desktop and the .deb (tests/desktop.rs, tests/package.rs): the menu entry's
+          # and metainfo's validators, xdg-open / xdg-mime, dpkg-shlibdeps, man
+          desktop-file-utils appstream xdg-utils dpkg-dev man-db)
 # Node.js runs the bed's OAuth2 server. A node + npm that came with the machine (not
 # Debian's) is used as it is: Debian's npm package conflicts with it.
 command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
@@ -34,6 +38,9 @@ if ! cmp -s "$lock" "$node_dir/package-lock.json" || [ ! -d "$node_dir/node_modu
 fi
 OAUTH_NODE_MODULES=$(cd "$node_dir/node_modules" && pwd)
 export OAUTH_NODE_MODULES
+
+# cargo-deb builds the .deb that tests/package.rs installs (once per machine).
+command -v cargo-deb >/dev/null 2>&1 || cargo install --quiet --locked cargo-deb --version 3.8.0
 
 # --show-output: the crash and fault tests print their counts.
 exec cargo test --no-fail-fast "$@" -- --show-output

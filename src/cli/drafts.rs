@@ -7,7 +7,7 @@ use clap::Subcommand;
 
 use super::message_args::{MessageArgs, WhenArgs, check_eml_target, local, say_who_sends_it};
 use crate::error::Error;
-use crate::message::{AttachmentSource, eml};
+use crate::message::AttachmentSource;
 use crate::service::Mailroom;
 use crate::store::drafts::DraftSummary;
 use crate::store::write_atomic;
@@ -169,15 +169,7 @@ pub fn run(mailroom: &Mailroom, command: DraftsCommand) -> Result<(), Error> {
             say!("Wrote {}.", eml.display());
         }
         DraftsCommand::Import { file } => {
-            let bytes = std::fs::read(&file).map_err(|source| Error::Input {
-                what: format!("reading {}", file.display()),
-                source,
-            })?;
-            let draft = eml::import(&bytes).map_err(|e| Error::Input {
-                what: file.display().to_string(),
-                source: std::io::Error::new(std::io::ErrorKind::InvalidData, e.to_string()),
-            })?;
-            let record = mailroom.create_draft(None, draft, now)?;
+            let record = mailroom.import_eml(&file, now)?;
             say!("{}", record.id);
         }
     }

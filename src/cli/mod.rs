@@ -13,6 +13,8 @@ macro_rules! say {
     };
 }
 
+mod compose;
+mod desktop;
 mod drafts;
 mod message_args;
 mod outbox;
@@ -26,8 +28,6 @@ mod send;
 use std::io::{IsTerminal, Read};
 use std::process::ExitCode;
 
-#[cfg(not(feature = "gui"))]
-use clap::CommandFactory;
 use clap::{Parser, Subcommand};
 
 use crate::error::{Error, ExitKind, display_chain};
@@ -62,9 +62,27 @@ enum Command {
     /// Add, list, test and remove accounts.
     #[command(subcommand)]
     Profile(profile::ProfileCommand),
-    /// Open the compose window, filled from a mailto: link or reopening a draft.
+    /// The menu entry, icon and mailto: handler for this user.
+    #[command(subcommand)]
+    Desktop(desktop::DesktopCommand),
+    /// Print the shell completion script, e.g. `mailroom completions bash`.
+    Completions {
+        /// The shell to complete in.
+        shell: clap_complete::Shell,
+    },
+    /// Write what a package installs besides the binary and assets/ (the manual page,
+    /// completions, the systemd user units) into a folder (scripts/build-deb.sh).
+    #[command(hide = true)]
+    PackageFiles {
+        /// The folder to write them in.
+        folder: std::path::PathBuf,
+    },
+    /// Open the compose window: a new message, one from a mailto: link or a saved .eml,
+    /// or a draft. While the window is open, this opens it there.
     Compose {
-        /// A mailto: URI (RFC 6068), e.g. "mailto:ana@example.org?subject=Hi".
+        /// A mailto: URI (RFC 6068), e.g. "mailto:ana@example.org?subject=Hi", or a saved
+        /// message to open as a new draft (a path or a file:// URI).
+        #[arg(value_name = "MAILTO-OR-FILE")]
         mailto: Option<String>,
         /// Reopen this draft (its id, from `drafts list`).
         #[arg(long, conflicts_with = "mailto")]
@@ -134,65 +152,28 @@ pub fn main() -> ExitCode {
 }
 
 fn run(command: Command) -> Result<(), Error> {
-    let mailroom = Mailroom::new(Dirs::from_env()?);
-    mailroom.make_private();
-    match command {
-        Command::Send(args) => send::run(&mailroom, *args),
-        Command::Drafts(command) => drafts::run(&mailroom, *command),
-        Command::Outbox(command) => outbox::run(&mailroom, *command),
-        Command::Sent(command) => outbox::run_sent(&mailroom, command),
-        Command::Profile(command) => profile::run(&mailroom.dirs, command),
-        Command::Compose { mailto, draft } => open_window(mailroom, mailto, draft),
-    }
-}
-
-#[cfg(feature = "gui")]
-fn open_window(
-    mailroom: Mailroom,
-    mailto: Option<String>,
-    draft: Option<String>,
-) -> Result<(), Error> {
-    use crate::ui::Start;
-    if let Some(missing) = no_display() {
-        return Err(Error::NoDisplay(missing));
-    }
-    let start = match (mailto, draft) {
-        // A link opened from a browser has no terminal to read an error on: the window
-        // opens and says what was wrong with it (and so does stderr).
-        (Some(uri), _) => match crate::message::mailto::parse(&uri) {
-            Ok(draft) => Start::Mailto(Box::new(draft)),
-            Err(e) => {
-                eprintln!("mailroom: {e}");
-                Start::Refused(e.to_string())
-            }
-        },
-        (None, Some(id)) => {
-            mailroom.drafts.load(&id)?;
-            Start::Draft(id)
-        }
-        (None, None) => Start::Compose,
+    // Only the commands about messages and accounts make (and tighten) the home.
+    let mailroom = || -> Result<Mailroom, Error> {
+        let mailroom = Mailroom::new(Dirs::from_env()?);
+        mailroom.make_private();
+        Ok(mailroom)
     };
-    crate::ui::run(mailroom.dirs, start).map_err(|e| Error::Output {
-        what: "opening the window".into(),
-        source: std::io::Error::other(e),
-    })
-}
-
-/// On Linux and the BSDs, a window needs X11 or Wayland: `Some` names what is missing.
-#[cfg(feature = "gui")]
-fn no_display() -> Option<String> {
-    if cfg!(any(windows, target_os = "macos")) {
-        return None;
+    match command {
+        Command::Send(args) => send::run(&mailroom()?, *args),
+        Command::Drafts(command) => drafts::run(&mailroom()?, *command),
+        Command::Outbox(command) => outbox::run(&mailroom()?, *command),
+        Command::Sent(command) => outbox::run_sent(&mailroom()?, command),
+        Command::Profile(command) => profile::run(&mailroom()?.dirs, command),
+        Command::Desktop(command) => desktop::run(&mailroom()?.dirs, command),
+        Command::Completions { shell } => {
+            desktop::completions(shell);
+            Ok(())
+        }
+        Command::PackageFiles { folder } => desktop::package_files(&folder),
+        Command::Compose { mailto, draft } => {
+            compose::open_window(mailroom()?, compose::request(mailto, draft)?)
+        }
     }
-    let set = |name: &str| std::env::var_os(name).is_some_and(|v| !v.is_empty());
-    (!set("DISPLAY") && !set("WAYLAND_DISPLAY"))
-        .then(|| "neither DISPLAY nor WAYLAND_DISPLAY is set".to_string())
-}
-
-#[cfg(not(feature = "gui"))]
-fn open_window(_: Mailroom, _: Option<String>, _: Option<String>) -> Result<(), Error> {
-    let _ = Cli::command().print_help();
-    Ok(())
 }
 
 /// Reads all of standard input, for a body or a password piped in.

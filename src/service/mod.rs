@@ -237,6 +237,19 @@ impl Mailroom {
         Ok(self.drafts.create(profile, draft, now)?)
     }
 
+    /// Reads the saved message `file` (`.eml`) into a new draft.
+    pub fn import_eml(&self, file: &std::path::Path, now: Timestamp) -> Result<DraftRecord, Error> {
+        let bytes = std::fs::read(file).map_err(|source| Error::Input {
+            what: format!("reading {}", file.display()),
+            source,
+        })?;
+        let draft = crate::message::eml::import(&bytes).map_err(|e| Error::Input {
+            what: file.display().to_string(),
+            source: std::io::Error::new(std::io::ErrorKind::InvalidData, e.to_string()),
+        })?;
+        self.create_draft(None, draft, now)
+    }
+
     /// A runner over this home's outbox.
     pub fn runner<'a>(
         &'a self,

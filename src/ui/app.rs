@@ -2,6 +2,8 @@
 //! autosave tick. [`MailroomApp::show`] is the whole UI, so tests drive it with
 //! egui_kittest exactly as eframe does.
 
+mod handover;
+
 use std::collections::HashMap;
 use std::time::Duration;
 
@@ -43,6 +45,8 @@ pub struct MailroomApp {
     entry_profiles: HashMap<String, String>,
     /// Whether the first load (profiles, drafts, outbox, scheduler status) was asked for.
     refreshed: bool,
+    /// Requests from a second start, once [`Self::listen`] was called.
+    handovers: Option<handover::Handovers>,
 }
 
 const VIEW_KEY: &str = "view";
@@ -102,6 +106,7 @@ impl MailroomApp {
             Start::Refused(why) => problem = Some(format!("The link could not be opened: {why}")),
             Start::Mailto(draft) => compose = ComposeState::new(*draft, None),
             Start::Draft(id) => worker.send(Command::OpenDraft(id)),
+            Start::Eml(file) => worker.send(Command::ImportEml(file)),
         }
         Self {
             worker,
@@ -115,6 +120,7 @@ impl MailroomApp {
             problem,
             entry_profiles: HashMap::new(),
             refreshed: false,
+            handovers: None,
         }
     }
 
@@ -140,6 +146,7 @@ impl MailroomApp {
         for event in self.worker.drain() {
             self.apply(event);
         }
+        self.take_handovers(ui.ctx());
         egui::Panel::top("tabs").show(ui, |ui| {
             self.tabs_ui(ui);
             let profiles = self.profiles.profiles.as_ref();
@@ -149,6 +156,10 @@ impl MailroomApp {
                 profiles,
                 &self.outbox.entries,
             ) {
+                self.worker.send(command);
+            }
+            let handler = self.profiles.mailto_handler;
+            if let Some(command) = super::mailto_handler::offer_ui(ui, handler) {
                 self.worker.send(command);
             }
             if let Some(problem) = self.problem.clone() {
@@ -286,6 +297,7 @@ impl MailroomApp {
         match event {
             Event::Profiles(profiles) => self.profiles.profiles = Some(profiles),
             Event::Drafts(list) => self.drafts.list = list,
+            Event::MailtoHandler(handler) => self.profiles.mailto_handler = handler,
             Event::DraftOpened(record) => self.open_in_compose(record, None),
             Event::Reopen {
                 record,

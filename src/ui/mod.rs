@@ -17,6 +17,7 @@ mod compose_headers;
 mod compose_sender;
 pub mod drafts;
 mod formatting;
+mod mailto_handler;
 pub mod outbox;
 mod preview;
 mod profile_form;
@@ -42,10 +43,17 @@ pub enum Start {
     Draft(String),
     /// A new message, and what was wrong with the link it was opened for.
     Refused(String),
+    /// A saved message (`.eml`), opened as a new draft.
+    Eml(std::path::PathBuf),
 }
 
-/// Opens the window and runs until it is closed.
-pub fn run(dirs: Dirs, start: Start) -> Result<(), String> {
+/// Opens the window and runs until it is closed; with a `listener`, a second start
+/// reaches this window ([`crate::instance`]).
+pub fn run(
+    dirs: Dirs,
+    start: Start,
+    listener: Option<crate::instance::Listener>,
+) -> Result<(), String> {
     trace_startup("ui::run");
     let options = native_options(&dirs);
     eframe::run_native(
@@ -53,7 +61,12 @@ pub fn run(dirs: Dirs, start: Start) -> Result<(), String> {
         options,
         Box::new(move |cc| {
             trace_startup("app creation");
-            let app = MailroomApp::new(cc, dirs, start);
+            let mut app = MailroomApp::new(cc, dirs, start);
+            if let Some(listener) = listener
+                && let Err(e) = app.listen(&cc.egui_ctx, listener)
+            {
+                eprintln!("mailroom: answering a second start: {e}");
+            }
             trace_startup("app created");
             Ok(Box::new(app))
         }),

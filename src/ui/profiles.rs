@@ -33,6 +33,8 @@ pub struct ProfilesState {
     pub note: Option<String>,
     /// The profile whose Remove was clicked, waiting for the person to confirm.
     pub confirm_remove: Option<String>,
+    /// Whether Mailroom opens `mailto:` links; `None` when it cannot.
+    pub mailto_handler: Option<crate::desktop::MailtoHandler>,
 }
 
 pub fn profiles_ui(ui: &mut Ui, state: &mut ProfilesState) -> Vec<Command> {
@@ -85,6 +87,7 @@ pub fn profiles_ui(ui: &mut Ui, state: &mut ProfilesState) -> Vec<Command> {
     if let Some(note) = &state.note {
         ui.label(RichText::new(note).weak());
     }
+    commands.extend(super::mailto_handler::setting_ui(ui, state.mailto_handler));
     if let Some(setup) = &mut state.setup {
         ui.separator();
         match account_setup_ui(ui, setup, &mut state.test) {

@@ -186,12 +186,21 @@ impl CommandThread {
                 self.list_outbox()?;
                 self.emit
                     .emit(scheduler_status(crate::scheduler::status(&m.dirs)));
+                self.emit
+                    .emit(Event::MailtoHandler(crate::desktop::mailto_handler(
+                        &m.dirs,
+                    )));
             }
             Command::ListDrafts { search } => {
                 *self.search.borrow_mut() = search;
                 self.list_drafts()?;
             }
             Command::OpenDraft(id) => self.emit.emit(Event::DraftOpened(m.drafts.load(&id)?)),
+            Command::ImportEml(file) => {
+                let record = m.import_eml(&file, now)?;
+                self.emit.emit(Event::DraftOpened(record));
+                self.list_drafts()?;
+            }
             Command::SaveDraft {
                 id,
                 profile,
@@ -344,6 +353,21 @@ impl CommandThread {
                 std::thread::spawn(move || pick_files(&emit));
             }
             Command::OpenFile(path) => open_with_desktop(&path)?,
+            Command::SetMailtoHandler(ours) => {
+                crate::desktop::remember_asked(&m.dirs)?;
+                if ours {
+                    crate::desktop::claim_mailto(&m.dirs)?;
+                } else {
+                    crate::desktop::release_mailto(&m.dirs, &crate::desktop::config_home()?)?;
+                }
+                let handler = crate::desktop::mailto_handler(&m.dirs);
+                self.emit.emit(Event::MailtoHandler(handler));
+            }
+            Command::DeclineMailtoHandler => {
+                crate::desktop::remember_asked(&m.dirs)?;
+                let handler = crate::desktop::mailto_handler(&m.dirs);
+                self.emit.emit(Event::MailtoHandler(handler));
+            }
             Command::InspectFiles(paths) => {
                 let inspected = paths.into_iter().map(|path| {
                     let size = inspect_file(&path);

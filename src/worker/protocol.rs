@@ -33,6 +33,8 @@ pub enum Command {
         search: String,
     },
     OpenDraft(String),
+    /// Read a saved message (`.eml`) into a new draft and open it.
+    ImportEml(PathBuf),
     /// Save draft `id` (created on its first save); `explicit` is Save, not autosave.
     SaveDraft {
         id: String,
@@ -94,6 +96,10 @@ pub enum Command {
         password: Option<Password>,
     },
     InstallScheduler,
+    /// Make Mailroom open `mailto:` links (`true`) or stop it; the question is answered.
+    SetMailtoHandler(bool),
+    /// "Not now" to the window's question about `mailto:` links: it is not asked again.
+    DeclineMailtoHandler,
     /// Open the native file picker (on a thread of its own).
     PickAttachments,
     /// Open a file with the desktop's default program (a sent `.eml`).
@@ -187,6 +193,8 @@ pub enum Event {
         request: u64,
         result: Result<crate::detect::Detection, String>,
     },
+    /// Whether Mailroom opens `mailto:` links; `None`: it cannot (no menu entry installed).
+    MailtoHandler(Option<crate::desktop::MailtoHandler>),
     FilesPicked(Vec<PathBuf>),
     /// No native file dialog could be shown (no portal, no zenity), or it was cancelled.
     NoFilesPicked,
@@ -226,6 +234,7 @@ impl Command {
         let what = match self {
             Command::Refresh | Command::ListDrafts { .. } => "Reading your messages",
             Command::OpenDraft(_) => "Opening the draft",
+            Command::ImportEml(_) => "Opening the message",
             Command::SaveDraft { .. } => "Saving the draft",
             Command::RestoreDraft { .. } => "Bringing the draft back",
             Command::DeleteDraft { .. } => "Deleting the draft",
@@ -241,6 +250,9 @@ impl Command {
             Command::SignIn(_) | Command::CancelSignIn => "Signing in",
             Command::InstallScheduler => "Installing the scheduler",
             Command::PickAttachments | Command::InspectFiles(_) => "Attaching files",
+            Command::SetMailtoHandler(_) | Command::DeclineMailtoHandler => {
+                "Choosing the program for mailto: links"
+            }
             Command::OpenFile(_) => "Opening the file",
         };
         let topic = match self {
