@@ -84,7 +84,9 @@ pub fn entry_for(exe: &Path, home: Option<&Path>) -> Result<String, Error> {
     let mut words = Vec::new();
     if let Some(home) = home {
         words.push(exec_word("env")?);
-        let home = home.to_str().ok_or_else(|| not_utf8(home))?;
+        let home = std::path::absolute(home)
+            .map_err(|e| Error::Desktop(format!("{}: {e}", home.display())))?;
+        let home = home.to_str().ok_or_else(|| not_utf8(&home))?;
         words.push(exec_word(&format!("{}={home}", crate::paths::HOME_ENV))?);
     }
     words.push(exec_word(exe.to_str().ok_or_else(|| not_utf8(exe))?)?);
@@ -113,15 +115,15 @@ fn not_utf8(path: &Path) -> Error {
 /// One argument of an `Exec` line as the Desktop Entry Specification says: `%`
 /// doubled; quoted only when it holds a reserved character (in double quotes with `"`,
 /// `` ` ``, `$` and `\` escaped, and the value's own escaping of `\` on top), because
-/// `xdg-open` without a desktop running splits the line at spaces and takes quotes
-/// literally. A line break cannot be written at all.
+/// `xdg-open` without a desktop running takes the line's first word, quotes and all, as
+/// the program. A control character cannot be written at all.
 fn exec_word(word: &str) -> Result<String, Error> {
     const RESERVED: &[char] = &[
         ' ', '\t', '"', '\'', '\\', '>', '<', '~', '|', '&', ';', '$', '*', '?', '#', '(', ')', '`',
     ];
-    if word.contains(['\n', '\r']) {
+    if word.chars().any(char::is_control) {
         return Err(Error::Desktop(format!(
-            "{word:?} has a line break, which a desktop entry cannot hold"
+            "{word:?} has a control character, which a desktop entry cannot hold"
         )));
     }
     if !word.is_empty() && !word.contains(RESERVED) {
@@ -179,7 +181,7 @@ pub fn uninstall(
     data_home: &Path,
     config_home: &Path,
 ) -> Result<Vec<PathBuf>, Error> {
-    release_mailto(dirs, config_home)?;
+    let released = release_mailto(dirs, config_home);
     let mut removed = Vec::new();
     let mut paths = vec![
         data_home.join("applications").join(ENTRY),
@@ -201,7 +203,7 @@ pub fn uninstall(
         "update-desktop-database",
         &[&data_home.join("applications")],
     );
-    Ok(removed)
+    released.map(|()| removed)
 }
 
 fn icons(data_home: &Path) -> PathBuf {
@@ -243,7 +245,7 @@ pub struct MailtoHandler {
 /// no desktop entry installed (neither the package's nor `desktop install`'s), or no
 /// `xdg-mime` to ask.
 pub fn mailto_handler(dirs: &crate::paths::Dirs) -> Option<MailtoHandler> {
-    if !entry_installed() {
+    if !entry_is_installed(ENTRY) {
         return None;
     }
     Some(MailtoHandler {
@@ -262,9 +264,12 @@ pub fn remember_asked(dirs: &crate::paths::Dirs) -> Result<(), Error> {
 /// The file whose presence says the window asked about `mailto:` links.
 const ASKED: &str = "asked-mailto-handler";
 
-/// Whether a desktop entry for Mailroom is where desktops look: the user's data folder,
-/// then `$XDG_DATA_DIRS` (the package's `/usr/share`).
-fn entry_installed() -> bool {
+/// Whether a desktop entry `id` is where desktops look: the user's data folder, then
+/// `$XDG_DATA_DIRS` (a package's `/usr/share`).
+fn entry_is_installed(id: &str) -> bool {
+    if id.is_empty() || id.contains(['/', '\0']) || id.starts_with('.') {
+        return false;
+    }
     let system = std::env::var("XDG_DATA_DIRS")
         .ok()
         .filter(|d| !d.is_empty())
@@ -272,7 +277,7 @@ fn entry_installed() -> bool {
     data_home()
         .into_iter()
         .chain(system.split(':').map(PathBuf::from))
-        .any(|dir| dir.join("applications").join(ENTRY).is_file())
+        .any(|dir| dir.join("applications").join(id).is_file())
 }
 
 /// Whether `mailto:` links open Mailroom (`xdg-mime query default`); `None` when
@@ -295,28 +300,38 @@ fn default_for_mailto() -> Option<String> {
 /// Makes Mailroom open `mailto:` links (`xdg-mime default`), remembering which program
 /// opened them before, so that [`release_mailto`] gives them back to it.
 pub fn claim_mailto(dirs: &crate::paths::Dirs) -> Result<(), Error> {
-    if let Some(before) = default_for_mailto().filter(|id| !id.is_empty() && id != ENTRY) {
-        let path = dirs.config().join(BEFORE);
-        crate::store::write_atomic(&path, before.as_bytes())
-            .map_err(|e| Error::Desktop(format!("writing {}: {e}", path.display())))?;
+    let before = dirs.config().join(BEFORE);
+    match default_for_mailto().filter(|id| !id.is_empty() && id != ENTRY) {
+        Some(id) => crate::store::write_atomic(&before, id.as_bytes())
+            .map_err(|e| Error::Desktop(format!("writing {}: {e}", before.display())))?,
+        None => {
+            let _ = std::fs::remove_file(&before); // a note from an earlier claim
+        }
     }
     set_default(ENTRY)
 }
 
 /// Stops Mailroom opening `mailto:` links: the program that opened them before gets
-/// them back; without one, Mailroom's line leaves `mimeapps.list`.
+/// them back when it is still installed; otherwise Mailroom leaves the user's
+/// `mimeapps.list`. (When Mailroom's is the only entry that takes `mailto:`, the desktop
+/// still picks it: [`mailto_is_ours`] says so afterwards.)
 pub fn release_mailto(dirs: &crate::paths::Dirs, config_home: &Path) -> Result<(), Error> {
-    if default_for_mailto().as_deref() != Some(ENTRY) {
+    let current = default_for_mailto();
+    if current
+        .as_deref()
+        .is_some_and(|id| !id.is_empty() && id != ENTRY)
+    {
         return Ok(()); // another program has them: nothing of ours to give back
     }
     let before = dirs.config().join(BEFORE);
-    match std::fs::read_to_string(&before) {
-        Ok(id) if !id.trim().is_empty() => {
-            set_default(id.trim())?;
-            let _ = std::fs::remove_file(&before);
-            Ok(())
-        }
-        _ => forget_mailto(config_home),
+    let earlier = std::fs::read_to_string(&before)
+        .ok()
+        .map(|id| id.trim().to_string())
+        .filter(|id| entry_is_installed(id));
+    let _ = std::fs::remove_file(&before);
+    match earlier {
+        Some(id) if current.is_some() => set_default(&id),
+        _ => forget_mailto(config_home), // also what works without xdg-mime
     }
 }
 
@@ -350,11 +365,16 @@ pub fn forget_mailto(config_home: &Path) -> Result<(), Error> {
     };
     let kept = without_our_default(&text);
     if kept != text {
-        write(&path, kept.as_bytes())?;
+        // A mimeapps.list that links into a dotfiles folder stays a link.
+        let target = std::fs::canonicalize(&path).unwrap_or(path);
+        crate::store::write_atomic(&target, kept.as_bytes())
+            .map_err(|e| Error::Desktop(format!("writing {}: {e}", target.display())))?;
     }
     Ok(())
 }
 
+/// `mimeapps.list` without Mailroom in its `mailto:` default: the others of a list
+/// (`a.desktop;mailroom.desktop;`) stay, a line of Mailroom's alone goes.
 fn without_our_default(mimeapps: &str) -> String {
     let mut section = "";
     let mut kept = String::new();
@@ -363,25 +383,28 @@ fn without_our_default(mimeapps: &str) -> String {
         if trimmed.starts_with('[') {
             section = trimmed;
         }
-        let ours = section == "[Default Applications]"
-            && trimmed
-                .split_once('=')
-                .is_some_and(|(key, value)| key.trim() == MAILTO && is_only_ours(value));
-        if !ours {
+        let mailto_default = match trimmed.split_once('=') {
+            Some((key, value)) if section == "[Default Applications]" && key.trim() == MAILTO => {
+                Some(value)
+            }
+            _ => None,
+        };
+        let Some(value) = mailto_default.filter(|v| v.split(';').any(|id| id.trim() == ENTRY))
+        else {
             kept.push_str(line);
             kept.push('\n');
+            continue;
+        };
+        let others: Vec<&str> = value
+            .split(';')
+            .map(str::trim)
+            .filter(|id| !id.is_empty() && *id != ENTRY)
+            .collect();
+        if !others.is_empty() {
+            kept.push_str(&format!("{MAILTO}={};\n", others.join(";")));
         }
     }
     kept
-}
-
-fn is_only_ours(value: &str) -> bool {
-    let ids: Vec<&str> = value
-        .split(';')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .collect();
-    ids == [ENTRY]
 }
 
 fn quietly(program: &str, args: &[&Path]) -> std::io::Result<std::process::ExitStatus> {
@@ -409,6 +432,7 @@ mod tests {
             "{odd}"
         );
         assert!(entry_for(Path::new("/x\n/mailroom"), None).is_err());
+        assert!(entry_for(Path::new("/x\u{1b}/mailroom"), None).is_err());
         assert_eq!(entry.matches("Exec=").count(), 1);
     }
 
@@ -424,5 +448,11 @@ mod tests {
         );
         let theirs = "[Default Applications]\nx-scheme-handler/mailto=thunderbird.desktop\n";
         assert_eq!(without_our_default(theirs), theirs);
+        let both =
+            "[Default Applications]\nx-scheme-handler/mailto=mailroom.desktop;geary.desktop;\n";
+        assert_eq!(
+            without_our_default(both),
+            "[Default Applications]\nx-scheme-handler/mailto=geary.desktop;\n"
+        );
     }
 }

@@ -70,6 +70,9 @@ pub enum Error {
     /// The running window refused what a second start handed it (a broken link).
     #[error("{0}")]
     Refused(String),
+    /// The window that runs for this home could not be reached.
+    #[error(transparent)]
+    Instance(#[from] crate::instance::InstanceError),
     /// Installing the desktop entry, icons or the `mailto:` handler failed.
     #[error("{0}")]
     Desktop(String),
@@ -202,6 +205,7 @@ impl Error {
             | Error::Scheduler(_)
             | Error::OpenFile { .. }
             | Error::Desktop(_)
+            | Error::Instance(_)
             | Error::NoDisplay(_) => Class::Environment,
         }
     }

@@ -4,17 +4,23 @@
 //! app instead of a second one (a second app would run a second worker and outbox
 //! thread over the same files).
 //!
-//! The window listens on a Unix socket ([`socket_path`]: in `$XDG_RUNTIME_DIR`, one per
-//! home, or in the data folder when there is no runtime folder), `0600` in a `0700`
-//! folder. A request is one line of JSON; the answer is one line of text that says what
-//! the window did with it. A socket file nobody answers on is what a crashed window left
-//! behind: the next window replaces it. Headless commands (`send`, `outbox run`, …)
-//! never look at it. Unix only: on Windows every start opens a window of its own (named
-//! pipes would do it there; see the README).
+//! Who is the window is decided by a lock, not by the socket: the start that takes
+//! `data/window.lock` (an `flock`, held for the window's life and released by the OS
+//! even when the window is killed) is the window and listens on `data/window.sock`; a
+//! start that finds the lock held hands its request over that socket, waiting a moment
+//! for a window that is still starting. So two starts at the same moment make one window,
+//! and a socket file left by a crash is simply replaced by the next window. Both files
+//! live in the data folder (`0700`), whatever the environment says, so every start of one
+//! home finds the same window. A request is one line of JSON; the answer is one line
+//! that says what the window did. Headless commands (`send`, `outbox run`, …) never look
+//! at either. Unix only: on Windows every start opens a window of its own (named pipes
+//! would do it there; see the README).
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
@@ -36,7 +42,8 @@ pub enum Request {
 }
 
 /// What the window did with a request: the second start prints `said` and exits 0 when
-/// `opened`, 2 (bad input) when not (a broken link: the window shows why, too).
+/// `opened`, 2 (bad input) when the window refused it (a broken link: the window shows
+/// why, too).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Answer {
     pub opened: bool,
@@ -45,82 +52,202 @@ pub struct Answer {
 
 /// The longest request a window reads: a `mailto:` link with a long body fits.
 const MAX_REQUEST: u64 = 256 * 1024;
-/// How long either side waits for the other before giving up.
+/// How long either side waits for the other (in all, per connection) before giving up.
 const PATIENCE: Duration = Duration::from_secs(10);
+/// The longest path a Unix socket can have (`sun_path` is 108 bytes on Linux).
+const MAX_SOCKET_PATH: usize = 107;
 
-/// Where the window of the home in `dirs` listens.
-pub fn socket_path(dirs: &Dirs) -> PathBuf {
-    use sha2::Digest;
-    match std::env::var_os("XDG_RUNTIME_DIR").filter(|d| !d.is_empty()) {
-        Some(runtime) => {
-            let digest = sha2::Sha256::digest(dirs.data().as_os_str().as_encoded_bytes());
-            let short: String = digest[..6].iter().map(|b| format!("{b:02x}")).collect();
-            PathBuf::from(runtime).join(format!("mailroom-{short}.sock"))
+/// Where the window of one home listens, and the lock that says there is one.
+#[derive(Debug, Clone)]
+pub struct Place {
+    socket: PathBuf,
+    lock: PathBuf,
+}
+
+impl Place {
+    pub fn of(dirs: &Dirs) -> Self {
+        Self {
+            socket: dirs.data().join("window.sock"),
+            lock: dirs.data().join("window.lock"),
         }
-        None => dirs.data().join("window.sock"),
+    }
+
+    /// A place in `folder` (tests).
+    pub fn in_folder(folder: &Path) -> Self {
+        Self {
+            socket: folder.join("window.sock"),
+            lock: folder.join("window.lock"),
+        }
     }
 }
 
 #[derive(Debug, thiserror::Error)]
 pub enum InstanceError {
-    #[error("the running Mailroom window at {path} did not answer: {source}")]
+    #[error("the running Mailroom window ({path}) did not answer: {source}")]
     NoAnswer {
         path: String,
         #[source]
         source: std::io::Error,
     },
+    #[error("the running Mailroom window is busy and did not answer in time; try again")]
+    Busy,
+    /// The window closed while the request was on its way: this start may be the window.
+    #[error("the Mailroom window closed")]
+    Gone,
     #[error("listening at {path}: {source}")]
     Listen {
         path: String,
         #[source]
         source: std::io::Error,
     },
-    #[error("another Mailroom window already listens at {0}")]
-    Taken(String),
+    #[error(
+        "{0} is longer than a Unix socket path may be ({MAX_SOCKET_PATH} bytes): a second start \
+         opens a second window (choose a shorter MAILROOM_HOME)"
+    )]
+    PathTooLong(String),
 }
 
-/// Hands `request` to the window listening at `path` and returns its answer, or `None`
-/// when no window listens there (nothing there, or a file a crashed window left).
+/// Whether this start is the window, or hands its request to the one that is.
+#[derive(Debug)]
+pub enum Claim {
+    /// No window runs for this home: this start is it, and listens.
+    Window(Listener),
+    /// A window runs (or is starting): hand the request to it.
+    Running,
+}
+
+/// Takes the window's lock when nobody holds it (and binds the socket), or says that a
+/// window holds it.
 #[cfg(unix)]
-pub fn hand_over(path: &Path, request: &Request) -> Result<Option<Answer>, InstanceError> {
-    use std::os::unix::net::UnixStream;
-    let mut stream = match UnixStream::connect(path) {
-        Ok(stream) => stream,
-        Err(e) if no_listener(&e) => return Ok(None),
-        Err(source) => return Err(no_answer(path, source)),
+pub fn claim(place: &Place) -> Result<Claim, InstanceError> {
+    use std::os::unix::net::UnixListener;
+    let listen_error = |source| InstanceError::Listen {
+        path: place.socket.display().to_string(),
+        source,
     };
-    let exchange = |stream: &mut UnixStream| -> std::io::Result<Answer> {
-        stream.set_read_timeout(Some(PATIENCE))?;
+    if place.socket.as_os_str().len() > MAX_SOCKET_PATH {
+        return Err(InstanceError::PathTooLong(
+            place.socket.display().to_string(),
+        ));
+    }
+    if let Some(folder) = place.lock.parent() {
+        crate::store::private::create_dir_all(folder).map_err(listen_error)?;
+    }
+    let Some(lock) = crate::store::lock::try_lock(&place.lock).map_err(listen_error)? else {
+        return Ok(Claim::Running);
+    };
+    match std::fs::remove_file(&place.socket) {
+        Ok(()) => {} // a crashed window's: it held the lock until it died
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(listen_error(e)),
+    }
+    // In the 0700 data folder, the socket is reachable by this user only.
+    let socket = UnixListener::bind(&place.socket).map_err(listen_error)?;
+    Ok(Claim::Window(Listener {
+        path: place.socket.clone(),
+        socket,
+        _lock: lock,
+    }))
+}
+
+#[cfg(not(unix))]
+pub fn claim(place: &Place) -> Result<Claim, InstanceError> {
+    Err(InstanceError::Listen {
+        path: place.socket.display().to_string(),
+        source: std::io::Error::from(std::io::ErrorKind::Unsupported),
+    })
+}
+
+/// Hands `request` to the window of `place` and returns its answer; a window that holds
+/// the lock but does not listen yet (it is starting) is waited for, a while.
+#[cfg(unix)]
+pub fn hand_over(place: &Place, request: &Request) -> Result<Answer, InstanceError> {
+    use std::os::unix::net::UnixStream;
+    let deadline = Instant::now() + PATIENCE;
+    let no_answer = |source| InstanceError::NoAnswer {
+        path: place.socket.display().to_string(),
+        source,
+    };
+    let mut stream = loop {
+        match UnixStream::connect(&place.socket) {
+            Ok(stream) => break stream,
+            Err(e) if starting(&e) && window_gone(place) => return Err(InstanceError::Gone),
+            Err(e) if starting(&e) && Instant::now() < deadline => {
+                std::thread::sleep(Duration::from_millis(100));
+            }
+            Err(e) => return Err(no_answer(e)),
+        }
+    };
+    let exchange = |stream: &mut UnixStream| -> std::io::Result<Option<Answer>> {
         stream.set_write_timeout(Some(PATIENCE))?;
         let mut line = serde_json::to_vec(request).map_err(std::io::Error::other)?;
         line.push(b'\n');
         stream.write_all(&line)?;
         stream.shutdown(std::net::Shutdown::Write)?;
-        let mut answer = Vec::new();
-        stream.take(MAX_REQUEST).read_to_end(&mut answer)?;
-        serde_json::from_slice(&answer).map_err(std::io::Error::other)
+        let answer = read_line(stream, Instant::now() + PATIENCE * 2)?;
+        serde_json::from_slice::<Option<Answer>>(&answer)
+            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))
     };
     exchange(&mut stream)
-        .map(Some)
-        .map_err(|source| no_answer(path, source))
+        .map_err(no_answer)?
+        .ok_or(InstanceError::Busy)
 }
 
 #[cfg(not(unix))]
-pub fn hand_over(_: &Path, _: &Request) -> Result<Option<Answer>, InstanceError> {
-    Ok(None)
+pub fn hand_over(place: &Place, _: &Request) -> Result<Answer, InstanceError> {
+    Err(InstanceError::NoAnswer {
+        path: place.socket.display().to_string(),
+        source: std::io::Error::from(std::io::ErrorKind::Unsupported),
+    })
 }
 
-fn no_listener(e: &std::io::Error) -> bool {
+/// Whether nobody holds the window's lock any more (the window closed meanwhile).
+#[cfg(unix)]
+fn window_gone(place: &Place) -> bool {
+    matches!(crate::store::lock::try_lock(&place.lock), Ok(Some(_)))
+}
+
+/// A window that holds the lock but has not bound its socket yet.
+fn starting(e: &std::io::Error) -> bool {
     matches!(
         e.kind(),
         std::io::ErrorKind::NotFound | std::io::ErrorKind::ConnectionRefused
     )
 }
 
-fn no_answer(path: &Path, source: std::io::Error) -> InstanceError {
-    InstanceError::NoAnswer {
-        path: path.display().to_string(),
-        source,
+/// Reads until the other side ends its half, at most [`MAX_REQUEST`] bytes, and gives up
+/// at `deadline` however slowly the bytes come.
+fn read_line(stream: &mut impl ReadWithTimeout, deadline: Instant) -> std::io::Result<Vec<u8>> {
+    let mut line = Vec::new();
+    let mut buffer = [0u8; 8192];
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Err(std::io::ErrorKind::TimedOut.into());
+        }
+        stream.set_timeout(left)?;
+        match stream.read(&mut buffer)? {
+            0 => return Ok(line),
+            n if (line.len() + n) as u64 > MAX_REQUEST => {
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::InvalidData,
+                    "longer than a request may be",
+                ));
+            }
+            n => line.extend_from_slice(&buffer[..n]),
+        }
+    }
+}
+
+/// A stream whose reads can be given a timeout.
+trait ReadWithTimeout: Read {
+    fn set_timeout(&mut self, timeout: Duration) -> std::io::Result<()>;
+}
+
+#[cfg(unix)]
+impl ReadWithTimeout for std::os::unix::net::UnixStream {
+    fn set_timeout(&mut self, timeout: Duration) -> std::io::Result<()> {
+        self.set_read_timeout(Some(timeout))
     }
 }
 
@@ -129,9 +256,16 @@ fn no_answer(path: &Path, source: std::io::Error) -> InstanceError {
 pub struct Handover {
     pub request: Request,
     answer: std::sync::mpsc::Sender<Answer>,
+    /// Set when the second start was told the window is busy: the request is not opened.
+    abandoned: Arc<AtomicBool>,
 }
 
 impl Handover {
+    /// Whether the second start has given up on this request (the window was too slow).
+    pub fn is_abandoned(&self) -> bool {
+        self.abandoned.load(Ordering::SeqCst)
+    }
+
     /// Tells the second start what the window did.
     pub fn answer(self, opened: bool, said: impl Into<String>) {
         let said = said.into();
@@ -139,44 +273,18 @@ impl Handover {
     }
 }
 
-/// The running window's end, bound to the socket.
+/// The running window's end: its socket, and the lock that makes it the window.
 #[derive(Debug)]
 pub struct Listener {
     path: PathBuf,
     #[cfg(unix)]
     socket: std::os::unix::net::UnixListener,
+    #[cfg(unix)]
+    _lock: crate::store::lock::Lock,
 }
 
 #[cfg(unix)]
 impl Listener {
-    /// Listens at `path`, replacing a socket file nobody answers on; fails when another
-    /// window answers there.
-    pub fn bind(path: &Path) -> Result<Self, InstanceError> {
-        use std::os::unix::fs::PermissionsExt;
-        use std::os::unix::net::{UnixListener, UnixStream};
-        let listen_error = |source| InstanceError::Listen {
-            path: path.display().to_string(),
-            source,
-        };
-        if let Some(folder) = path.parent() {
-            crate::store::private::create_dir_all(folder).map_err(listen_error)?;
-        }
-        match UnixStream::connect(path) {
-            Ok(_) => return Err(InstanceError::Taken(path.display().to_string())),
-            Err(e) if e.kind() == std::io::ErrorKind::ConnectionRefused => {
-                std::fs::remove_file(path).map_err(listen_error)?; // a crashed window's
-            }
-            Err(_) => {}
-        }
-        let socket = UnixListener::bind(path).map_err(listen_error)?;
-        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
-            .map_err(listen_error)?;
-        Ok(Self {
-            path: path.to_path_buf(),
-            socket,
-        })
-    }
-
     /// Answers requests on a thread of its own: each one goes to `handovers`, `wake` is
     /// called, and the window's answer is written back. Returns at once; the socket file
     /// goes when the returned [`Serving`] is dropped (the window closes).
@@ -185,36 +293,77 @@ impl Listener {
         handovers: std::sync::mpsc::Sender<Handover>,
         wake: crate::worker::Waker,
     ) -> std::io::Result<Serving> {
-        let Self { path, socket } = self;
+        let Self {
+            path,
+            socket,
+            _lock: lock,
+        } = self;
         std::thread::Builder::new()
             .name("mailroom-instance".into())
             .spawn(move || {
+                let _lock = lock; // the window is the window while this thread runs
                 for stream in socket.incoming() {
                     let Ok(mut stream) = stream else { continue };
-                    let answer = match read_request(&mut stream) {
-                        None => Answer {
-                            opened: false,
-                            said: "not a request Mailroom understands".into(),
-                        },
-                        Some(request) => {
-                            let (answer, answered) = std::sync::mpsc::channel();
-                            if handovers.send(Handover { request, answer }).is_err() {
-                                break; // the window has closed
-                            }
-                            wake();
-                            answered.recv_timeout(PATIENCE).unwrap_or_else(|_| Answer {
-                                opened: false,
-                                said: "the Mailroom window did not answer in time".into(),
-                            })
-                        }
-                    };
-                    if let Ok(mut line) = serde_json::to_vec(&answer) {
-                        line.push(b'\n');
-                        let _ = stream.write_all(&line);
+                    if !answer_one(&mut stream, &handovers, &wake) {
+                        break; // the window has closed
                     }
                 }
             })?;
         Ok(Serving { path })
+    }
+}
+
+/// Reads one request, hands it to the window and writes its answer (`null` when the
+/// window was too slow). `false` when the window is gone.
+#[cfg(unix)]
+fn answer_one(
+    stream: &mut std::os::unix::net::UnixStream,
+    handovers: &std::sync::mpsc::Sender<Handover>,
+    wake: &crate::worker::Waker,
+) -> bool {
+    let _ = stream.set_write_timeout(Some(PATIENCE));
+    let request = read_line(stream, Instant::now() + PATIENCE)
+        .ok()
+        .and_then(|line| serde_json::from_slice::<Request>(&line).ok());
+    let answer = match request {
+        None => Some(Answer {
+            opened: false,
+            said: "not a request Mailroom understands".into(),
+        }),
+        Some(request) => {
+            let (answer, answered) = std::sync::mpsc::channel();
+            let abandoned = Arc::new(AtomicBool::new(false));
+            let handover = Handover {
+                request,
+                answer,
+                abandoned: abandoned.clone(),
+            };
+            if handovers.send(handover).is_err() {
+                return false;
+            }
+            wake();
+            let answer = answered.recv_timeout(PATIENCE).ok();
+            if answer.is_none() {
+                abandoned.store(true, Ordering::SeqCst);
+            }
+            answer
+        }
+    };
+    if let Ok(mut line) = serde_json::to_vec(&answer) {
+        line.push(b'\n');
+        let _ = stream.write_all(&line);
+    }
+    true
+}
+
+#[cfg(not(unix))]
+impl Listener {
+    pub fn serve(
+        self,
+        _: std::sync::mpsc::Sender<Handover>,
+        _: crate::worker::Waker,
+    ) -> std::io::Result<Serving> {
+        Ok(Serving { path: self.path })
     }
 }
 
@@ -230,80 +379,66 @@ impl Drop for Serving {
     }
 }
 
-#[cfg(unix)]
-fn read_request(stream: &mut std::os::unix::net::UnixStream) -> Option<Request> {
-    stream.set_read_timeout(Some(PATIENCE)).ok()?;
-    stream.set_write_timeout(Some(PATIENCE)).ok()?;
-    let mut line = Vec::new();
-    BufReader::new(stream.take(MAX_REQUEST))
-        .read_until(b'\n', &mut line)
-        .ok()?;
-    serde_json::from_slice(&line).ok()
-}
-
-#[cfg(not(unix))]
-impl Listener {
-    pub fn bind(path: &Path) -> Result<Self, InstanceError> {
-        Err(InstanceError::Listen {
-            path: path.display().to_string(),
-            source: std::io::Error::from(std::io::ErrorKind::Unsupported),
-        })
-    }
-
-    pub fn serve(
-        self,
-        _: std::sync::mpsc::Sender<Handover>,
-        _: crate::worker::Waker,
-    ) -> std::io::Result<Serving> {
-        Ok(Serving { path: self.path })
-    }
-}
-
 #[cfg(all(test, unix))]
 mod tests {
     use super::*;
 
-    #[test]
-    fn a_request_reaches_the_listener_and_its_answer_comes_back() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("run").join("w.sock");
+    #[allow(clippy::unwrap_used, clippy::panic)] // a helper of the tests
+    fn window(place: &Place) -> (Serving, std::sync::mpsc::Receiver<Handover>) {
+        let Claim::Window(listener) = claim(place).unwrap() else {
+            panic!("no window runs yet");
+        };
         let (tx, rx) = std::sync::mpsc::channel();
-        let _serving = Listener::bind(&path)
-            .unwrap()
-            .serve(tx, std::sync::Arc::new(|| {}))
-            .unwrap();
+        (listener.serve(tx, Arc::new(|| {})).unwrap(), rx)
+    }
+
+    #[test]
+    fn a_request_reaches_the_window_and_its_answer_comes_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let place = Place::in_folder(&dir.path().join("data"));
+        let (_serving, handovers) = window(&place);
+        assert!(matches!(claim(&place).unwrap(), Claim::Running));
         let window = std::thread::spawn(move || {
-            let handover: Handover = rx.recv().unwrap();
+            let handover = handovers.recv().unwrap();
             let request = handover.request.clone();
             handover.answer(true, "Opened it");
             request
         });
         let request = Request::Mailto("mailto:ana@example.org?subject=Hi".into());
-        let answer = hand_over(&path, &request).unwrap().unwrap();
+        let answer = hand_over(&place, &request).unwrap();
         assert_eq!((answer.opened, answer.said.as_str()), (true, "Opened it"));
         assert_eq!(window.join().unwrap(), request);
-        use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(&path).unwrap().permissions().mode();
-        assert_eq!(mode & 0o777, 0o600);
     }
 
     #[test]
-    fn a_crashed_windows_socket_is_no_window_and_is_replaced() {
+    fn a_killed_windows_socket_is_replaced_and_a_closed_window_leaves_none() {
         let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("w.sock");
-        drop(std::os::unix::net::UnixListener::bind(&path).unwrap()); // the file stays
-        assert!(path.exists());
-        assert_eq!(hand_over(&path, &Request::Show).unwrap(), None);
-        let (tx, _rx) = std::sync::mpsc::channel();
-        let serving = Listener::bind(&path)
-            .unwrap()
-            .serve(tx, std::sync::Arc::new(|| {}))
-            .unwrap();
-        assert!(matches!(
-            Listener::bind(&path),
-            Err(InstanceError::Taken(_))
-        ));
+        let place = Place::in_folder(dir.path());
+        drop(std::os::unix::net::UnixListener::bind(&place.socket).unwrap()); // the file stays
+        assert!(place.socket.exists());
+        let (serving, _handovers) = window(&place);
         drop(serving);
-        assert!(!path.exists(), "a closed window leaves no socket behind");
+        assert!(
+            !place.socket.exists(),
+            "a closed window leaves no socket behind"
+        );
+    }
+
+    #[test]
+    fn a_window_too_slow_to_answer_is_busy_and_the_request_is_dropped() {
+        let dir = tempfile::tempdir().unwrap();
+        let place = Place::in_folder(dir.path());
+        let (_serving, handovers) = window(&place);
+        let asked = std::thread::spawn(move || hand_over(&place, &Request::Show));
+        let handover = handovers.recv().unwrap();
+        let answer = asked.join().unwrap(); // after PATIENCE, unanswered
+        assert!(matches!(answer, Err(InstanceError::Busy)), "{answer:?}");
+        assert!(handover.is_abandoned());
+    }
+
+    #[test]
+    fn a_socket_path_too_long_for_unix_is_named() {
+        let place = Place::in_folder(&PathBuf::from("/tmp").join("x".repeat(120)));
+        assert!(matches!(claim(&place), Err(InstanceError::PathTooLong(_))));
     }
 }

@@ -436,17 +436,20 @@ fn an_imported_draft_shows_every_header_it_will_send_and_each_can_be_dropped() {
 
 #[test]
 fn a_link_opened_while_writing_keeps_the_message_in_drafts_and_opens_a_new_one() {
-    use mailroom::instance::{Listener, Request, hand_over};
+    use mailroom::instance::{Claim, Place, Request, claim, hand_over};
     let home = Home::new();
-    let socket = home.path().join("window.sock");
-    let mut gui = support::gui::gui_listening(&home, Listener::bind(&socket).unwrap());
+    let place = Place::in_folder(&home.path().join("run"));
+    let Ok(Claim::Window(listener)) = claim(&place) else {
+        panic!("no window runs for this home yet");
+    };
+    let mut gui = support::gui::gui_listening(&home, listener);
     wait_until(&mut gui, "the profiles", |g| from_shows(g, "— local"));
     type_into(&mut gui, "To", "ana@example.org");
     type_into(&mut gui, "Subject", "Half written");
     type_into(&mut gui, "Message", "Where I was going with this…");
 
     // A second `mailroom compose mailto:…` (here: its hand-over) while this is on screen.
-    let link = socket.clone();
+    let link = place.clone();
     let second_start = std::thread::spawn(move || {
         let request = Request::Mailto("mailto:bob@example.org?subject=From%20a%20link".into());
         hand_over(&link, &request)
@@ -454,11 +457,7 @@ fn a_link_opened_while_writing_keeps_the_message_in_drafts_and_opens_a_new_one()
     wait_until(&mut gui, "the link's message", |g| {
         subject_is(g, "From a link")
     });
-    let answer = second_start
-        .join()
-        .unwrap()
-        .unwrap()
-        .expect("the window answered");
+    let answer = second_start.join().unwrap().expect("the window answered");
     assert!(answer.opened, "{answer:?}");
     assert_eq!(
         answer.said,
@@ -469,9 +468,10 @@ fn a_link_opened_while_writing_keeps_the_message_in_drafts_and_opens_a_new_one()
         Some("bob@example.org")
     );
     // What was being written is a draft, and the window says so.
-    wait_until(&mut gui, "the kept draft", |g| {
-        has_label(g, "\"Half written\" is kept in Drafts") && has_label(g, "Drafts (1)")
+    wait_until(&mut gui, "the toast", |g| {
+        has_label(g, "\"Half written\" is kept in Drafts")
     });
+    wait_until(&mut gui, "the kept draft", |g| has_label(g, "Drafts (1)"));
     let kept = mailroom::service::Mailroom::new(mailroom::paths::Dirs::under(home.path()));
     let list = kept.drafts.list(None).unwrap().drafts;
     assert_eq!(list.len(), 1);
@@ -479,14 +479,14 @@ fn a_link_opened_while_writing_keeps_the_message_in_drafts_and_opens_a_new_one()
     assert_eq!(record.draft.body, "Where I was going with this…");
 
     // A broken link is refused with the reason, in the window and to the second start.
-    let link = socket.clone();
+    let link = place.clone();
     let second_start = std::thread::spawn(move || {
         hand_over(&link, &Request::Mailto("mailto:a@x.org?subject=%E2".into()))
     });
     wait_until(&mut gui, "the refusal", |g| {
         has_label(g, "The link could not be opened")
     });
-    let answer = second_start.join().unwrap().unwrap().unwrap();
+    let answer = second_start.join().unwrap().unwrap();
     assert!(!answer.opened && answer.said.starts_with("The link could not be opened"));
     assert!(subject_is(&gui, "From a link"), "the open message stays");
 }

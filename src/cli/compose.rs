@@ -48,27 +48,37 @@ fn saved_message(target: &str) -> Result<PathBuf, Error> {
 
 #[cfg(feature = "gui")]
 pub(super) fn open_window(mailroom: Mailroom, request: Request) -> Result<(), Error> {
-    use crate::instance::{self, Listener};
+    use crate::instance::{self, Claim};
     use crate::ui::Start;
+    check_before_handing_over(&mailroom, &request)?;
+    let place = instance::Place::of(&mailroom.dirs);
+    // A window that runs needs no display here: a terminal over ssh reaches it too.
+    let mut tries = 0;
+    let listener = loop {
+        tries += 1;
+        match instance::claim(&place) {
+            Ok(Claim::Running) => match instance::hand_over(&place, &request) {
+                Err(instance::InstanceError::Gone) if tries < 3 => continue,
+                answer => {
+                    let answer = answer?;
+                    let said = super::printable(&answer.said).into_owned();
+                    if !answer.opened {
+                        return Err(Error::Refused(said));
+                    }
+                    say!("{said}");
+                    return Ok(());
+                }
+            },
+            Ok(Claim::Window(listener)) => break Some(listener),
+            Err(e) => {
+                eprintln!("mailroom: {e}; a second start opens a second window");
+                break None;
+            }
+        }
+    };
     if let Some(missing) = no_display() {
         return Err(Error::NoDisplay(missing));
     }
-    if let Request::Draft(id) = &request {
-        mailroom.drafts.load(id)?; // an unknown id is said here, not in a window
-    }
-    let socket = instance::socket_path(&mailroom.dirs);
-    match instance::hand_over(&socket, &request) {
-        Ok(Some(answer)) if answer.opened => {
-            say!("{}", answer.said);
-            return Ok(());
-        }
-        Ok(Some(answer)) => return Err(Error::Refused(answer.said)),
-        Ok(None) => {}
-        Err(e) => eprintln!("mailroom: {e}; opening a window of its own"),
-    }
-    let listener = Listener::bind(&socket)
-        .inspect_err(|e| eprintln!("mailroom: {e}; a second start opens a second window"))
-        .ok();
     let start = match request {
         Request::Show => Start::Compose,
         // A link opened from a browser has no terminal to read an error on: the window
@@ -87,6 +97,20 @@ pub(super) fn open_window(mailroom: Mailroom, request: Request) -> Result<(), Er
         what: "opening the window".into(),
         source: std::io::Error::other(e),
     })
+}
+
+/// What can be found wrong here is said here, not in a window: an unknown draft, a saved
+/// message that is not a readable file of a sensible size.
+#[cfg(feature = "gui")]
+fn check_before_handing_over(mailroom: &Mailroom, request: &Request) -> Result<(), Error> {
+    match request {
+        Request::Draft(id) => {
+            mailroom.drafts.load(id)?;
+        }
+        Request::Eml(file) => crate::service::check_eml_file(file)?,
+        Request::Show | Request::Mailto(_) => {}
+    }
+    Ok(())
 }
 
 /// On Linux and the BSDs, a window needs X11 or Wayland: `Some` names what is missing.

@@ -1,6 +1,6 @@
-//! `mailroom desktop …` (the menu entry, icon and `mailto:` handler for one user) and
-//! the files a package ships generated from the command line itself: `mailroom
-//! completions SHELL` and `mailroom man`.
+//! `mailroom desktop …` (the menu entry, icon and `mailto:` handler for one user), and
+//! what the command line makes of itself: `mailroom completions SHELL`, and the hidden
+//! `mailroom package-files DIR` (manual page, completions, systemd units for the .deb).
 
 use clap::{CommandFactory, Subcommand};
 
@@ -59,7 +59,11 @@ pub(super) fn run(dirs: &crate::paths::Dirs, command: DesktopCommand) -> Result<
         }
         DesktopCommand::Mailto { off: true } => {
             desktop::release_mailto(dirs, &desktop::config_home()?)?;
-            say!("mailto: links no longer open Mailroom.");
+            if desktop::mailto_is_ours() == Some(true) {
+                say!("mailto: links still open Mailroom: no other program here takes them.");
+            } else {
+                say!("mailto: links no longer open Mailroom.");
+            }
         }
     }
     Ok(())

@@ -49,6 +49,34 @@ pub struct SentNow {
     pub server_copy: ServerCopy,
 }
 
+/// The largest saved message Mailroom opens as a draft (a message with big attachments
+/// fits; `/dev/zero` does not).
+pub const MAX_EML: u64 = 256 * 1024 * 1024;
+
+/// A saved message that can be opened: a regular file (not a FIFO or a device, which
+/// could block the reader for ever) of at most [`MAX_EML`] bytes.
+pub fn check_eml_file(file: &std::path::Path) -> Result<(), Error> {
+    let refuse = |why: String| Error::Input {
+        what: format!("opening {}", file.display()),
+        source: std::io::Error::new(std::io::ErrorKind::InvalidInput, why),
+    };
+    let meta = std::fs::metadata(file).map_err(|source| Error::Input {
+        what: format!("opening {}", file.display()),
+        source,
+    })?;
+    if !meta.is_file() {
+        return Err(refuse("not a file".into()));
+    }
+    if meta.len() > MAX_EML {
+        return Err(refuse(format!(
+            "{} MB; a saved message may be at most {} MB",
+            meta.len() / 1_000_000,
+            MAX_EML / 1_000_000
+        )));
+    }
+    Ok(())
+}
+
 impl Mailroom {
     pub fn new(dirs: Dirs) -> Self {
         Self::with_clock(dirs, std::sync::Arc::new(crate::clock::SystemClock))
@@ -239,10 +267,16 @@ impl Mailroom {
 
     /// Reads the saved message `file` (`.eml`) into a new draft.
     pub fn import_eml(&self, file: &std::path::Path, now: Timestamp) -> Result<DraftRecord, Error> {
-        let bytes = std::fs::read(file).map_err(|source| Error::Input {
-            what: format!("reading {}", file.display()),
-            source,
-        })?;
+        check_eml_file(file)?;
+        let mut bytes = Vec::new();
+        std::fs::File::open(file)
+            .and_then(|f| {
+                std::io::Read::read_to_end(&mut std::io::Read::take(f, MAX_EML), &mut bytes)
+            })
+            .map_err(|source| Error::Input {
+                what: format!("reading {}", file.display()),
+                source,
+            })?;
         let draft = crate::message::eml::import(&bytes).map_err(|e| Error::Input {
             what: file.display().to_string(),
             source: std::io::Error::new(std::io::ErrorKind::InvalidData, e.to_string()),

@@ -136,6 +136,7 @@ impl MailroomApp {
             ctx.request_repaint(); // so that there is a second frame
         } else {
             self.worker.send(Command::Refresh);
+            self.worker.send(Command::QueryMailtoHandler);
             self.refreshed = true;
         }
     }
@@ -507,7 +508,12 @@ impl eframe::App for MailroomApp {
         eframe::set_value(storage, PROFILE_KEY, &self.compose.profile);
     }
 
+    fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
+        self.take_handovers(ctx);
+    }
+
     fn on_exit(&mut self) {
+        self.stop_listening();
         self.save_before_exit();
     }
 }

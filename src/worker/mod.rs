@@ -186,10 +186,14 @@ impl CommandThread {
                 self.list_outbox()?;
                 self.emit
                     .emit(scheduler_status(crate::scheduler::status(&m.dirs)));
-                self.emit
-                    .emit(Event::MailtoHandler(crate::desktop::mailto_handler(
-                        &m.dirs,
-                    )));
+            }
+            Command::QueryMailtoHandler => {
+                // `xdg-mime` is a shell script that may ask the desktop (KDE starts a
+                // helper): it runs beside the worker, never before a save.
+                let (emit, dirs) = (self.emit.clone(), m.dirs.clone());
+                std::thread::spawn(move || {
+                    emit.emit(Event::MailtoHandler(crate::desktop::mailto_handler(&dirs)));
+                });
             }
             Command::ListDrafts { search } => {
                 *self.search.borrow_mut() = search;
@@ -354,19 +358,27 @@ impl CommandThread {
             }
             Command::OpenFile(path) => open_with_desktop(&path)?,
             Command::SetMailtoHandler(ours) => {
-                crate::desktop::remember_asked(&m.dirs)?;
-                if ours {
-                    crate::desktop::claim_mailto(&m.dirs)?;
-                } else {
-                    crate::desktop::release_mailto(&m.dirs, &crate::desktop::config_home()?)?;
-                }
-                let handler = crate::desktop::mailto_handler(&m.dirs);
-                self.emit.emit(Event::MailtoHandler(handler));
+                let (emit, dirs) = (self.emit.clone(), m.dirs.clone());
+                std::thread::spawn(move || {
+                    let result = crate::desktop::remember_asked(&dirs).and_then(|()| {
+                        if ours {
+                            crate::desktop::claim_mailto(&dirs)
+                        } else {
+                            crate::desktop::release_mailto(&dirs, &crate::desktop::config_home()?)
+                        }
+                    });
+                    if let Err(e) = result {
+                        emit.problem(Topic::Window, "Choosing the program for mailto: links", &e);
+                    }
+                    emit.emit(Event::MailtoHandler(crate::desktop::mailto_handler(&dirs)));
+                });
             }
             Command::DeclineMailtoHandler => {
                 crate::desktop::remember_asked(&m.dirs)?;
-                let handler = crate::desktop::mailto_handler(&m.dirs);
-                self.emit.emit(Event::MailtoHandler(handler));
+                let (emit, dirs) = (self.emit.clone(), m.dirs.clone());
+                std::thread::spawn(move || {
+                    emit.emit(Event::MailtoHandler(crate::desktop::mailto_handler(&dirs)));
+                });
             }
             Command::InspectFiles(paths) => {
                 let inspected = paths.into_iter().map(|path| {

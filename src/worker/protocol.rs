@@ -96,6 +96,8 @@ pub enum Command {
         password: Option<Password>,
     },
     InstallScheduler,
+    /// Find out whether Mailroom opens `mailto:` links (once, at start).
+    QueryMailtoHandler,
     /// Make Mailroom open `mailto:` links (`true`) or stop it; the question is answered.
     SetMailtoHandler(bool),
     /// "Not now" to the window's question about `mailto:` links: it is not asked again.
@@ -250,9 +252,9 @@ impl Command {
             Command::SignIn(_) | Command::CancelSignIn => "Signing in",
             Command::InstallScheduler => "Installing the scheduler",
             Command::PickAttachments | Command::InspectFiles(_) => "Attaching files",
-            Command::SetMailtoHandler(_) | Command::DeclineMailtoHandler => {
-                "Choosing the program for mailto: links"
-            }
+            Command::QueryMailtoHandler
+            | Command::SetMailtoHandler(_)
+            | Command::DeclineMailtoHandler => "Choosing the program for mailto: links",
             Command::OpenFile(_) => "Opening the file",
         };
         let topic = match self {

@@ -9,19 +9,22 @@ out=$(realpath "${1:?usage: desktop-session.sh OUT}")
 export BIN=${MAILROOM_BIN:?} OUT=$out
 export XDG_DATA_HOME=$out/xdg-data XDG_CONFIG_HOME=$out/xdg-config XDG_RUNTIME_DIR=$out/run
 export XDG_DATA_DIRS=/usr/local/share:/usr/share
+# xdg-utils' generic mode, whatever desktop the tests run under (GNOME or KDE would ask
+# gio or kde's tools, which read the person's own settings).
+unset XDG_CURRENT_DESKTOP KDE_FULL_SESSION KDE_SESSION_VERSION GNOME_DESKTOP_SESSION_ID DE DESKTOP_SESSION
 mkdir -p "$XDG_DATA_HOME" "$XDG_CONFIG_HOME" "$XDG_RUNTIME_DIR"; chmod 700 "$XDG_RUNTIME_DIR"
 
 inner=$(cat <<'INNER'
 set -euo pipefail
-window_up() {  # waits for a Mailroom window; fails after 10 s
-  for _ in $(seq 100); do
-    xwininfo -root -tree 2>/dev/null | grep -q '"Mailroom"' && return 0
+window_up() {  # waits for a Mailroom window on screen; fails after 30 s
+  for _ in $(seq 300); do
+    xwininfo -name Mailroom 2>/dev/null | grep -q 'Map State: IsViewable' && return 0
     sleep 0.1
   done
   echo "no Mailroom window appeared" >&2; return 1
 }
 window_gone() {
-  for _ in $(seq 100); do
+  for _ in $(seq 300); do
     xwininfo -root -tree 2>/dev/null | grep -q '"Mailroom"' || return 0
     sleep 0.1
   done
@@ -46,18 +49,24 @@ shot first.png
 xdg-open 'mailto:bob@example.org?subject=Second%20link' > "$OUT/second.txt" 2>&1
 shot second.png
 "$BIN" compose "$OUT/saved.eml" > "$OUT/eml.txt" 2>&1
-for _ in $(seq 50); do
+imported=no
+for _ in $(seq 300); do
   "$BIN" drafts list > "$OUT/drafts.txt" 2>&1
-  grep -q 'Minutes of Monday' "$OUT/drafts.txt" && break
+  if grep -q 'Minutes of Monday' "$OUT/drafts.txt"; then imported=yes; break; fi
   sleep 0.1
 done
+[ "$imported" = yes ] || { echo "the window did not import saved.eml in 30 s" >&2; exit 1; }
 xwininfo -root -tree | grep -c '"Mailroom"' > "$OUT/windows.txt" || true
 # The window dies without cleaning up; the next link must still open a window.
 window_pid() { xprop -name Mailroom _NET_WM_PID | awk '{print $3}'; }
 kill -KILL "$(window_pid)"
 window_gone
+# Two links at the same moment (the socket is stale): one window, which opens both.
 xdg-open 'mailto:carol@example.org?subject=After%20a%20crash' > "$OUT/after-crash.txt" 2>&1 &
+xdg-open 'mailto:dave@example.org?subject=At%20the%20same%20moment' > "$OUT/same-moment.txt" 2>&1 &
 window_up
+sleep 2
+xwininfo -root -tree | grep -c '"Mailroom"' > "$OUT/windows-after-crash.txt" || true
 "$BIN" > "$OUT/show-after-crash.txt" 2>&1
 kill -TERM "$(window_pid)"
 window_gone

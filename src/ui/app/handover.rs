@@ -30,12 +30,23 @@ impl MailroomApp {
         Ok(())
     }
 
+    /// Stops answering: the window is closing, and a request now would be lost.
+    pub(super) fn stop_listening(&mut self) {
+        self.handovers = None;
+    }
+
+    /// Opens what second starts handed over. Called from eframe's `logic`, which runs
+    /// also while the window is minimised or hidden (then it is brought back).
     pub(super) fn take_handovers(&mut self, ctx: &egui::Context) {
         let Some(handovers) = &self.handovers else {
             return;
         };
         let waiting: Vec<Handover> = handovers.requests.try_iter().collect();
         for handover in waiting {
+            if handover.is_abandoned() {
+                continue; // the second start was told the window is busy
+            }
+            ctx.send_viewport_cmd(egui::ViewportCommand::Minimized(false));
             ctx.send_viewport_cmd(egui::ViewportCommand::Focus);
             let (opened, said) = self.open_handed_over(&handover.request);
             handover.answer(opened, said);
@@ -86,7 +97,9 @@ impl MailroomApp {
 
     /// Saves the message on screen as a draft (when it is one) and says where it went.
     fn keep_what_is_written(&mut self) {
-        let written = self.compose.saved_at.is_some() || self.compose.has_unsaved_changes();
+        let written = self.compose.saved_at.is_some()
+            || self.compose.save_pending
+            || self.compose.has_unsaved_changes();
         if !written {
             return;
         }
