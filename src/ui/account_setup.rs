@@ -153,7 +153,7 @@ pub fn account_setup_ui(
     test: &mut Option<Option<Result<String, String>>>,
 ) -> Option<SetupAction> {
     let mut action = None;
-    ui.heading("Add your email account");
+    super::widgets::heading(ui, "Add your email account");
     let finding = matches!(setup.stage, Stage::Finding(_));
     let before = setup.email.clone();
     egui::Grid::new("account-setup")

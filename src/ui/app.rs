@@ -143,6 +143,12 @@ impl MailroomApp {
 
     /// One frame of the whole UI.
     pub fn show(&mut self, ui: &mut Ui) {
+        // The window's own node: screen readers name the window by it (the title bar's
+        // "Mailroom" is not part of the tree).
+        ui.ctx()
+            .accesskit_node_builder(egui::accesskit_root_id(), |window| {
+                window.set_label("Mailroom");
+            });
         self.refresh_after_first_frame(ui.ctx());
         for event in self.worker.drain() {
             self.apply(event);
@@ -204,19 +210,14 @@ impl MailroomApp {
     }
 
     fn tabs_ui(&mut self, ui: &mut Ui) {
+        use super::widgets::tab;
         ui.horizontal(|ui| {
-            ui.selectable_value(&mut self.view, View::Compose, "Compose");
-            ui.selectable_value(
-                &mut self.view,
-                View::Drafts,
-                format!("Drafts ({})", self.drafts.list.len()),
-            );
-            ui.selectable_value(
-                &mut self.view,
-                View::Outbox,
-                format!("Outbox ({})", self.outbox.entries.len()),
-            );
-            ui.selectable_value(&mut self.view, View::Profiles, "Profiles");
+            tab(ui, &mut self.view, View::Compose, "Compose");
+            let drafts = format!("Drafts ({})", self.drafts.list.len());
+            tab(ui, &mut self.view, View::Drafts, drafts);
+            let outbox = format!("Outbox ({})", self.outbox.entries.len());
+            tab(ui, &mut self.view, View::Outbox, outbox);
+            tab(ui, &mut self.view, View::Profiles, "Profiles");
         });
     }
 

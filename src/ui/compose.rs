@@ -249,7 +249,7 @@ fn importance_ui(ui: &mut Ui, state: &mut ComposeState) {
         .iter()
         .find(|(i, _)| *i == state.draft.importance)
         .map_or("Normal", |(_, n)| n);
-    egui::ComboBox::from_id_salt("importance")
+    let combo = egui::ComboBox::from_id_salt("importance")
         .selected_text(shown)
         .show_ui(ui, |ui| {
             for (importance, name) in names {
@@ -263,6 +263,7 @@ fn importance_ui(ui: &mut Ui, state: &mut ComposeState) {
         })
         .response
         .labelled_by(label.id);
+    super::widgets::expose_choice(&combo, shown);
 }
 
 /// Makes attachment `index` (a picture) an inline image and puts a reference to it in

@@ -193,7 +193,7 @@ fn drop_formatting_modal(
     }
     let mut dropped = false;
     egui::Modal::new(egui::Id::unique("drop-formatting")).show(ui.ctx(), |ui| {
-        ui.heading("Drop the formatting?");
+        super::widgets::heading(ui, "Drop the formatting?");
         ui.label("The message becomes plain text: bold, links, headings and lists are lost.");
         ui.horizontal(|ui| {
             if ui.button("Make plain text").clicked() {

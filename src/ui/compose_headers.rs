@@ -15,7 +15,7 @@ use std::collections::HashMap;
 
 use eframe::egui::{self, Response, RichText, Ui};
 
-use super::widgets::{field_error, labelled_field};
+use super::widgets::{expose_choice, field_error, labelled_field, mark_invalid};
 use crate::message::address::invalid_addresses;
 use crate::message::{Draft, Field};
 use crate::profile::{Profiles, Server};
@@ -163,8 +163,8 @@ fn from_row(
     });
     // Wrapped, so a narrow window keeps "Cc/Bcc" on screen.
     ui.horizontal_wrapped(|ui| {
-        egui::ComboBox::from_id_salt("from-profile")
-            .selected_text(shown)
+        let combo = egui::ComboBox::from_id_salt("from-profile")
+            .selected_text(shown.clone())
             .width(ui.available_width().clamp(120.0, 360.0))
             .show_ui(ui, |ui| {
                 for p in &profiles.list {
@@ -180,6 +180,7 @@ fn from_row(
             })
             .response
             .labelled_by(label.id);
+        expose_choice(&combo, shown);
         if current.is_some_and(|p| matches!(p.server, Server::Folder { .. })) {
             ui.label(RichText::new("delivers nowhere: writes .eml files").weak());
             if only_local && ui.button("Add your email account").clicked() {
@@ -221,9 +222,12 @@ fn address_row(
         if response.changed() {
             state.check_addresses(draft, name);
         }
-        for problem in state.address_errors.get(name).into_iter().flatten() {
-            field_error(ui, problem);
-        }
+        let errors: Vec<(egui::Response, &str)> = (state.address_errors.get(name))
+            .into_iter()
+            .flatten()
+            .map(|problem| (field_error(ui, problem), problem.as_str()))
+            .collect();
+        mark_invalid(&response, &errors);
         response.changed()
     })
     .inner

@@ -13,6 +13,9 @@ pub struct DraftsState {
     pub list: Vec<DraftSummary>,
     pub search: String,
     pub selected: Option<String>,
+    /// A row had the keyboard focus last frame (the arrows and Enter are the list's then,
+    /// not a focused button's).
+    row_focused: bool,
 }
 
 /// What the drafts view asks for.
@@ -70,11 +73,16 @@ pub fn drafts_ui(ui: &mut Ui, state: &mut DraftsState) -> Vec<DraftsAction> {
         });
         return actions;
     }
-    keyboard(ui, state, &mut actions);
+    let list_has_keys = state.row_focused || ui.ctx().memory(|m| m.focused().is_none());
+    let moved = list_has_keys && keyboard(ui, state, &mut actions);
+    state.row_focused = false;
     let row_height = ui.text_style_height(&egui::TextStyle::Body) + 6.0;
     TableBuilder::new(ui)
         .striped(true)
-        .sense(egui::Sense::click())
+        // Clicks anywhere on a row, but no cell takes the keyboard focus: a nameless
+        // focusable cell per column was a trap for Tab. Each row's subject is the one
+        // control Tab reaches, named by the subject and selected with the row.
+        .sense(egui::Sense::CLICK)
         .column(Column::remainder().at_least(160.0).clip(true))
         .column(Column::initial(220.0).clip(true))
         .column(Column::initial(130.0))
@@ -99,7 +107,16 @@ pub fn drafts_ui(ui: &mut Ui, state: &mut DraftsState) -> Vec<DraftsAction> {
                 let mut subject_response = None;
                 row.col(|ui| {
                     // A selectable label: focusable and clickable by keyboard and screen readers.
-                    subject_response = Some(ui.selectable_label(selected, subject));
+                    let response = ui.selectable_label(selected, subject);
+                    ui.ctx().accesskit_node_builder(response.id, |node| {
+                        node.set_selected(selected);
+                    });
+                    if moved && selected {
+                        response.request_focus(); // the screen reader follows the arrows
+                        response.scroll_to_me(None);
+                    }
+                    state.row_focused |= response.has_focus();
+                    subject_response = Some(response);
                 });
                 row.col(|ui| {
                     ui.label(&draft.recipients);
@@ -125,11 +142,11 @@ pub fn drafts_ui(ui: &mut Ui, state: &mut DraftsState) -> Vec<DraftsAction> {
     actions
 }
 
-/// Up and Down move the selection, Enter opens it, Delete deletes it.
-fn keyboard(ui: &mut Ui, state: &mut DraftsState, actions: &mut Vec<DraftsAction>) {
-    if ui.ctx().memory(|m| m.focused().is_some()) {
-        return; // typing in the search field
-    }
+/// Up and Down move the selection, Enter opens it, Delete deletes it (while a row or
+/// nothing has the focus: not while typing in the search field, nor on a button); true
+/// when the selection moved.
+fn keyboard(ui: &mut Ui, state: &mut DraftsState, actions: &mut Vec<DraftsAction>) -> bool {
+    let before = state.selected.clone();
     let index = state
         .selected
         .as_ref()
@@ -160,4 +177,5 @@ fn keyboard(ui: &mut Ui, state: &mut DraftsState, actions: &mut Vec<DraftsAction
             })));
         }
     }
+    state.selected != before
 }

@@ -52,7 +52,7 @@ pub fn outbox_ui(ui: &mut Ui, state: &OutboxState) -> Vec<Command> {
         .id_salt("outbox-and-sent")
         .auto_shrink([false, false])
         .show(ui, |ui| {
-            ui.heading("Outbox");
+            super::widgets::heading(ui, "Outbox");
             if state.entries.is_empty() {
                 ui.label(RichText::new("Nothing waiting to go out.").weak());
             }
@@ -65,7 +65,7 @@ pub fn outbox_ui(ui: &mut Ui, state: &OutboxState) -> Vec<Command> {
                 entry_ui(ui, entry, upload, &mut commands);
             }
             ui.add_space(12.0);
-            ui.heading("Sent");
+            super::widgets::heading(ui, "Sent");
             if state.sent.is_empty() {
                 ui.label(RichText::new("Nothing sent yet.").weak());
             }

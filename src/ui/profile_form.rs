@@ -6,7 +6,7 @@
 
 use eframe::egui::{self, RichText, Ui};
 
-use super::widgets::{error_color, labelled_field};
+use super::widgets::{error_color, expose_choice, labelled_field};
 use crate::profile::secret::Password;
 use crate::profile::{Auth, ImapSettings, Profile, Security, SentCopy, Server, SmtpServer, imap};
 use crate::worker::Command;
@@ -286,7 +286,7 @@ fn fields_ui(ui: &mut Ui, form: &mut ProfileForm) {
     labelled_field(ui, "Server", &mut form.host, "smtp.example.org");
     ui.end_row();
     let label = ui.label("Security");
-    egui::ComboBox::from_id_salt("security")
+    let combo = egui::ComboBox::from_id_salt("security")
         .selected_text(form.security.describe())
         .show_ui(ui, |ui| {
             for security in [Security::Starttls, Security::Tls, Security::Plain] {
@@ -305,6 +305,7 @@ fn fields_ui(ui: &mut Ui, form: &mut ProfileForm) {
         })
         .response
         .labelled_by(label.id);
+    expose_choice(&combo, form.security.describe());
     ui.end_row();
     labelled_field(ui, "Port", &mut form.port, "587");
     ui.end_row();
@@ -363,7 +364,7 @@ fn imap_fields_ui(ui: &mut Ui, form: &mut ProfileForm) {
     );
     ui.end_row();
     let label = ui.label("IMAP security");
-    egui::ComboBox::from_id_salt("imap-security")
+    let combo = egui::ComboBox::from_id_salt("imap-security")
         .selected_text(form.imap_security.describe())
         .show_ui(ui, |ui| {
             for (security, name) in [
@@ -380,11 +381,12 @@ fn imap_fields_ui(ui: &mut Ui, form: &mut ProfileForm) {
         })
         .response
         .labelled_by(label.id);
+    expose_choice(&combo, form.imap_security.describe());
     ui.end_row();
     labelled_field(ui, "IMAP port", &mut form.imap_port, "993");
     ui.end_row();
     let label = ui.label("Copy in Sent");
-    egui::ComboBox::from_id_salt("sent-copy")
+    let combo = egui::ComboBox::from_id_salt("sent-copy")
         .selected_text(form.sent_copy.describe())
         .show_ui(ui, |ui| {
             for copy in [SentCopy::Upload, SentCopy::Provider, SentCopy::Off] {
@@ -393,6 +395,7 @@ fn imap_fields_ui(ui: &mut Ui, form: &mut ProfileForm) {
         })
         .response
         .labelled_by(label.id);
+    expose_choice(&combo, form.sent_copy.describe());
     ui.end_row();
     ui.label("");
     ui.checkbox(

@@ -48,7 +48,7 @@ pub fn profiles_ui(ui: &mut Ui, state: &mut ProfilesState) -> Vec<Command> {
         );
     }
     ui.horizontal(|ui| {
-        ui.heading("Profiles");
+        super::widgets::heading(ui, "Profiles");
         if ui.button("Add account").clicked() {
             state.open_setup();
         }

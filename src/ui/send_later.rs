@@ -48,7 +48,7 @@ impl SendLater {
         let mut chosen: Option<Timestamp> = None;
         let mut command = None;
         let modal = egui::Modal::new(egui::Id::unique("send-later")).show(ui.ctx(), |ui| {
-            ui.heading("Send later");
+            super::widgets::heading(ui, "Send later");
             ui.horizontal_wrapped(|ui| {
                 for (name, at) in presets(&now) {
                     if ui.button(name).clicked() {

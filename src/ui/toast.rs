@@ -26,7 +26,9 @@ pub struct Toast {
 
 #[derive(Debug, Default)]
 pub struct Toasts {
-    list: Vec<Toast>,
+    /// Each toast with what a screen reader announces of it (fixed when it appears: a
+    /// countdown read out every second would drown everything else).
+    list: Vec<(Toast, String)>,
 }
 
 impl Toasts {
@@ -40,15 +42,23 @@ impl Toasts {
     }
 
     pub fn push(&mut self, toast: Toast) {
-        self.list.push(toast);
+        let mut announced = toast.text.clone();
+        if toast.countdown {
+            let left = super::widgets::seconds_left(toast.until, crate::clock::now()).max(0);
+            announced = format!("{announced} {left} seconds");
+        }
+        if let Some((button, _)) = &toast.action {
+            announced = format!("{announced}; {button} is next");
+        }
+        self.list.push((toast, announced));
     }
 
     /// Shows the toasts; returns the action of a clicked button.
     pub fn ui(&mut self, ui: &mut Ui) -> Option<ToastAction> {
         let now = crate::clock::now();
-        self.list.retain(|t| t.until > now);
+        self.list.retain(|(t, _)| t.until > now);
         let mut clicked = None;
-        for toast in &self.list {
+        for (toast, announced) in &self.list {
             egui::Frame::popup(ui.style()).show(ui, |ui| {
                 ui.horizontal(|ui| {
                     let text = if toast.countdown {
@@ -57,7 +67,14 @@ impl Toasts {
                     } else {
                         toast.text.clone()
                     };
-                    ui.label(text);
+                    let label = ui.label(text);
+                    // A live region: screen readers say it when it appears.
+                    label.widget_info(|| {
+                        egui::WidgetInfo::labeled(egui::Role::Label, true, announced)
+                    });
+                    ui.ctx().accesskit_node_builder(label.id, |node| {
+                        node.set_live(egui::accesskit::Live::Polite);
+                    });
                     if let Some((label, action)) = &toast.action
                         && ui.button(label).clicked()
                     {
@@ -71,7 +88,7 @@ impl Toasts {
         }
         if let Some(action) = &clicked {
             self.list
-                .retain(|t| t.action.as_ref().map(|(_, a)| a) != Some(action));
+                .retain(|(t, _)| t.action.as_ref().map(|(_, a)| a) != Some(action));
         }
         clicked
     }

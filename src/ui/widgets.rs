@@ -23,9 +23,73 @@ pub fn named_button(ui: &mut Ui, text: &str, name: &str) -> Response {
     button
 }
 
-/// A red line under a field saying what is wrong with it.
-pub fn field_error(ui: &mut Ui, message: &str) {
-    ui.label(RichText::new(message).color(error_color(ui)));
+/// A view's or section's title, exposed as a heading (screen readers jump between
+/// headings), not as one more label.
+pub fn heading(ui: &mut Ui, text: &str) -> Response {
+    let response = ui.heading(text);
+    ui.ctx().accesskit_node_builder(response.id, |node| {
+        node.set_role(egui::accesskit::Role::Heading);
+        node.set_label(text);
+        node.set_level(1);
+    });
+    response
+}
+
+/// One of the window's tabs: exposed as a tab, selected or not (egui's selectable
+/// label is a toggle button, "pressed").
+pub fn tab<V: PartialEq>(
+    ui: &mut Ui,
+    current: &mut V,
+    value: V,
+    text: impl Into<egui::WidgetText>,
+) {
+    let selected = *current == value;
+    let response = ui.selectable_label(selected, text);
+    if response.clicked() {
+        *current = value;
+    }
+    ui.ctx().accesskit_node_builder(response.id, |node| {
+        node.set_role(egui::accesskit::Role::Tab);
+        node.clear_toggled();
+        node.set_selected(selected);
+    });
+}
+
+/// A red line under a field saying what is wrong with it, announced when it appears
+/// (a live region); [`mark_invalid`] ties it to its field.
+pub fn field_error(ui: &mut Ui, message: &str) -> Response {
+    let label = ui.label(RichText::new(message).color(error_color(ui)));
+    ui.ctx().accesskit_node_builder(label.id, |node| {
+        node.set_live(egui::accesskit::Live::Polite);
+    });
+    label
+}
+
+/// Tells screen readers that `field` holds something wrong, and what: its node is
+/// invalid, described by the `errors` shown under it (each a [`field_error`] and its
+/// words), and has their words as its description (what AT-SPI passes on).
+pub fn mark_invalid(field: &Response, errors: &[(Response, &str)]) {
+    if errors.is_empty() {
+        return;
+    }
+    let words: Vec<&str> = errors.iter().map(|(_, words)| *words).collect();
+    field.ctx.accesskit_node_builder(field.id, |node| {
+        node.set_invalid(egui::accesskit::Invalid::True);
+        for (error, _) in errors {
+            node.push_described_by(error.id.accesskit_id());
+        }
+        node.set_description(words.join("; "));
+    });
+}
+
+/// A combo box says what is chosen. egui gives it as the node's value, which the AT-SPI
+/// bridge (accesskit_unix 0.24) does not pass on for a combo box, so a screen reader
+/// said only "From, combo box": the choice is its description too.
+pub fn expose_choice(combo: &Response, chosen: impl Into<String>) {
+    let chosen = chosen.into();
+    combo.ctx.accesskit_node_builder(combo.id, |node| {
+        node.set_description(chosen);
+    });
 }
 
 pub fn error_color(ui: &Ui) -> Color32 {
