@@ -167,11 +167,8 @@ pub fn install(exe: &Path, home: Option<&Path>, data_home: &Path) -> Result<Vec<
     for (path, bytes) in &files {
         write(path, bytes)?;
     }
-    // Best effort: desktops that read the MIME cache see the entry at once.
-    let _ = quietly(
-        "update-desktop-database",
-        &[&data_home.join("applications")],
-    );
+    // Best effort: desktops that read the MIME cache see the change at once.
+    let _ = crate::programs::succeeds("update-desktop-database", &[data_home.join("applications")]);
     Ok(files.into_iter().map(|(path, _)| path).collect())
 }
 
@@ -199,10 +196,8 @@ pub fn uninstall(
             Err(e) => return Err(Error::Desktop(format!("removing {}: {e}", path.display()))),
         }
     }
-    let _ = quietly(
-        "update-desktop-database",
-        &[&data_home.join("applications")],
-    );
+    // Best effort: desktops that read the MIME cache see the change at once.
+    let _ = crate::programs::succeeds("update-desktop-database", &[data_home.join("applications")]);
     released.map(|()| removed)
 }
 
@@ -339,19 +334,7 @@ pub fn release_mailto(dirs: &crate::paths::Dirs, config_home: &Path) -> Result<(
 const BEFORE: &str = "mailto-handler-before";
 
 fn set_default(id: &str) -> Result<(), Error> {
-    let output = Command::new("xdg-mime")
-        .args(["default", id, MAILTO])
-        .stdin(Stdio::null())
-        .output()
-        .map_err(|e| Error::Desktop(format!("could not run xdg-mime (package xdg-utils): {e}")))?;
-    if output.status.success() {
-        Ok(())
-    } else {
-        Err(Error::Desktop(format!(
-            "xdg-mime default {id} {MAILTO} failed: {}",
-            String::from_utf8_lossy(&output.stderr).trim()
-        )))
-    }
+    crate::programs::run("xdg-mime", &["default", id, MAILTO]).map_err(Error::Desktop)
 }
 
 /// Takes Mailroom out as the `mailto:` default in `config_home/mimeapps.list`; another
@@ -405,15 +388,6 @@ fn without_our_default(mimeapps: &str) -> String {
         }
     }
     kept
-}
-
-fn quietly(program: &str, args: &[&Path]) -> std::io::Result<std::process::ExitStatus> {
-    Command::new(program)
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
 }
 
 #[cfg(test)]

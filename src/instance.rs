@@ -26,6 +26,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::paths::Dirs;
 
+/// Wakes the window after a request arrived (its `ctx.request_repaint()`).
+pub type Wake = Arc<dyn Fn() + Send + Sync>;
+
 /// What a second start asks the running window to do.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -291,7 +294,7 @@ impl Listener {
     pub fn serve(
         self,
         handovers: std::sync::mpsc::Sender<Handover>,
-        wake: crate::worker::Waker,
+        wake: Wake,
     ) -> std::io::Result<Serving> {
         let Self {
             path,
@@ -319,7 +322,7 @@ impl Listener {
 fn answer_one(
     stream: &mut std::os::unix::net::UnixStream,
     handovers: &std::sync::mpsc::Sender<Handover>,
-    wake: &crate::worker::Waker,
+    wake: &Wake,
 ) -> bool {
     let _ = stream.set_write_timeout(Some(PATIENCE));
     let request = read_line(stream, Instant::now() + PATIENCE)
@@ -358,11 +361,7 @@ fn answer_one(
 
 #[cfg(not(unix))]
 impl Listener {
-    pub fn serve(
-        self,
-        _: std::sync::mpsc::Sender<Handover>,
-        _: crate::worker::Waker,
-    ) -> std::io::Result<Serving> {
+    pub fn serve(self, _: std::sync::mpsc::Sender<Handover>, _: Wake) -> std::io::Result<Serving> {
         Ok(Serving { path: self.path })
     }
 }

@@ -361,30 +361,11 @@ fn write(path: &Path, text: &str) -> Result<(), Error> {
 }
 
 fn run(program: &str, args: &[&str]) -> Result<(), Error> {
-    let output = Command::new(program)
-        .args(args)
-        .stdin(Stdio::null())
-        .output()
-        .map_err(|e| Error::Scheduler(format!("could not run {program}: {e}")))?;
-    if output.status.success() {
-        Ok(())
-    } else {
-        Err(Error::Scheduler(format!(
-            "{program} {} failed: {}",
-            args.join(" "),
-            String::from_utf8_lossy(&output.stderr).trim()
-        )))
-    }
+    crate::programs::run(program, args).map_err(Error::Scheduler)
 }
 
 fn succeeds(program: &str, args: &[&str]) -> bool {
-    Command::new(program)
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success())
+    crate::programs::succeeds(program, args)
 }
 
 #[cfg(test)]
