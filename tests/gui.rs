@@ -353,6 +353,8 @@ fn editing_a_profile_keeps_what_the_form_does_not_change_and_removing_asks_first
 
     click(&mut gui, "Remove office");
     assert!(has_label(&gui, "Edit office"), "nothing is removed yet");
+    // The focused button became a question: the focus is on its safe answer.
+    assert!(gui.get_by_label("Keep it").is_focused());
     click(&mut gui, "Keep it");
     click(&mut gui, "Remove office");
     click(&mut gui, "Yes, remove office");
@@ -489,4 +491,23 @@ fn a_link_opened_while_writing_keeps_the_message_in_drafts_and_opens_a_new_one()
     let answer = second_start.join().unwrap().unwrap();
     assert!(!answer.opened && answer.said.starts_with("The link could not be opened"));
     assert!(subject_is(&gui, "From a link"), "the open message stays");
+}
+
+#[test]
+fn after_send_or_discard_the_focus_starts_the_next_message_in_to() {
+    let home = Home::new();
+    let mut gui = gui(&home);
+    wait_until(&mut gui, "the profiles", |g| from_shows(g, "— local"));
+    type_into(&mut gui, "To", "ana@example.org");
+    type_into(&mut gui, "Subject", "First");
+    gui.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Enter);
+    wait_until(&mut gui, "the cleared form, To focused", |g| {
+        subject_is(g, "") && g.get_by_label("To").is_focused()
+    });
+    type_into(&mut gui, "Subject", "Second thoughts");
+    assert!(gui.get_by_label("Subject").is_focused());
+    click(&mut gui, "Discard");
+    wait_until(&mut gui, "To focused again", |g| {
+        subject_is(g, "") && g.get_by_label("To").is_focused()
+    });
 }

@@ -277,7 +277,7 @@ impl MailroomApp {
                 reopen_on_undo: true,
             });
         }
-        self.compose = ComposeState::new(Default::default(), profile);
+        self.compose = ComposeState::next_message(profile);
     }
 
     fn toast_action(&mut self, action: ToastAction) {
@@ -353,8 +353,7 @@ impl MailroomApp {
                 undo_until,
             } => {
                 if draft_id == self.compose.draft_id {
-                    self.compose =
-                        ComposeState::new(Default::default(), self.compose.profile.clone());
+                    self.compose = ComposeState::next_message(self.compose.profile.clone());
                 }
                 match undo_until {
                     Some(until) => self.toasts.push(Toast {

@@ -76,6 +76,14 @@ impl ComposeState {
         }
     }
 
+    /// An empty message after one went (Send, Discard), with the keyboard focus in To
+    /// — not fallen to the window, where a screen reader says nothing.
+    pub fn next_message(profile: Option<String>) -> Self {
+        let mut state = Self::new(Default::default(), profile);
+        state.headers.focus_to = true;
+        state
+    }
+
     /// Reopens a stored draft.
     pub fn from_record(record: DraftRecord) -> Self {
         let mut state = Self::new(record.draft, record.profile);

@@ -29,6 +29,10 @@ pub struct HeadersState {
     show_cc_bcc: bool,
     /// Each address field's problems, recomputed when the field changes.
     address_errors: HashMap<&'static str, Vec<String>>,
+    /// The keyboard focus goes to To on the next frame (a form just cleared by Send or
+    /// Discard: the focus would otherwise fall to the window, where a screen reader
+    /// says nothing).
+    pub focus_to: bool,
 }
 
 impl HeadersState {
@@ -37,6 +41,7 @@ impl HeadersState {
         let mut state = Self {
             show_cc_bcc: !draft.cc.is_empty() || !draft.bcc.is_empty(),
             address_errors: HashMap::new(),
+            focus_to: false,
         };
         for (name, _) in ADDRESS_FIELDS {
             state.check_addresses(draft, name);
@@ -221,6 +226,9 @@ fn address_row(
             .labelled_by(label.id);
         if response.changed() {
             state.check_addresses(draft, name);
+        }
+        if name == "To" && std::mem::take(&mut state.focus_to) {
+            response.request_focus();
         }
         let errors: Vec<(egui::Response, &str)> = (state.address_errors.get(name))
             .into_iter()

@@ -124,18 +124,34 @@ pub fn profiles_ui(ui: &mut Ui, state: &mut ProfilesState) -> Vec<Command> {
 
 /// Remove, then a confirmation: removing a profile also deletes its stored password.
 fn remove_ui(ui: &mut Ui, id: &str, confirm: &mut Option<String>, commands: &mut Vec<Command>) {
+    // The question takes the place of the focused button: the focus goes to its safe
+    // answer, where a screen reader reads the question with it (not to the window).
+    let focus_answer = egui::Id::unique("remove-question-focus").with(id);
     if confirm.as_deref() != Some(id) {
         if ui.button(format!("Remove {id}")).clicked() {
             *confirm = Some(id.to_string());
+            ui.ctx().data_mut(|d| d.insert_temp(focus_answer, true));
         }
         return;
     }
-    ui.label(RichText::new("Remove it and its stored password?").color(error_color(ui)));
+    let question = "Remove it and its stored password?";
+    ui.label(RichText::new(question).color(error_color(ui)));
     if ui.button(format!("Yes, remove {id}")).clicked() {
         commands.push(Command::RemoveProfile(id.to_string()));
         *confirm = None;
     }
-    if ui.button("Keep it").clicked() || ui.input(|i| i.key_pressed(egui::Key::Escape)) {
+    let keep = ui.button("Keep it");
+    keep.ctx.accesskit_node_builder(keep.id, |node| {
+        node.set_description(question.to_string());
+    });
+    if ui
+        .ctx()
+        .data_mut(|d| d.remove_temp::<bool>(focus_answer))
+        .unwrap_or(false)
+    {
+        keep.request_focus();
+    }
+    if keep.clicked() || ui.input(|i| i.key_pressed(egui::Key::Escape)) {
         *confirm = None;
     }
 }
