@@ -16,6 +16,9 @@ out=$(realpath -m "$out")
 # paint, take the picture, close the app.
 inner=$(cat <<'INNER'
 set -euo pipefail
+# xvfb-run can hand over before its server takes clients (seen once under load: "Failed
+# to open connection to X server"): wait until the display answers.
+for _ in $(seq 100); do xwininfo -root >/dev/null 2>&1 && break; sleep 0.1; done
 "$BIN" "$@" & pid=$!
 for _ in $(seq 100); do
   if xwininfo -root -tree 2>/dev/null | grep -q '"Mailroom"'; then break; fi

@@ -16,6 +16,9 @@ mkdir -p "$XDG_DATA_HOME" "$XDG_CONFIG_HOME" "$XDG_RUNTIME_DIR"; chmod 700 "$XDG
 
 inner=$(cat <<'INNER'
 set -euo pipefail
+# xvfb-run can hand over before its server takes clients (seen once under load: "Failed
+# to open connection to X server"): wait until the display answers.
+for _ in $(seq 100); do xwininfo -root >/dev/null 2>&1 && break; sleep 0.1; done
 window_up() {  # waits for a Mailroom window on screen; fails after 30 s
   for _ in $(seq 300); do
     xwininfo -name Mailroom 2>/dev/null | grep -q 'Map State: IsViewable' && return 0
