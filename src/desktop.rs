@@ -205,14 +205,23 @@ fn icons(data_home: &Path) -> PathBuf {
     data_home.join("icons/hicolor")
 }
 
+/// Writes a file every desktop program may read (a menu entry, an icon), with the
+/// folders above it.
 fn write(path: &Path, bytes: &[u8]) -> Result<(), Error> {
-    let failed =
-        |e: &dyn std::fmt::Display| Error::Desktop(format!("writing {}: {e}", path.display()));
     if let Some(folder) = path.parent() {
-        std::fs::create_dir_all(folder).map_err(|e| failed(&e))?;
+        std::fs::create_dir_all(folder).map_err(|e| writing(path, &e))?;
     }
-    crate::store::write_atomic(path, bytes).map_err(|e| failed(&e))?;
-    readable_by_the_desktop(path).map_err(|e| failed(&e))
+    write_own(path, bytes)?;
+    readable_by_the_desktop(path).map_err(|e| writing(path, &e))
+}
+
+/// Writes one of the user's own files at once (atomically, `0600` when new).
+fn write_own(path: &Path, bytes: &[u8]) -> Result<(), Error> {
+    crate::store::write_atomic(path, bytes).map_err(|e| writing(path, &e))
+}
+
+fn writing(path: &Path, e: &dyn std::fmt::Display) -> Error {
+    Error::Desktop(format!("writing {}: {e}", path.display()))
 }
 
 /// A menu entry and an icon are not private: `0644`, as any package installs them.
@@ -251,9 +260,7 @@ pub fn mailto_handler(dirs: &crate::paths::Dirs) -> Option<MailtoHandler> {
 
 /// Marks the window's question as answered (in the config folder).
 pub fn remember_asked(dirs: &crate::paths::Dirs) -> Result<(), Error> {
-    let path = dirs.config().join(ASKED);
-    crate::store::write_atomic(&path, b"")
-        .map_err(|e| Error::Desktop(format!("writing {}: {e}", path.display())))
+    write_own(&dirs.config().join(ASKED), b"")
 }
 
 /// The file whose presence says the window asked about `mailto:` links.
@@ -297,8 +304,7 @@ fn default_for_mailto() -> Option<String> {
 pub fn claim_mailto(dirs: &crate::paths::Dirs) -> Result<(), Error> {
     let before = dirs.config().join(BEFORE);
     match default_for_mailto().filter(|id| !id.is_empty() && id != ENTRY) {
-        Some(id) => crate::store::write_atomic(&before, id.as_bytes())
-            .map_err(|e| Error::Desktop(format!("writing {}: {e}", before.display())))?,
+        Some(id) => write_own(&before, id.as_bytes())?,
         None => {
             let _ = std::fs::remove_file(&before); // a note from an earlier claim
         }
@@ -350,8 +356,7 @@ pub fn forget_mailto(config_home: &Path) -> Result<(), Error> {
     if kept != text {
         // A mimeapps.list that links into a dotfiles folder stays a link.
         let target = std::fs::canonicalize(&path).unwrap_or(path);
-        crate::store::write_atomic(&target, kept.as_bytes())
-            .map_err(|e| Error::Desktop(format!("writing {}: {e}", target.display())))?;
+        write_own(&target, kept.as_bytes())?;
     }
     Ok(())
 }

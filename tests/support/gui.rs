@@ -31,35 +31,40 @@ pub fn gui_with(home: &Home, start: Start, size: egui::Vec2) -> Gui {
 }
 
 fn gui_under(dirs: Dirs, start: Start, size: egui::Vec2) -> Gui {
-    Harness::builder().with_size(size).build_ui_state(
-        move |ui, app: &mut Option<MailroomApp>| {
-            app.get_or_insert_with(|| MailroomApp::start(ui.ctx(), dirs.clone(), start.clone()))
-                .show(ui);
-        },
-        None,
-    )
+    harness(dirs, start, size, None)
 }
 
 /// The whole app over `home`, answering second starts on `listener` as the real
 /// window does ([`mailroom::instance`]).
 pub fn gui_listening(home: &Home, listener: mailroom::instance::Listener) -> Gui {
-    let dirs = Dirs::under(home.path());
-    let mut listener = Some(listener);
-    Harness::builder()
-        .with_size(egui::vec2(1000.0, 760.0))
-        .build_ui_state(
-            move |ui, app: &mut Option<MailroomApp>| {
-                app.get_or_insert_with(|| {
-                    let mut app = MailroomApp::start(ui.ctx(), dirs.clone(), Start::Compose);
-                    if let Some(listener) = listener.take() {
-                        app.listen(ui.ctx(), listener).expect("listening");
-                    }
-                    app
-                })
-                .show(ui);
-            },
-            None,
-        )
+    let size = egui::vec2(1000.0, 760.0);
+    harness(
+        Dirs::under(home.path()),
+        Start::Compose,
+        size,
+        Some(listener),
+    )
+}
+
+fn harness(
+    dirs: Dirs,
+    start: Start,
+    size: egui::Vec2,
+    mut listener: Option<mailroom::instance::Listener>,
+) -> Gui {
+    Harness::builder().with_size(size).build_ui_state(
+        move |ui, app: &mut Option<MailroomApp>| {
+            app.get_or_insert_with(|| {
+                let mut app = MailroomApp::start(ui.ctx(), dirs.clone(), start.clone());
+                if let Some(listener) = listener.take() {
+                    app.listen(ui.ctx(), listener).expect("listening");
+                }
+                app
+            })
+            .show(ui);
+        },
+        None,
+    )
 }
 
 /// The variable through which [`window_part`] names the home to its child process.
