@@ -145,15 +145,27 @@ fn tab_reaches_a_draft_in_the_list_and_the_arrows_select_it_without_a_trap() {
         focus_path(&tree)[5..],
         [
             "entry Search drafts",
-            "toggle button Minutes of Monday", // the row, by its subject
-            "toggle button Minutes of Monday", // Down selected it; the focus stays on it
-            "push button Delete",              // what can be done with it is one step back
-            "toggle button Minutes of Monday",
+            "table row Minutes of Monday", // the row, by its subject
+            "table row Minutes of Monday", // Down selected it; the focus stays on it
+            "push button Delete",          // what can be done with it is one step back
+            "table row Minutes of Monday",
             "page tab Compose", // and on, out of the table: no trap
         ]
     );
-    let row = node(&tree, "toggle button", "Minutes of Monday");
+    // A table with column headers, whose row is selected (not a "pressed" button) and
+    // read with the rest of its columns.
+    node(&tree, "table", "Drafts");
+    for title in ["Subject", "Recipients", "Modified", "Files"] {
+        node(&tree, "column header", title);
+    }
+    let row = node(&tree, "table row", "Minutes of Monday");
     assert!(has_state(row, "selected"), "{row:#}");
+    assert!(!has_state(row, "pressed"), "{row:#}");
+    let description = text(&row["description"]);
+    assert!(
+        description.starts_with("to team@example.org, modified "),
+        "{row:#}"
+    );
     // The view's tab is a selected tab; the others are tabs too.
     assert!(has_state(node(&tree, "page tab", "Drafts (1)"), "selected"));
     assert!(!has_state(node(&tree, "page tab", "Compose"), "selected"));
@@ -163,4 +175,77 @@ fn tab_reaches_a_draft_in_the_list_and_the_arrows_select_it_without_a_trap() {
 fn the_views_titles_are_headings() {
     let tree = read_tree("Tab Tab Tab Tab space");
     assert_eq!(node(&tree, "heading", "Profiles")["role"], "heading");
+}
+
+/// Tab from the window's first control to the compose view's last, and one more.
+const THROUGH_COMPOSE: &str =
+    "Tab Tab Tab Tab Tab Tab Tab Tab Tab Tab Tab Tab Tab Tab Tab Tab Tab Tab";
+
+#[test]
+fn tab_goes_from_the_headers_to_the_message_and_then_to_the_actions() {
+    let tree = read_tree(THROUGH_COMPOSE);
+    let focused = focus_path(&tree);
+    let at = |what: &str| {
+        focused
+            .iter()
+            .position(|f| f == what)
+            .unwrap_or_else(|| panic!("{what} never focused: {focused:#?}"))
+    };
+    // A composer's order: headers, the message, then what to do with it.
+    let order = [
+        "entry To",
+        "entry Subject",
+        "combo box Importance",
+        "entry Message",
+        "push button Attach files…",
+        "push button Send",
+        "push button Discard",
+    ];
+    for pair in order.windows(2) {
+        assert!(at(pair[0]) < at(pair[1]), "{pair:?} in {focused:#?}");
+    }
+    // Past the last control, Tab goes round to the first.
+    assert_eq!(focused.last().map(String::as_str), Some("page tab Compose"));
+}
+
+#[test]
+fn an_open_list_offers_selected_items_and_escape_gives_the_focus_back() {
+    // Importance is the 11th control; Space opens its list, Down enters it.
+    let to_importance = "Tab Tab Tab Tab Tab Tab Tab Tab Tab Tab Tab";
+    let tree = read_tree(&format!("{to_importance} space Down"));
+    let list = node(&tree, "list box", "Importance");
+    assert!(has_state(node(&tree, "list item", "Normal"), "selected"));
+    assert!(!has_state(node(&tree, "list item", "Normal"), "pressed"));
+    assert_eq!(
+        focus_path(&tree).last().map(String::as_str),
+        Some("list item Low"),
+        "{list:#}"
+    );
+
+    // Escape in an open list goes back to its combo box; Escape in a text field leaves
+    // the focus in it (egui dropped it to the nameless window in both cases).
+    let tree = read_tree(&format!(
+        "{to_importance} space Down Escape shift+Tab shift+Tab a Escape"
+    ));
+    assert_eq!(
+        focus_path(&tree)[11..],
+        [
+            "combo box Importance", // space: the list opens
+            "list item Low",
+            "combo box Importance", // Escape
+            "check box Formatted (HTML)",
+            "entry Subject",
+            "entry Subject", // a
+            "entry Subject", // Escape
+        ]
+    );
+}
+
+#[test]
+fn add_account_puts_the_focus_in_its_first_field() {
+    let tree = read_tree("Tab Tab Tab Tab space Tab space");
+    assert_eq!(
+        focus_path(&tree)[5..],
+        ["push button Add account", "entry Your name"]
+    );
 }

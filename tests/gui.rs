@@ -331,6 +331,8 @@ fn editing_a_profile_keeps_what_the_form_does_not_change_and_removing_asks_first
     wait_until(&mut gui, "the profiles", |g| from_shows(g, "— work"));
     click(&mut gui, "Profiles");
     click(&mut gui, "Edit work");
+    // The form opens with the focus in its first field, not back at the window.
+    assert!(gui.get_by_label("Name").is_focused());
     assert_eq!(
         gui.get_by_label("Pinned certificate").value().as_deref(),
         Some(PIN)
@@ -340,6 +342,8 @@ fn editing_a_profile_keeps_what_the_form_does_not_change_and_removing_asks_first
     wait_until(&mut gui, "the renamed profile", |g| {
         has_label(g, "Edit office")
     });
+    // The form is gone: the focus is on the saved profile, "Saved" is announced.
+    assert!(gui.get_by_label("Edit office").is_focused());
     let saved = std::fs::read_to_string(home.path().join("config/profiles.toml")).unwrap();
     assert!(!saved.contains("\"work\""), "renamed, not copied: {saved}");
     for kept in [

@@ -165,7 +165,7 @@ pub fn account_setup_ui(
             labelled_field(ui, "Email address", &mut setup.email, "ana@example.org");
             ui.end_row();
             if setup.found().is_some_and(|f| f.method == Method::Password) {
-                let label = ui.label("Password");
+                let label = super::widgets::field_label(ui, "Password");
                 ui.add(
                     egui::TextEdit::singleline(&mut setup.password)
                         .password(true)

@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use super::Start;
 use super::compose::{ComposeAction, ComposeState, compose_ui};
 use super::drafts::{DraftsAction, DraftsState, drafts_ui};
+use super::focus::FocusKeeper;
 use super::outbox::{OutboxState, outbox_ui};
 use super::profiles::{ProfilesState, profiles_ui};
 use super::toast::{Toast, ToastAction, Toasts};
@@ -47,6 +48,8 @@ pub struct MailroomApp {
     refreshed: bool,
     /// Requests from a second start, once [`Self::listen`] was called.
     handovers: Option<handover::Handovers>,
+    /// Gives the focus back when it falls to the window ([`super::focus`]).
+    focus: FocusKeeper,
 }
 
 const VIEW_KEY: &str = "view";
@@ -121,6 +124,7 @@ impl MailroomApp {
             entry_profiles: HashMap::new(),
             refreshed: false,
             handovers: None,
+            focus: FocusKeeper::default(),
         }
     }
 
@@ -207,6 +211,7 @@ impl MailroomApp {
         if self.compose.has_unsaved_changes() {
             ui.ctx().request_repaint_after(Duration::from_millis(500)); // the autosave tick
         }
+        self.focus.keep(ui.ctx());
     }
 
     fn tabs_ui(&mut self, ui: &mut Ui) {
@@ -231,7 +236,7 @@ impl MailroomApp {
                 ComposeAction::Command(command) => self.worker.send(*command),
                 ComposeAction::Discard => self.discard(),
                 ComposeAction::AddAccount => {
-                    self.profiles.open_setup();
+                    self.profiles.open_setup(ui.ctx());
                     self.view = View::Profiles;
                 }
             }
@@ -400,6 +405,7 @@ impl MailroomApp {
                 self.profiles.form = None;
                 self.profiles.setup = None;
                 self.profiles.note = Some(format!("Saved \"{id}\". {}", note.unwrap_or_default()));
+                self.profiles.focus_saved = Some(id);
             }
             Event::KeyringUnavailable { reason, .. } => {
                 self.profiles.keyring_problem = Some(reason)

@@ -17,7 +17,7 @@ use super::compose_attachments::{AttachmentsState, attachments_ui, dropped_files
 use super::compose_body::{BodyState, body_ui, insert_into_body, toolbar};
 use super::compose_headers::{HeadersState, headers_ui};
 use super::send_later::SendLater;
-use super::widgets::{field_error, local_time};
+use super::widgets::{field_error, local_time, section};
 use crate::message::{BodyFormat, Draft, Importance};
 use crate::profile::Profiles;
 use crate::store::drafts::DraftRecord;
@@ -26,6 +26,9 @@ use crate::worker::Command;
 
 /// How long after the last change the draft is saved by itself.
 pub const AUTOSAVE_AFTER: Duration = Duration::from_secs(2);
+
+/// The body never gets smaller than this, however tall attachments and buttons are.
+const MIN_BODY_HEIGHT: f32 = 120.0;
 
 pub const SEND: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key::Enter);
 pub const SAVE: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key::S);
@@ -169,13 +172,17 @@ pub fn compose_ui(
         ))));
     }
 
-    let headers = headers_ui(
-        ui,
-        &mut state.draft,
-        &mut state.profile,
-        &mut state.headers,
-        profiles,
-    );
+    // Each part numbers its controls from its own name: Cc and Bcc appearing do not
+    // renumber the buttons (ids screen readers cache).
+    let headers = section(ui, "compose-headers", |ui| {
+        headers_ui(
+            ui,
+            &mut state.draft,
+            &mut state.profile,
+            &mut state.headers,
+            profiles,
+        )
+    });
     if headers.response.changed() {
         state.mark_changed();
     }
@@ -183,58 +190,59 @@ pub fn compose_ui(
         actions.push(ComposeAction::AddAccount);
     }
 
-    ui.horizontal_wrapped(|ui| {
-        let mut formatted = state.draft.body_format.is_html();
-        if ui.checkbox(&mut formatted, "Formatted (HTML)").changed() {
-            if formatted {
-                state.draft.body_format = BodyFormat::Markdown;
-                state.mark_changed();
-            } else if state.draft.body.trim().is_empty() {
-                state.draft.body_format = BodyFormat::Plain;
-            } else {
-                state.body.ask_to_drop_formatting();
-            }
-        }
-        if state.draft.body_format == BodyFormat::Markdown
-            && toolbar(ui, &mut state.draft.body, &mut state.body)
-        {
-            state.mark_changed();
-        }
-        ui.separator();
-        importance_ui(ui, state);
+    section(ui, "compose-format", |ui| {
+        ui.horizontal_wrapped(|ui| format_row_ui(ui, state));
     });
 
-    // Attachments and buttons keep their place at the bottom; the body takes the rest.
-    egui::Panel::bottom("compose-actions")
-        .show_separator_line(false)
-        .show(ui, |ui| {
-            let formatted = state.draft.body_format.is_html();
-            let attached = attachments_ui(
-                ui,
-                &mut state.draft.attachments,
-                formatted,
-                &state.attachments,
-                size_limit,
-            );
-            if attached.pick {
-                actions.push(ComposeAction::Command(Box::new(Command::PickAttachments)));
-            }
-            if let Some(index) = attached.show_inline {
-                show_in_message(ui, state, index);
-            }
-            if attached.changed {
-                state.mark_changed();
-            }
-            buttons_ui(ui, state, &mut actions);
-        });
-    let body = body_ui(
-        ui,
-        &mut state.draft.body,
-        &mut state.draft.body_format,
-        &mut state.body,
+    // The body, then attachments and buttons under it: the order a composer is read and
+    // tabbed through (headers, body, actions). The body takes what the bottom part left
+    // in the last frame; when that changes, the frame is drawn again before it is shown,
+    // so the buttons keep their place at the bottom.
+    let bottom_id = ui.scope_id().with("compose-bottom-height");
+    let bottom_height = ui.data(|d| d.get_temp::<f32>(bottom_id)).unwrap_or(0.0);
+    let body_size = egui::vec2(
+        ui.available_width(),
+        (ui.available_height() - bottom_height).max(MIN_BODY_HEIGHT),
     );
+    let body = section(ui, "compose-body", |ui| {
+        ui.allocate_ui(body_size, |ui| {
+            body_ui(
+                ui,
+                &mut state.draft.body,
+                &mut state.draft.body_format,
+                &mut state.body,
+            )
+        })
+        .inner
+    });
     if body.changed() {
         state.mark_changed();
+    }
+    let height = section(ui, "compose-actions", |ui| {
+        let formatted = state.draft.body_format.is_html();
+        let attached = attachments_ui(
+            ui,
+            &mut state.draft.attachments,
+            formatted,
+            &state.attachments,
+            size_limit,
+        );
+        if attached.pick {
+            actions.push(ComposeAction::Command(Box::new(Command::PickAttachments)));
+        }
+        if let Some(index) = attached.show_inline {
+            show_in_message(ui, state, index);
+        }
+        if attached.changed {
+            state.mark_changed();
+        }
+        buttons_ui(ui, state, &mut actions);
+        ui.min_rect().height() + ui.spacing().item_spacing.y
+    });
+    if (height - bottom_height).abs() > 0.5 {
+        ui.data_mut(|d| d.insert_temp(bottom_id, height));
+        ui.ctx()
+            .request_discard("the compose view's buttons changed height");
     }
     if let Some(command) =
         state
@@ -246,8 +254,30 @@ pub fn compose_ui(
     actions
 }
 
+/// "Formatted (HTML)", the formatting toolbar, and Importance.
+fn format_row_ui(ui: &mut Ui, state: &mut ComposeState) {
+    let mut formatted = state.draft.body_format.is_html();
+    if ui.checkbox(&mut formatted, "Formatted (HTML)").changed() {
+        if formatted {
+            state.draft.body_format = BodyFormat::Markdown;
+            state.mark_changed();
+        } else if state.draft.body.trim().is_empty() {
+            state.draft.body_format = BodyFormat::Plain;
+        } else {
+            state.body.ask_to_drop_formatting();
+        }
+    }
+    if state.draft.body_format == BodyFormat::Markdown
+        && toolbar(ui, &mut state.draft.body, &mut state.body)
+    {
+        state.mark_changed();
+    }
+    ui.separator();
+    importance_ui(ui, state);
+}
+
 fn importance_ui(ui: &mut Ui, state: &mut ComposeState) {
-    let label = ui.label("Importance");
+    let label = super::widgets::field_label(ui, "Importance");
     let names = [
         (Importance::Low, "Low"),
         (Importance::Normal, "Normal"),
@@ -260,9 +290,9 @@ fn importance_ui(ui: &mut Ui, state: &mut ComposeState) {
     let combo = egui::ComboBox::from_id_salt("importance")
         .selected_text(shown)
         .show_ui(ui, |ui| {
+            super::widgets::name_list(ui, "Importance");
             for (importance, name) in names {
-                if ui
-                    .selectable_value(&mut state.draft.importance, importance, name)
+                if super::widgets::option(ui, &mut state.draft.importance, importance, name)
                     .changed()
                 {
                     state.mark_changed();

@@ -108,7 +108,7 @@ pub fn body_ui(
     format: &mut BodyFormat,
     state: &mut BodyState,
 ) -> egui::Response {
-    let label = ui.label("Message");
+    let label = super::widgets::field_label(ui, "Message");
     let id = body_id();
     let height = ui.available_height().max(120.0);
     let preview = format.is_html();

@@ -15,7 +15,7 @@ use std::collections::HashMap;
 
 use eframe::egui::{self, Response, RichText, Ui};
 
-use super::widgets::{expose_choice, field_error, labelled_field, mark_invalid};
+use super::widgets::{expose_choice, field_error, labelled_field, mark_invalid, name_list, option};
 use crate::message::address::invalid_addresses;
 use crate::message::{Draft, Field};
 use crate::profile::{Profiles, Server};
@@ -152,7 +152,7 @@ fn from_row(
     can_hide: bool,
     profiles: Option<&Profiles>,
 ) -> (bool, bool) {
-    let label = ui.label("From");
+    let label = super::widgets::field_label(ui, "From");
     let Some(profiles) = profiles else {
         ui.spinner();
         return (false, false);
@@ -172,12 +172,11 @@ fn from_row(
             .selected_text(shown.clone())
             .width(ui.available_width().clamp(120.0, 360.0))
             .show_ui(ui, |ui| {
+                name_list(ui, "From");
+                let mut chosen = current.map(|c| c.id.as_str());
                 for p in &profiles.list {
-                    let selected = current.is_some_and(|c| c.id == p.id);
-                    if ui
-                        .selectable_label(selected, format!("{} — {}", p.from, p.id))
-                        .clicked()
-                    {
+                    let text = format!("{} — {}", p.from, p.id);
+                    if option(ui, &mut chosen, Some(p.id.as_str()), text).clicked() {
                         *profile = Some(p.id.clone());
                         changed = true;
                     }
@@ -215,7 +214,7 @@ fn address_row(
     field: Field,
 ) -> bool {
     let hint = "Name <address@example.org>, …";
-    let label = ui.label(name);
+    let label = super::widgets::field_label(ui, name);
     ui.vertical(|ui| {
         let response = ui
             .add(

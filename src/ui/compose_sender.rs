@@ -19,7 +19,7 @@ pub fn sender_rows(ui: &mut Ui, draft: &mut Draft, profile_from: Option<&str>) -
     let mut changed = false;
     let own_from = draft.from.trim();
     if !own_from.is_empty() && Some(own_from) != profile_from.map(str::trim) {
-        let label = ui.label("Sends as");
+        let label = super::widgets::field_label(ui, "Sends as");
         ui.horizontal_wrapped(|ui| {
             changed |= ui
                 .add(egui::TextEdit::singleline(&mut draft.from).desired_width(280.0))
@@ -34,7 +34,7 @@ pub fn sender_rows(ui: &mut Ui, draft: &mut Draft, profile_from: Option<&str>) -
         ui.end_row();
     }
     if !draft.reply_to.is_empty() {
-        let label = ui.label("Reply-To");
+        let label = super::widgets::field_label(ui, "Reply-To");
         changed |= ui
             .add(egui::TextEdit::singleline(&mut draft.reply_to).desired_width(f32::INFINITY))
             .labelled_by(label.id)

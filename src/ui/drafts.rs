@@ -1,10 +1,10 @@
 //! The drafts view: search, and a table that stays smooth at 10,000 drafts (only the
 //! visible rows are laid out). Open with a double click or Enter; delete with undo; send.
 
-use eframe::egui::{self, Key, RichText, Ui};
+use eframe::egui::{self, Key, RichText, Ui, accesskit::Role};
 use egui_extras::{Column, TableBuilder};
 
-use super::widgets::local_time;
+use super::widgets::{expose_selectable, local_time};
 use crate::store::drafts::DraftSummary;
 use crate::worker::Command;
 
@@ -28,7 +28,7 @@ pub enum DraftsAction {
 pub fn drafts_ui(ui: &mut Ui, state: &mut DraftsState) -> Vec<DraftsAction> {
     let mut actions = Vec::new();
     ui.horizontal(|ui| {
-        let label = ui.label("Search drafts");
+        let label = super::widgets::field_label(ui, "Search drafts");
         let search = ui
             .add(
                 egui::TextEdit::singleline(&mut state.search)
@@ -77,6 +77,26 @@ pub fn drafts_ui(ui: &mut Ui, state: &mut DraftsState) -> Vec<DraftsAction> {
     let moved = list_has_keys && keyboard(ui, state, &mut actions);
     state.row_focused = false;
     let row_height = ui.text_style_height(&egui::TextStyle::Body) + 6.0;
+    // A table to screen readers, its header cells column headers and each subject a
+    // row: named by the subject, described by the rest of the row. Its own id: the
+    // buttons that come and go above it do not renumber its rows.
+    let table = egui::UiBuilder::new()
+        .scope_id(egui::Id::unique("drafts-table"))
+        .accessibility_role(Role::Table)
+        .accessibility_label("Drafts");
+    ui.scope_builder(table, |ui| {
+        table_ui(ui, state, moved, row_height, &mut actions)
+    });
+    actions
+}
+
+fn table_ui(
+    ui: &mut Ui,
+    state: &mut DraftsState,
+    moved: bool,
+    row_height: f32,
+    actions: &mut Vec<DraftsAction>,
+) {
     TableBuilder::new(ui)
         .striped(true)
         // Clicks anywhere on a row, but no cell takes the keyboard focus: a nameless
@@ -90,7 +110,11 @@ pub fn drafts_ui(ui: &mut Ui, state: &mut DraftsState) -> Vec<DraftsAction> {
         .header(row_height, |mut header| {
             for title in ["Subject", "Recipients", "Modified", "Files"] {
                 header.col(|ui| {
-                    ui.strong(title);
+                    let header = ui.strong(title);
+                    ui.ctx().accesskit_node_builder(header.id, |node| {
+                        node.set_role(Role::ColumnHeader);
+                        node.set_label(title);
+                    });
                 });
             }
         })
@@ -108,8 +132,9 @@ pub fn drafts_ui(ui: &mut Ui, state: &mut DraftsState) -> Vec<DraftsAction> {
                 row.col(|ui| {
                     // A selectable label: focusable and clickable by keyboard and screen readers.
                     let response = ui.selectable_label(selected, subject);
+                    expose_selectable(&response, Role::Row, selected);
                     ui.ctx().accesskit_node_builder(response.id, |node| {
-                        node.set_selected(selected);
+                        node.set_description(describe_row(draft));
                     });
                     if moved && selected {
                         response.request_focus(); // the screen reader follows the arrows
@@ -139,7 +164,21 @@ pub fn drafts_ui(ui: &mut Ui, state: &mut DraftsState) -> Vec<DraftsAction> {
                 }
             });
         });
-    actions
+}
+
+/// The rest of a row, as a screen reader reads it after the subject.
+fn describe_row(draft: &DraftSummary) -> String {
+    let to = if draft.recipients.is_empty() {
+        "no recipients".to_string()
+    } else {
+        format!("to {}", draft.recipients)
+    };
+    let files = match draft.attachments {
+        0 => String::new(),
+        1 => ", 1 file".to_string(),
+        n => format!(", {n} files"),
+    };
+    format!("{to}, modified {}{files}", local_time(draft.modified))
 }
 
 /// Up and Down move the selection, Enter opens it, Delete deletes it (while a row or

@@ -16,6 +16,7 @@ mod compose_body;
 mod compose_headers;
 mod compose_sender;
 pub mod drafts;
+mod focus;
 mod formatting;
 mod mailto_handler;
 pub mod outbox;

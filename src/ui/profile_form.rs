@@ -6,7 +6,7 @@
 
 use eframe::egui::{self, RichText, Ui};
 
-use super::widgets::{error_color, expose_choice, labelled_field};
+use super::widgets::{error_color, expose_choice, labelled_field, name_list, option};
 use crate::profile::secret::Password;
 use crate::profile::{Auth, ImapSettings, Profile, Security, SentCopy, Server, SmtpServer, imap};
 use crate::worker::Command;
@@ -285,20 +285,18 @@ fn fields_ui(ui: &mut Ui, form: &mut ProfileForm) {
     ui.end_row();
     labelled_field(ui, "Server", &mut form.host, "smtp.example.org");
     ui.end_row();
-    let label = ui.label("Security");
+    let label = super::widgets::field_label(ui, "Security");
     let combo = egui::ComboBox::from_id_salt("security")
         .selected_text(form.security.describe())
         .show_ui(ui, |ui| {
+            name_list(ui, "Security");
             for security in [Security::Starttls, Security::Tls, Security::Plain] {
                 let name = match security {
                     Security::Starttls => "STARTTLS (587)",
                     Security::Tls => "TLS (465)",
                     Security::Plain => "None — unencrypted (25)",
                 };
-                if ui
-                    .selectable_value(&mut form.security, security, name)
-                    .changed()
-                {
+                if option(ui, &mut form.security, security, name).changed() {
                     form.port = security.default_port().to_string();
                 }
             }
@@ -316,7 +314,7 @@ fn fields_ui(ui: &mut Ui, form: &mut ProfileForm) {
         "me@example.org (empty: no login)",
     );
     ui.end_row();
-    let label = ui.label("Password");
+    let label = super::widgets::field_label(ui, "Password");
     let hint = if form.editing.is_some() {
         "leave empty to keep the stored one"
     } else {
@@ -363,18 +361,16 @@ fn imap_fields_ui(ui: &mut Ui, form: &mut ProfileForm) {
         "imap.example.org (empty: sent messages stay on this computer)",
     );
     ui.end_row();
-    let label = ui.label("IMAP security");
+    let label = super::widgets::field_label(ui, "IMAP security");
     let combo = egui::ComboBox::from_id_salt("imap-security")
         .selected_text(form.imap_security.describe())
         .show_ui(ui, |ui| {
+            name_list(ui, "IMAP security");
             for (security, name) in [
                 (Security::Tls, "TLS (993)"),
                 (Security::Starttls, "STARTTLS (143)"),
             ] {
-                if ui
-                    .selectable_value(&mut form.imap_security, security, name)
-                    .changed()
-                {
+                if option(ui, &mut form.imap_security, security, name).changed() {
                     form.imap_port = imap::default_port(security).to_string();
                 }
             }
@@ -385,12 +381,13 @@ fn imap_fields_ui(ui: &mut Ui, form: &mut ProfileForm) {
     ui.end_row();
     labelled_field(ui, "IMAP port", &mut form.imap_port, "993");
     ui.end_row();
-    let label = ui.label("Copy in Sent");
+    let label = super::widgets::field_label(ui, "Copy in Sent");
     let combo = egui::ComboBox::from_id_salt("sent-copy")
         .selected_text(form.sent_copy.describe())
         .show_ui(ui, |ui| {
+            name_list(ui, "Copy in Sent");
             for copy in [SentCopy::Upload, SentCopy::Provider, SentCopy::Off] {
-                ui.selectable_value(&mut form.sent_copy, copy, copy.describe());
+                option(ui, &mut form.sent_copy, copy, copy.describe());
             }
         })
         .response

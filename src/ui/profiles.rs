@@ -6,16 +6,25 @@ use eframe::egui::{self, RichText, Ui};
 
 use super::account_setup::{AccountSetup, SetupAction, account_setup_ui};
 use super::profile_form::{FormAction, ProfileForm, form_ui};
-use super::widgets::{banner, error_color};
+use super::widgets::{banner, error_color, focus_field, section};
 use crate::profile::{Profiles, Server};
 use crate::worker::Command;
 
 impl ProfilesState {
-    /// Opens Add account (closing the expert form).
-    pub fn open_setup(&mut self) {
+    /// Opens Add account (closing the expert form), the focus in its first field.
+    pub fn open_setup(&mut self, ctx: &egui::Context) {
         self.setup = Some(AccountSetup::default());
         self.form = None;
         self.test = None;
+        focus_field(ctx, "Your name");
+    }
+
+    /// Opens the expert form (closing Add account), the focus in its first field.
+    fn open_form(&mut self, ctx: &egui::Context, form: ProfileForm) {
+        self.form = Some(form);
+        self.setup = None;
+        self.test = None;
+        focus_field(ctx, "Name");
     }
 }
 
@@ -33,6 +42,9 @@ pub struct ProfilesState {
     pub note: Option<String>,
     /// The profile whose Remove was clicked, waiting for the person to confirm.
     pub confirm_remove: Option<String>,
+    /// A profile just saved: its Edit button takes the focus (the form it was typed in
+    /// is gone), while "Saved …" is announced.
+    pub focus_saved: Option<String>,
     /// Whether Mailroom opens `mailto:` links; `None` when it cannot.
     pub mailto_handler: Option<crate::desktop::MailtoHandler>,
 }
@@ -50,42 +62,51 @@ pub fn profiles_ui(ui: &mut Ui, state: &mut ProfilesState) -> Vec<Command> {
     ui.horizontal(|ui| {
         super::widgets::heading(ui, "Profiles");
         if ui.button("Add account").clicked() {
-            state.open_setup();
+            state.open_setup(ui.ctx());
         }
         // Add account has its own Manual setup, which keeps what was found.
         if state.setup.is_none() && ui.button("Manual setup").clicked() {
-            state.form = Some(ProfileForm::default());
-            state.setup = None;
-            state.test = None;
+            state.open_form(ui.ctx(), ProfileForm::default());
         }
     });
     if let Some(profiles) = &state.profiles {
         for profile in &profiles.list {
-            ui.horizontal_wrapped(|ui| {
-                let default = profiles.default.as_deref() == Some(profile.id.as_str());
-                ui.label(RichText::new(&profile.id).strong());
-                if default {
-                    ui.label(RichText::new("default").weak());
-                }
-                ui.label(&profile.from);
-                ui.label(RichText::new(profile.summary()).weak());
-                if let Some(state) = state.sign_ins.describe(&profile.id) {
-                    ui.label(state);
-                }
-                if matches!(profile.server, Server::Smtp(_))
-                    && ui.button(format!("Edit {}", profile.id)).clicked()
-                {
-                    state.form = Some(ProfileForm::edit(profile));
-                    state.test = None;
-                }
-                remove_ui(ui, &profile.id, &mut state.confirm_remove, &mut commands);
+            // Each row numbers its own controls: a Remove question in one row does not
+            // renumber the next rows' buttons.
+            section(ui, &format!("profile-{}", profile.id), |ui| {
+                ui.horizontal_wrapped(|ui| {
+                    let default = profiles.default.as_deref() == Some(profile.id.as_str());
+                    ui.label(RichText::new(&profile.id).strong());
+                    if default {
+                        ui.label(RichText::new("default").weak());
+                    }
+                    ui.label(&profile.from);
+                    ui.label(RichText::new(profile.summary()).weak());
+                    if let Some(state) = state.sign_ins.describe(&profile.id) {
+                        ui.label(state);
+                    }
+                    if matches!(profile.server, Server::Smtp(_)) {
+                        let edit = ui.button(format!("Edit {}", profile.id));
+                        if state.focus_saved.as_deref() == Some(profile.id.as_str()) {
+                            state.focus_saved = None;
+                            edit.request_focus();
+                        }
+                        if edit.clicked() {
+                            // Not `open_form`: the list is borrowed from the state.
+                            state.form = Some(ProfileForm::edit(profile));
+                            state.test = None;
+                            focus_field(ui.ctx(), "Name");
+                        }
+                    }
+                    remove_ui(ui, &profile.id, &mut state.confirm_remove, &mut commands);
+                });
             });
         }
     } else {
         ui.spinner();
     }
     if let Some(note) = &state.note {
-        ui.label(RichText::new(note).weak());
+        super::widgets::status_line(ui, note);
     }
     commands.extend(super::mailto_handler::setting_ui(ui, state.mailto_handler));
     if let Some(setup) = &mut state.setup {
@@ -102,11 +123,7 @@ pub fn profiles_ui(ui: &mut Ui, state: &mut ProfilesState) -> Vec<Command> {
                 });
                 commands.push(Command::SignIn(*profile));
             }
-            Some(SetupAction::Manual(form)) => {
-                state.form = Some(*form);
-                state.setup = None;
-                state.test = None;
-            }
+            Some(SetupAction::Manual(form)) => state.open_form(ui.ctx(), *form),
             Some(SetupAction::Close) => state.setup = None,
             None => {}
         }

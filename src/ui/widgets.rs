@@ -1,17 +1,42 @@
 //! Small building blocks shared by the views.
 
-use eframe::egui::{self, Color32, Response, RichText, Ui};
+use eframe::egui::{self, Color32, Response, RichText, Ui, accesskit::Role};
 
 /// A single-line text field named by the label before it (screen readers read the
 /// label; tests find the field by it).
 pub fn labelled_field(ui: &mut Ui, label: &str, text: &mut String, hint: &str) -> Response {
-    let label = ui.label(label);
-    ui.add(
-        egui::TextEdit::singleline(text)
-            .hint_text(hint)
-            .desired_width(f32::INFINITY),
-    )
-    .labelled_by(label.id)
+    let name = label;
+    let label = field_label(ui, label);
+    let field = ui
+        .add(
+            egui::TextEdit::singleline(text)
+                .hint_text(hint)
+                .desired_width(f32::INFINITY),
+        )
+        .labelled_by(label.id);
+    let asked = ui.data(|d| d.get_temp::<&'static str>(focus_field_id()));
+    if asked == Some(name) {
+        ui.data_mut(|d| d.remove_temp::<&'static str>(focus_field_id()));
+        field.request_focus();
+    }
+    field
+}
+
+/// Asks that the [`labelled_field`] named `label` take the keyboard focus when it is
+/// next drawn: a form that opens puts the person in its first field (a screen reader
+/// reads it), not back at the top of the window.
+pub fn focus_field(ctx: &egui::Context, label: &'static str) {
+    ctx.data_mut(|d| d.insert_temp(focus_field_id(), label));
+}
+
+fn focus_field_id() -> egui::Id {
+    egui::Id::unique("focus-field")
+}
+
+/// The words before a field, which name it. Not selectable: a selectable label senses
+/// clicks, and screen readers offered "click" on every field's name.
+pub fn field_label(ui: &mut Ui, text: &str) -> Response {
+    ui.add(egui::Label::new(text).selectable(false))
 }
 
 /// A button showing `text` whose accessible name (what a screen reader says, and how
@@ -23,12 +48,22 @@ pub fn named_button(ui: &mut Ui, text: &str, name: &str) -> Response {
     button
 }
 
+/// A part of a view whose controls keep their ids when what is above it changes. egui
+/// numbers controls by position, so when Cc and Bcc appear, every later control took
+/// the id of another, and a screen reader that caches nodes by id read a label as a
+/// button; a section starts its own numbering from its `name`.
+pub fn section<R>(ui: &mut Ui, name: &str, add: impl FnOnce(&mut Ui) -> R) -> R {
+    let id = egui::Id::unique(("section", name));
+    ui.scope_builder(egui::UiBuilder::new().scope_id(id), add)
+        .inner
+}
+
 /// A view's or section's title, exposed as a heading (screen readers jump between
 /// headings), not as one more label.
 pub fn heading(ui: &mut Ui, text: &str) -> Response {
     let response = ui.heading(text);
     ui.ctx().accesskit_node_builder(response.id, |node| {
-        node.set_role(egui::accesskit::Role::Heading);
+        node.set_role(Role::Heading);
         node.set_label(text);
         node.set_level(1);
     });
@@ -48,8 +83,47 @@ pub fn tab<V: PartialEq>(
     if response.clicked() {
         *current = value;
     }
-    ui.ctx().accesskit_node_builder(response.id, |node| {
-        node.set_role(egui::accesskit::Role::Tab);
+    expose_selectable(&response, Role::Tab, selected);
+}
+
+/// One choice in an open combo box's list: a list item, selected or not (egui's
+/// selectable label is a toggle button, "pressed"). Picking it sets `current` and marks
+/// the response changed.
+pub fn option<V: PartialEq>(
+    ui: &mut Ui,
+    current: &mut V,
+    value: V,
+    text: impl Into<egui::WidgetText>,
+) -> Response {
+    let selected = *current == value;
+    let mut response = ui.selectable_label(selected, text);
+    if response.clicked() && !selected {
+        *current = value;
+        response.mark_changed();
+    }
+    expose_selectable(&response, Role::ListBoxOption, selected);
+    response
+}
+
+/// Names the list an open combo box shows (egui leaves it an unnamed list box): call
+/// it first thing in `show_ui`.
+pub fn name_list(ui: &Ui, name: &str) {
+    let list = ui
+        .stack()
+        .iter()
+        .find(|frame| matches!(frame.kind(), Some(egui::UiKind::Menu | egui::UiKind::Popup)))
+        .map(|frame| frame.unique_id);
+    if let Some(list) = list {
+        ui.ctx()
+            .accesskit_node_builder(list, |node| node.set_label(name));
+    }
+}
+
+/// Exposes `response` as a `role` that can be selected (a tab, a list item, a table
+/// row), selected or not, instead of a toggle button "pressed".
+pub fn expose_selectable(response: &Response, role: Role, selected: bool) {
+    response.ctx.accesskit_node_builder(response.id, |node| {
+        node.set_role(role);
         node.clear_toggled();
         node.set_selected(selected);
     });
@@ -59,6 +133,16 @@ pub fn tab<V: PartialEq>(
 /// (a live region); [`mark_invalid`] ties it to its field.
 pub fn field_error(ui: &mut Ui, message: &str) -> Response {
     let label = ui.label(RichText::new(message).color(error_color(ui)));
+    ui.ctx().accesskit_node_builder(label.id, |node| {
+        node.set_live(egui::accesskit::Live::Polite);
+    });
+    label
+}
+
+/// A quiet line saying what just happened ("Saved \"work\"."), announced when it
+/// appears or changes (a live region).
+pub fn status_line(ui: &mut Ui, text: &str) -> Response {
+    let label = ui.label(RichText::new(text).weak());
     ui.ctx().accesskit_node_builder(label.id, |node| {
         node.set_live(egui::accesskit::Live::Polite);
     });
