@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """atspi-tree.py -- Mailroom's accessibility tree as a screen reader gets it (AccessKit -> AT-SPI).
 
-  atspi-tree.py [BIN] [--json] [--keys "Tab Tab shift+Tab"] [--timeout 30] [-- ARGS...]
+  atspi-tree.py [BIN] [--json] [--keys "Tab Tab shift+Tab"] [--timeout 30] [--orca LOG] [-- ARGS...]
 
 BIN (else $MAILROOM_BIN) runs with ARGS (none: the compose window) in a world of its own: a
 private Xvfb, D-Bus session bus and AT-SPI bus, org.a11y.Status IsEnabled set before the start
@@ -29,6 +29,18 @@ KEYSYMS = {'Tab': 0xff09, 'ISO_Left_Tab': 0xfe20, 'Return': 0xff0d, 'Escape': 0x
            'Page_Down': 0xff56, **{f'F{n}': 0xffbd + n for n in range(1, 13)}}
 MODIFIERS = {'shift': 1, 'ctrl': 4, 'control': 4, 'alt': 8}  # X modifier masks
 
+# Runs /usr/bin/orca with its debug log (argv[1]) opened line-buffered.
+ORCA_LINE_BUFFERED = '''
+import builtins, runpy, sys
+log, real_open = sys.argv.pop(1), builtins.open
+def line_buffered(file, mode='r', *args, **kw):
+    if file == log and 'w' in mode:
+        return real_open(file, mode, 1, **kw)
+    return real_open(file, mode, *args, **kw)
+builtins.open = line_buffered
+sys.argv[0] = '/usr/bin/orca'
+runpy.run_path('/usr/bin/orca', run_name='__main__')
+'''
 children = []  # every process started, to end (with its process group) on the way out
 tmp = tempfile.mkdtemp(prefix='atspi-tree.')  # XDG_RUNTIME_DIR, MAILROOM_HOME, the app's log
 
@@ -188,6 +200,22 @@ def press(token):
         pyatspi.Registry.generateKeyboardEvent(mask, None, pyatspi.KEY_UNLOCKMODIFIERS)
 
 
+def speech_to_nowhere(env):
+    """An environment whose speech-dispatcher (started by Orca) speaks with espeak-ng into
+    ALSA's null device: with no sound card, its default output blocked Orca's first word."""
+    home = os.path.join(tmp, 'speech-home')
+    config = os.path.join(home, '.config', 'speech-dispatcher')
+    os.makedirs(os.path.join(config, 'modules'))
+    with open(os.path.join(config, 'speechd.conf'), 'w') as f:
+        f.write('AudioOutputMethod "alsa"\n'
+                'AddModule "espeak-ng" "sd_espeak-ng" "espeak-ng.conf"\n'
+                'DefaultModule espeak-ng\n')
+    open(os.path.join(config, 'modules', 'espeak-ng.conf'), 'w').close()
+    with open(os.path.join(home, '.asoundrc'), 'w') as f:
+        f.write('pcm.!default { type null }\n')
+    return {**env, 'HOME': home, 'XDG_CONFIG_HOME': os.path.join(home, '.config')}
+
+
 def main():
     global pyatspi
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
@@ -198,6 +226,8 @@ def main():
     ap.add_argument('--timeout', type=float, default=30, help='seconds to wait for the app')
     ap.add_argument('--app-name', default='mailroom', help='part of the application name')
     ap.add_argument('--key-delay', type=float, default=0.4, help='seconds after each key')
+    ap.add_argument('--orca', metavar='FILE', help='run the Orca screen reader (Debian orca) too, '
+                    'its debug log, with what it speaks ("SPEECH OUTPUT"), written to FILE')
     opts = ap.parse_args()
     if not opts.bin:
         fail('no binary: give BIN or set MAILROOM_BIN')
@@ -205,6 +235,14 @@ def main():
         fail(f'no pyatspi in {sys.executable}: run with /usr/bin/python3 (python3-pyatspi)')
     env = a11y_world(opts.timeout)
     env.setdefault('MAILROOM_HOME', os.path.join(tmp, 'home'))
+    if opts.orca:
+        # Orca's debug log is block-buffered and lost when Orca is ended by a signal: open
+        # it line-buffered. A throwaway preferences folder keeps the person's settings out.
+        log_path = os.path.abspath(opts.orca)
+        start(['/usr/bin/python3', '-c', ORCA_LINE_BUFFERED, log_path, '--replace',
+               '--user-prefs', os.path.join(tmp, 'orca'), '--debug-file', log_path],
+              speech_to_nowhere(env), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(3)  # Orca registers its keyboard listener before the window appears
     log = open(os.path.join(tmp, 'app.log'), 'w+')
     app_proc = start([os.path.abspath(opts.bin)] + opts.args, env, stdout=log, stderr=log)
     # pyatspi connects to the bus named in the environment when first used: import it now.
