@@ -249,3 +249,12 @@ fn add_account_puts_the_focus_in_its_first_field() {
         ["push button Add account", "entry Your name"]
     );
 }
+
+#[test]
+fn discard_starts_the_next_message_with_the_focus_in_to() {
+    // Seventeen Tabs reach Discard (the compose view's last control); Space presses it.
+    let tree = read_tree(&format!("{} space", ["Tab"; 17].join(" ")));
+    let focused = focus_path(&tree);
+    assert_eq!(focused[16], "push button Discard", "{focused:#?}");
+    assert_eq!(focused[17], "entry To", "{focused:#?}");
+}
