@@ -31,12 +31,36 @@ const TASK_NAME: &str = "Mailroom Outbox";
 /// The systemd user service that runs one outbox pass.
 pub fn systemd_service(exe: &Path, home: Option<&Path>) -> String {
     let env = home.map_or(String::new(), |h| {
-        format!("Environment=\"{HOME_ENV}={}\"\n", h.display())
+        format!(
+            "Environment={}\n",
+            unit_string(&format!("{HOME_ENV}={}", h.display()))
+        )
     });
     format!(
-        "[Unit]\nDescription=Mailroom: send the messages that are due\n\n[Service]\nType=oneshot\n{env}ExecStart=\"{}\" outbox run\n",
-        exe.display()
+        "[Unit]\nDescription=Mailroom: send the messages that are due\n\n[Service]\nType=oneshot\n{env}ExecStart={} outbox run\n",
+        unit_string(&exe.display().to_string())
     )
+}
+
+/// A double-quoted value in a unit file, read back as `text`: `%` doubled (else a
+/// specifier), `"` and `\` escaped, line breaks and other control characters as C
+/// escapes (which systemd unquotes).
+fn unit_string(text: &str) -> String {
+    let mut out = String::from("\"");
+    for c in text.chars() {
+        match c {
+            '%' => out.push_str("%%"),
+            '"' | '\\' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '\n' => out.push_str("\\n"),
+            c if c.is_ascii_control() => out.push_str(&format!("\\x{:02x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
 }
 
 /// The timer that starts the service every minute, catching up after sleep.
@@ -46,16 +70,41 @@ pub fn systemd_timer() -> String {
     )
 }
 
-/// The crontab line, marked so that uninstall finds exactly it.
-pub fn cron_line(exe: &Path, home: Option<&Path>) -> String {
-    let env = home.map_or(String::new(), |h| format!("{HOME_ENV}='{}' ", h.display()));
-    let mark = home.map_or(CRON_MARK.to_string(), |h| {
-        format!("{CRON_MARK} {}", h.display())
+/// The crontab line, marked so that uninstall finds exactly it. A line break in the
+/// program's path or `MAILROOM_HOME` is refused: a crontab entry is one line.
+pub fn cron_line(exe: &Path, home: Option<&Path>) -> Result<String, Error> {
+    for (what, path) in [("the mailroom program's path", Some(exe)), (HOME_ENV, home)] {
+        if let Some(path) = path.filter(|p| p.to_string_lossy().contains(['\n', '\r'])) {
+            return Err(Error::Scheduler(format!(
+                "{what} ({path:?}) holds a line break, which a crontab line cannot: use a folder without one"
+            )));
+        }
+    }
+    let env = home.map_or(String::new(), |h| {
+        format!("{HOME_ENV}={} ", cron_word(&h.display().to_string()))
     });
-    format!(
-        "* * * * * {env}'{}' outbox run >/dev/null 2>&1 {mark}",
-        exe.display()
-    )
+    Ok(format!(
+        "* * * * * {env}{} outbox run >/dev/null 2>&1 {}",
+        cron_word(&exe.display().to_string()),
+        cron_mark(home)
+    ))
+}
+
+/// A word for the shell in a crontab line: single-quoted (a `'` closes, is escaped and
+/// reopens), with `%` escaped, which cron would otherwise turn into a line break.
+fn cron_word(text: &str) -> String {
+    format!("'{}'", text.replace('\'', r"'\''").replace('%', r"\%"))
+}
+
+/// The comment that ends this home's crontab line (cron passes it to the shell too, so
+/// its `%` are escaped as well).
+fn cron_mark(home: Option<&Path>) -> String {
+    home.map_or(CRON_MARK.to_string(), |h| {
+        format!(
+            "{CRON_MARK} {}",
+            h.display().to_string().replace('%', r"\%")
+        )
+    })
 }
 
 /// The launchd agent for macOS.
@@ -157,7 +206,7 @@ pub fn install(dirs: &Dirs) -> Result<String, Error> {
         Kind::Cron => {
             let mut lines = crontab_lines()?;
             lines.retain(|l| !is_ours(l, home));
-            lines.push(cron_line(&exe, home));
+            lines.push(cron_line(&exe, home)?);
             set_crontab(&lines)?;
             Ok(if cron_daemon_running() {
                 "Installed a crontab line: the outbox is sent every minute, window or not.".into()
@@ -294,10 +343,7 @@ fn cron_daemon_running() -> bool {
 
 /// Does the crontab line belong to this home's install?
 fn is_ours(line: &str, home: Option<&Path>) -> bool {
-    match home {
-        Some(h) => line.ends_with(&format!("{CRON_MARK} {}", h.display())),
-        None => line.ends_with(CRON_MARK),
-    }
+    line.ends_with(&cron_mark(home))
 }
 
 fn crontab_lines() -> Result<Vec<String>, Error> {
@@ -390,14 +436,78 @@ mod tests {
 
     #[test]
     fn the_cron_line_is_marked_per_home() {
-        let line = cron_line(Path::new("/opt/mailroom"), Some(Path::new("/data/mr")));
+        let line = cron_line(Path::new("/opt/mailroom"), Some(Path::new("/data/mr"))).unwrap();
         assert_eq!(
             line,
             "* * * * * MAILROOM_HOME='/data/mr' '/opt/mailroom' outbox run >/dev/null 2>&1 # mailroom-outbox /data/mr"
         );
         assert!(is_ours(&line, Some(Path::new("/data/mr"))));
         assert!(!is_ours(&line, Some(Path::new("/data/other"))));
-        assert!(is_ours(&cron_line(Path::new("/opt/mailroom"), None), None));
+        assert!(is_ours(
+            &cron_line(Path::new("/opt/mailroom"), None).unwrap(),
+            None
+        ));
+    }
+
+    /// What cron does to a command before the shell sees it: `\%` becomes `%`, and an
+    /// unescaped `%` ends the command (the rest is its standard input).
+    fn as_cron_passes_it(command: &str) -> String {
+        let mut out = String::new();
+        let mut chars = command.chars().peekable();
+        while let Some(c) = chars.next() {
+            match c {
+                '\\' if chars.peek() == Some(&'%') => {
+                    out.push('%');
+                    chars.next();
+                }
+                '%' => break,
+                c => out.push(c),
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn a_home_with_quotes_percents_and_line_breaks_survives_cron_and_systemd() {
+        let home = Path::new("/data/it's 100% \"mine\"\\now");
+        let exe = Path::new("/opt/mail room/mailroom");
+        // Through cron and then a real shell, the folder arrives as it is.
+        let line = cron_line(exe, Some(home)).unwrap();
+        let command = line.trim_start_matches("* * * * * ");
+        let home_word = command
+            .strip_prefix("MAILROOM_HOME=")
+            .and_then(|rest| rest.split(" '/opt").next())
+            .unwrap();
+        let shell = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(format!("printf %s {}", as_cron_passes_it(home_word)))
+            .output()
+            .unwrap();
+        assert_eq!(
+            String::from_utf8_lossy(&shell.stdout),
+            home.to_str().unwrap()
+        );
+        assert!(is_ours(&line, Some(home)));
+        // A crontab line cannot hold a line break: refused, naming the variable.
+        let err = cron_line(exe, Some(Path::new("/data/two\nlines")))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("MAILROOM_HOME") && err.contains("line break"),
+            "{err}"
+        );
+
+        // systemd: % doubled (else a specifier), quotes and backslashes escaped, a line
+        // break written as \n (C escapes are unquoted in unit files).
+        let service = systemd_service(exe, Some(Path::new("/data/it's 100% \"x\"\\\ny")));
+        assert!(
+            service.contains("Environment=\"MAILROOM_HOME=/data/it's 100%% \\\"x\\\"\\\\\\ny\"\n"),
+            "{service}"
+        );
+        assert!(
+            service.contains("ExecStart=\"/opt/mail room/mailroom\" outbox run\n"),
+            "{service}"
+        );
     }
 
     #[test]

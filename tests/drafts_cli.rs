@@ -512,3 +512,41 @@ fn a_home_an_older_version_left_readable_is_made_private() {
     not_private(&home.path().join("data"), &mut found);
     assert!(found.is_empty(), "still readable by others: {found:#?}");
 }
+
+#[test]
+fn a_file_of_your_message_keeps_bcc_and_a_file_of_what_recipients_get_says_it_left_it_out() {
+    // One rule: `drafts export` writes your copy (Bcc kept, so importing it loses no
+    // recipient); `send --eml` writes what recipients get (no Bcc) and says so.
+    let home = Home::new();
+    let args = [
+        "--to",
+        "a@example.org",
+        "--bcc",
+        "boss@example.org",
+        "--subject",
+        "Plan",
+        "--body",
+        "x",
+    ];
+    let id = new_draft(&home, &args);
+    let yours = home.path().join("yours.eml");
+    let said = home
+        .run(&["drafts", "export", &id, "--eml", yours.to_str().unwrap()])
+        .ok()
+        .stdout;
+    assert!(said.contains("with its Bcc header"), "{said}");
+    let exported = std::fs::read_to_string(&yours).unwrap();
+    assert!(exported.contains("Bcc: boss@example.org"), "{exported}");
+
+    let theirs = home.path().join("theirs.eml");
+    let mut send = vec!["send"];
+    send.extend_from_slice(&args);
+    send.extend_from_slice(&["--eml", theirs.to_str().unwrap()]);
+    let said = home.run(&send).ok().stdout;
+    assert!(
+        said.contains("without the Bcc header (boss@example.org)"),
+        "{said}"
+    );
+    let written = std::fs::read_to_string(&theirs).unwrap();
+    assert!(!written.contains("boss@example.org"), "{written}");
+}

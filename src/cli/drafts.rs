@@ -55,7 +55,8 @@ pub enum DraftsCommand {
     },
     /// Delete a draft, its versions and its copied files.
     Delete { id: String },
-    /// Write a draft as an .eml file.
+    /// Write a draft as an .eml file: your copy, with its Bcc header (as the sent copy
+    /// keeps it), so importing it back loses no recipient.
     Export {
         id: String,
         /// The file to write (its folder must exist).
@@ -166,7 +167,11 @@ pub fn run(mailroom: &Mailroom, command: DraftsCommand) -> Result<(), Error> {
                 what: format!("writing {}", e.path.display()),
                 source: e.source,
             })?;
-            say!("Wrote {}.", eml.display());
+            if record.draft.bcc.trim().is_empty() {
+                say!("Wrote {}.", eml.display());
+            } else {
+                say!("Wrote {}, with its Bcc header (your copy).", eml.display());
+            }
         }
         DraftsCommand::Import { file } => {
             let record = mailroom.import_eml(&file, now)?;

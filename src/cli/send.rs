@@ -23,7 +23,8 @@ pub struct SendArgs {
     message: MessageArgs,
     #[command(flatten)]
     when: WhenArgs,
-    /// Write the exact message to this .eml file and send nothing.
+    /// Write the exact message recipients would get to this .eml file (no Bcc header;
+    /// `drafts export` keeps it) and send nothing.
     #[arg(long, value_name = "FILE", conflicts_with_all = ["at", "in_"])]
     eml: Option<PathBuf>,
     /// With --eml: overwrite the file if it exists.
@@ -50,8 +51,14 @@ pub fn run(mailroom: &Mailroom, args: SendArgs) -> Result<(), Error> {
             what: format!("writing {}", e.path.display()),
             source: e.source,
         })?;
+        let bcc = draft.bcc.trim();
+        let left_out = if bcc.is_empty() {
+            String::new()
+        } else {
+            format!(", without the Bcc header ({bcc}): it is what recipients get")
+        };
         say!(
-            "Wrote {} ({} bytes); nothing was sent.",
+            "Wrote {} ({} bytes){left_out}; nothing was sent.",
             path.display(),
             bytes.len()
         );

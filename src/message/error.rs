@@ -69,6 +69,10 @@ pub enum DraftError {
         file_name: String,
         content_type: String,
     },
+    #[error(
+        "the message shows the picture cid:{reference}, but no inline picture has that id (inline pictures: {inline}): correct the reference or attach the picture inline"
+    )]
+    MissingPicture { reference: String, inline: String },
     #[error("attachment \"{file_name}\" has an empty file name")]
     EmptyFileName { file_name: String },
     #[error("could not build the message: {0}")]

@@ -11,8 +11,9 @@
 //! ```
 //! `To` and `Subject` are required; `From` falls back to the profile's identity. An
 //! unknown field is an error that names it (a typo must not silently drop a Bcc).
-//! `ContentData` is base64 unless `ContentTransferEncoding` names another encoding
-//! (`7bit`, `8bit`, `binary`, `quoted-printable`), in which case it is the content as text.
+//! `ContentData` is base64 unless `ContentTransferEncoding` names another encoding:
+//! `quoted-printable` is decoded (strictly: a broken `=` escape is an error naming the
+//! attachment), `7bit`, `8bit` and `binary` are the content as text.
 //!
 //! A payload is at most [`MAX_PAYLOAD`] (64 MiB): a larger one is refused before it is
 //! read whole (a 62 MB payload held 190 MB: the text, the parsed strings, the decoded
@@ -58,6 +59,15 @@ pub enum PayloadError {
         file_name: String,
         #[source]
         source: base64::DecodeError,
+    },
+    #[error(
+        "Attachments[{index}] (\"{file_name}\").ContentData is not valid quoted-printable: {source}"
+    )]
+    QuotedPrintable {
+        index: usize,
+        file_name: String,
+        #[source]
+        source: quoted_printable::QuotedPrintableError,
     },
     #[error(
         "Attachments[{index}] (\"{file_name}\").ContentTransferEncoding: \"{value}\" is not base64, 7bit, 8bit, binary or quoted-printable"
@@ -159,7 +169,18 @@ fn attachment(index: usize, a: EmailAttachment) -> Result<Attachment, PayloadErr
                     source,
                 })?
         }
-        "7bit" | "8bit" | "binary" | "quoted-printable" => a.content_data.into_bytes(),
+        "7bit" | "8bit" | "binary" => a.content_data.into_bytes(),
+        // Decoded, so the recipient gets the file and not its transfer encoding; strictly,
+        // so a broken escape is named rather than sent as "=C".
+        "quoted-printable" => quoted_printable::decode(
+            a.content_data.as_bytes(),
+            quoted_printable::ParseMode::Strict,
+        )
+        .map_err(|source| PayloadError::QuotedPrintable {
+            index,
+            file_name: a.file_name.clone(),
+            source,
+        })?,
         _ => {
             return Err(PayloadError::Encoding {
                 index,
@@ -221,6 +242,30 @@ mod tests {
         assert_eq!(
             draft.attachments[1].source,
             AttachmentSource::Bytes(b"plain".to_vec())
+        );
+    }
+
+    #[test]
+    fn quoted_printable_content_is_decoded_and_a_broken_escape_is_named() {
+        let draft = parse(
+            r#"{"To":"a@example.org","Subject":"x",
+                "Attachments":[{"FileName":"menu.txt","ContentData":"caf=C3=A9 au lait, 2=\r\n0 =E2=82=AC",
+                                "ContentTransferEncoding":"quoted-printable"}]}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            draft.attachments[0].source,
+            AttachmentSource::Bytes("café au lait, 20 €".as_bytes().to_vec())
+        );
+        let err = parse(
+            r#"{"To":"a@example.org","Subject":"x",
+                "Attachments":[{"FileName":"menu.txt","ContentData":"caf=C","ContentTransferEncoding":"Quoted-Printable"}]}"#,
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.contains("Attachments[0] (\"menu.txt\")") && err.contains("quoted-printable"),
+            "{err}"
         );
     }
 

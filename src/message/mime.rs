@@ -76,6 +76,23 @@ pub fn build(draft: &Draft, identity: &str) -> Result<BuiltMessage, DraftError> 
         return Err(DraftError::NoRecipients);
     }
     reject_control_characters(Field::Subject, &draft.subject)?;
+    if draft.body_format.is_html() {
+        let ids: Vec<&str> = draft
+            .attachments
+            .iter()
+            .filter_map(|a| a.content_id.as_deref())
+            .collect();
+        if let Some(reference) = super::picture_refs::unanswered(&draft.body, &ids) {
+            return Err(DraftError::MissingPicture {
+                reference,
+                inline: if ids.is_empty() {
+                    "none".to_string()
+                } else {
+                    ids.join(", ")
+                },
+            });
+        }
+    }
 
     // Bcc first: the transmitted message is then the record minus its first lines.
     let mut builder = bcc

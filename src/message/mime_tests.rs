@@ -282,3 +282,50 @@ fn markdown_is_sent_as_html_with_the_markdown_as_plain_text() {
     );
     assert!(msg.body_text(0).unwrap().contains("This is **important**."));
 }
+
+#[test]
+fn a_picture_reference_that_no_inline_picture_answers_is_named_before_sending() {
+    let logo = Attachment {
+        file_name: "logo.png".into(),
+        content_type: None,
+        content_id: Some("logo.png".into()),
+        source: AttachmentSource::Bytes(vec![0x89, b'P', b'N', b'G']),
+    };
+    let with_body = |body: &str, format| Draft {
+        body: body.into(),
+        body_format: format,
+        attachments: vec![logo.clone()],
+        ..draft()
+    };
+    // `cid:logo` where the picture's id is `logo.png`: a broken picture at the recipient.
+    let err = build(
+        &with_body(r#"<p><img src="cid:logo"></p>"#, BodyFormat::Html),
+        "me@example.org",
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        err.contains("cid:logo") && err.contains("logo.png"),
+        "names the reference and what there is: {err}"
+    );
+    let err = build(
+        &with_body("![chart](cid:chart.png)", BodyFormat::Markdown),
+        "me@example.org",
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("cid:chart.png"), "{err}");
+    // The right reference (also URL-encoded, as RFC 2392 writes it) builds; plain text
+    // has no pictures to break.
+    for body in [
+        r#"<img src="cid:logo.png">"#,
+        r#"<img src='cid:logo%2Epng'>"#,
+    ] {
+        build(&with_body(body, BodyFormat::Html), "me@example.org").unwrap();
+    }
+    build(
+        &with_body("see cid:logo", BodyFormat::Plain),
+        "me@example.org",
+    )
+    .unwrap();
+}

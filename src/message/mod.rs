@@ -6,6 +6,7 @@
 //! - [`mime`]: validating a draft and building the `lettre::Message`.
 //! - [`date`]: the `Date` header, set again when a frozen message goes out.
 //! - [`html_text`]: the plain-text rendering of an HTML body, with depth and size caps.
+//! - `picture_refs`: each `cid:` picture a formatted body shows has its inline attachment.
 //! - [`logic_apps`]: the Azure Logic Apps SMTP connector's `Email` JSON as a draft.
 
 pub mod address;
@@ -19,6 +20,7 @@ pub mod html_text;
 pub mod logic_apps;
 pub mod mailto;
 pub mod mime;
+mod picture_refs;
 
 pub use attachment_stream::check_file as check_attachment_file;
 pub use draft::{Attachment, AttachmentSource, BodyFormat, Draft, Importance};

@@ -378,13 +378,29 @@ impl ListView {
     }
 }
 
-/// Reads a record, turning its folder-relative file names into full paths.
+/// Reads a record, turning its folder-relative file names into full paths. A relative
+/// name that leaves the folder (`files/../../.ssh/id_rsa`) makes the record damaged:
+/// Mailroom writes only names inside it, and a hand-edited or synced `draft.json` must
+/// not attach any file of the person's to a message.
 pub fn read_record(folder: &Path, path: &Path) -> Result<DraftRecord, StoreError> {
     let mut record: DraftRecord = read_json(path)?;
     for a in &mut record.draft.attachments {
         if let AttachmentSource::File(file) = &mut a.source
             && file.is_relative()
         {
+            let inside = file
+                .components()
+                .all(|c| matches!(c, std::path::Component::Normal(_)));
+            if !inside {
+                return Err(StoreError::Damaged {
+                    path: path.to_path_buf(),
+                    reason: format!(
+                        "attachment \"{}\" is named {}, outside the draft's folder",
+                        a.file_name,
+                        file.display()
+                    ),
+                });
+            }
             *file = folder.join(&*file);
         }
     }

@@ -238,3 +238,35 @@ fn a_name_is_shortened_at_a_character_boundary_keeping_its_extension() {
     assert_eq!(shortened("ééééé.txt", 8), "éé.txt");
     assert_eq!(shortened("abcdefghij", 4), "abcd");
 }
+
+#[test]
+fn a_stored_file_name_that_leaves_the_drafts_folder_is_refused_not_attached() {
+    let home = tempfile::tempdir().unwrap();
+    let store = DraftStore::new(home.path());
+    let original = home.path().join("plan.pdf");
+    std::fs::write(&original, b"%PDF").unwrap();
+    std::fs::write(home.path().join("secret.txt"), b"not for mail").unwrap();
+    let mut d = draft("with file");
+    d.attachments.push(Attachment::from_path(&original));
+    let record = store.create(None, d, now()).unwrap();
+    // draft.json and every version edited by hand (or by a hostile sync) to reach out.
+    let folder = store.folder(&record.id);
+    let mut stored = vec![folder.join("draft.json")];
+    stored.extend(
+        std::fs::read_dir(folder.join("versions"))
+            .unwrap()
+            .map(|e| e.unwrap().path()),
+    );
+    for path in stored {
+        let json = std::fs::read_to_string(&path).unwrap();
+        let escaped = json.replace("\"files/plan.pdf\"", "\"files/../../../../secret.txt\"");
+        assert_ne!(json, escaped);
+        std::fs::write(&path, escaped).unwrap();
+    }
+
+    let err = store.load(&record.id).unwrap_err().to_string();
+    assert!(
+        err.contains("files/../../../../secret.txt") && err.contains("outside the draft's folder"),
+        "{err}"
+    );
+}
