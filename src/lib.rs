@@ -28,6 +28,21 @@
 //! The core knows nothing of egui or clap. Nothing secret is written to disk, logged or
 //! shown in `Debug` output.
 
+/// Counts a property test's cases (here and in `tests/properties.rs`); with
+/// `MAILROOM_FUZZ_PROGRESS` set, says every 10,000 how many have run, so a long run ended by
+/// `timeout` (`scripts/fuzz-long.sh`) tells how far it got.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! progress {
+    ($target:literal) => {{
+        static CASES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let n = CASES.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+        if n % 10_000 == 0 && std::env::var_os("MAILROOM_FUZZ_PROGRESS").is_some() {
+            eprintln!("{}: {n} cases", $target);
+        }
+    }};
+}
+
 pub mod cli;
 pub mod clock;
 pub mod desktop;

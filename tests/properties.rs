@@ -13,6 +13,8 @@ use jiff::{Timestamp, Zoned, tz::TimeZone};
 use mailroom::detect::{Email, Source, autoconfig};
 use mailroom::message::address::{parse_list, split_list};
 use mailroom::message::{Draft, Field, build, eml, logic_apps, mailto};
+use mailroom::progress;
+use mailroom::store::slots;
 use mailroom::when::{parse_at, parse_in};
 use proptest::prelude::*;
 
@@ -61,6 +63,7 @@ proptest! {
 
     #[test]
     fn mailto_never_panics(rest in input()) {
+        progress!("mailto_never_panics");
         let _ = mailto::parse(&rest);
         let _ = mailto::parse(&format!("mailto:{rest}"));
     }
@@ -78,6 +81,7 @@ proptest! {
         body in input(),
         raw in prop::collection::vec(any::<u8>(), 0..512),
     ) {
+        progress!("eml_import_never_panics");
         let mut message = String::new();
         for (name, value) in &headers {
             message.push_str(&format!("{name}: {value}\r\n"));
@@ -106,6 +110,7 @@ proptest! {
             0..3,
         ),
     ) {
+        progress!("the_logic_apps_payload_parser_never_panics");
         let _ = logic_apps::parse(&text);
         let mut object = serde_json::Map::new();
         for (name, value) in fields {
@@ -142,6 +147,7 @@ proptest! {
         ]), 0..4),
         second in -377_705_116_800i64..253_402_207_200i64,
     ) {
+        progress!("when_never_panics");
         let now = now();
         let _ = parse_at(&text, &now);
         let _ = parse_in(&text, now.timestamp());
@@ -156,6 +162,7 @@ proptest! {
 
     #[test]
     fn address_lists_never_panic_and_read_back_the_same(text in input()) {
+        progress!("address_lists_never_panic_and_read_back_the_same");
         let pieces = split_list(&text);
         prop_assert!(pieces.iter().all(|p| !p.is_empty() && p.trim() == *p));
         if let Ok(mailboxes) = parse_list(Field::To, &text) {
@@ -176,6 +183,7 @@ proptest! {
         subject in input(),
         name in input(),
     ) {
+        progress!("the_header_writer_round_trips_through_mail_parser");
         let draft = Draft {
             from: "Me <me@example.org>".into(),
             to: format!("{} <a@example.org>", quoted(&name)),
@@ -222,6 +230,7 @@ proptest! {
             any::<String>(),
         ], 0..60),
     ) {
+        progress!("html_to_text_never_panics_and_keeps_the_words");
         let html = parts.concat();
         let _ = mailroom::message::mime::html_to_text(&html);
         let _ = mailroom::message::html_text::strip_tags(&html);
@@ -230,6 +239,41 @@ proptest! {
         let capped = mailroom::message::html_text::cap_depth(&html, 2);
         let text = |html: &str| mailroom::message::html_text::strip_tags(html).replace("&lt;", "<");
         prop_assert_eq!(text(&capped), text(&html));
+    }
+
+    #[test]
+    fn the_outbox_slot_decoder_reads_what_was_written_or_nothing(
+        first in prop::collection::vec(any::<u8>(), 0..600),
+        second in prop::collection::vec(any::<u8>(), 0..9000),
+        damage in prop::collection::vec((any::<prop::sample::Index>(), prop::collection::vec(any::<u8>(), 1..64)), 0..4),
+        cut in prop::option::of(any::<prop::sample::Index>()),
+        noise in prop::collection::vec(any::<u8>(), 0..10_000),
+    ) {
+        progress!("the_outbox_slot_decoder_reads_what_was_written_or_nothing");
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("state");
+        // Any bytes at all: read, never a panic.
+        std::fs::write(&path, &noise).unwrap();
+        let _ = slots::read(&path).unwrap();
+        // Two records written (the second may outgrow the slot), then bytes overwritten
+        // and the file cut short, as a torn write or a bad disk would: what is read is
+        // one of the records written, or nothing (damaged) — never anything else.
+        std::fs::remove_file(&path).unwrap();
+        slots::create(&path, &first).unwrap();
+        slots::rewrite(&path, &second).unwrap();
+        let mut file = std::fs::read(&path).unwrap();
+        for (at, bytes) in &damage {
+            let start = at.index(file.len());
+            let end = (start + bytes.len()).min(file.len());
+            file[start..end].copy_from_slice(&bytes[..end - start]);
+        }
+        if let Some(cut) = cut {
+            file.truncate(cut.index(file.len() + 1));
+        }
+        std::fs::write(&path, &file).unwrap();
+        if let Some(record) = slots::read(&path).unwrap() {
+            prop_assert!(record == first || record == second, "read {} bytes that were never written", record.len());
+        }
     }
 
     #[test]
@@ -246,6 +290,7 @@ proptest! {
             "<![CDATA[x]]>", "<!-- c -->", "é", "",
         ]), 0..40),
     ) {
+        progress!("autoconfig_never_panics");
         let email = Email::parse("ana@example.org").unwrap();
         let _ = autoconfig::parse(&text, &email, Source::Domain);
         let _ = autoconfig::parse(&parts.concat(), &email, Source::Domain);

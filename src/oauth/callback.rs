@@ -277,12 +277,14 @@ mod properties {
 
         #[test]
         fn properties_the_request_line_parser_never_panics(line in any::<String>(), query in "[a-z=&%0-9A-F+?#/ \\r\\n]{0,40}") {
+            crate::progress!("properties_the_request_line_parser_never_panics");
             let _ = parse_request_line(&line);
             let _ = parse_request_line(&format!("GET /?{query} HTTP/1.1\r\n"));
         }
 
         #[test]
         fn properties_code_and_state_come_back_as_sent(code in any::<String>(), state in any::<String>()) {
+            crate::progress!("properties_code_and_state_come_back_as_sent");
             let query = url::form_urlencoded::Serializer::new(String::new())
                 .append_pair("code", &code)
                 .append_pair("state", &state)

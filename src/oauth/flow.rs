@@ -19,6 +19,11 @@ use super::provider::Endpoints;
 use super::tokens::TokenSet;
 use crate::profile::secret::Password;
 
+/// The longest an access token is taken to last, whatever the server says: an
+/// `expires_in` of 8,000 years could not be a time, and the token counted as never
+/// expiring (found by `properties_any_token_answer_becomes_tokens_or_an_error`).
+const LONGEST_TOKEN_LIFETIME: Duration = Duration::from_secs(366 * 24 * 3600);
+
 /// How long a token endpoint may take to answer.
 const TOKEN_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -210,9 +215,8 @@ fn token_set(answer: &impl TokenResponse, old_refresh: Option<&Password>) -> Tok
             .map(|r| Password::new(r.secret().clone()))
             .or_else(|| old_refresh.cloned()),
         expires_at: answer.expires_in().and_then(|d| {
-            jiff::SignedDuration::try_from(d)
-                .ok()
-                .and_then(|d| crate::clock::now().checked_add(d).ok())
+            let lifetime = jiff::SignedDuration::try_from(d.min(LONGEST_TOKEN_LIFETIME)).ok()?;
+            crate::clock::now().checked_add(lifetime).ok()
         }),
     }
 }
@@ -254,5 +258,102 @@ fn token_error<E: std::error::Error + 'static>(
             what: what.to_string(),
             why,
         },
+    }
+}
+
+/// Property tests of what a token endpoint answers (issue 16, "Fuzzing"): any token
+/// response or error response the oauth2 crate accepts becomes tokens or an error, and
+/// an answer with an expiry always yields one. `cargo test --lib properties`.
+#[cfg(test)]
+mod properties {
+    #![allow(clippy::unwrap_used)]
+    use oauth2::basic::{BasicErrorResponse, BasicTokenResponse};
+    use proptest::prelude::*;
+
+    use super::{RequestTokenError, TokenResponse, token_error, token_set};
+    use crate::profile::secret::Password;
+
+    fn config() -> ProptestConfig {
+        let mut config = ProptestConfig {
+            failure_persistence: None,
+            ..ProptestConfig::default()
+        };
+        if std::env::var_os("PROPTEST_CASES").is_none() {
+            config.cases = 256;
+        }
+        config
+    }
+
+    /// A JSON value a hostile or broken endpoint might put in a field.
+    fn json_value() -> impl Strategy<Value = String> {
+        prop_oneof![
+            any::<u64>().prop_map(|n| n.to_string()),
+            any::<i64>().prop_map(|n| n.to_string()),
+            any::<f64>().prop_map(|n| if n.is_finite() {
+                n.to_string()
+            } else {
+                "1e999".into()
+            }),
+            any::<String>().prop_map(|s| serde_json::to_string(&s).unwrap()),
+            Just("null".to_string()),
+            Just("[]".to_string()),
+            Just("{}".to_string()),
+            Just("true".to_string()),
+        ]
+    }
+
+    fn response(fields: Vec<(&'static str, String)>) -> String {
+        let body: Vec<String> = fields
+            .into_iter()
+            .map(|(name, value)| format!("\"{name}\":{value}"))
+            .collect();
+        format!("{{{}}}", body.join(","))
+    }
+
+    /// Found by the property below: 8,000 years was no time at all, and the token
+    /// was never refreshed. Now it is refreshed within a year.
+    #[test]
+    fn a_token_said_to_last_eight_thousand_years_is_renewed_within_a_year() {
+        let answer: BasicTokenResponse = serde_json::from_str(
+            r#"{"access_token":"t","token_type":"Bearer","expires_in":251605974541}"#,
+        )
+        .unwrap();
+        let expires_at = token_set(&answer, None).expires_at.unwrap();
+        let a_year_on = crate::clock::now() + jiff::SignedDuration::from_hours(367 * 24);
+        assert!(expires_at < a_year_on, "{expires_at}");
+    }
+
+    proptest! {
+        #![proptest_config(config())]
+
+        #[test]
+        fn properties_any_token_answer_becomes_tokens_or_an_error(
+            fields in prop::collection::vec((prop::sample::select(vec![
+                "access_token", "token_type", "expires_in", "refresh_token", "scope",
+                "error", "error_description", "error_uri", "id_token",
+            ]), json_value()), 0..8),
+            raw in any::<String>(),
+        ) {
+            crate::progress!("properties_any_token_answer_becomes_tokens_or_an_error");
+            let old = Password::new("old refresh".into());
+            // What the crate needs (a token and its type), then whatever else came.
+            let mut answered = vec![
+                ("access_token", "\"token\"".to_string()),
+                ("token_type", "\"Bearer\"".to_string()),
+            ];
+            answered.extend(fields.iter().cloned());
+            for body in [response(answered), response(fields.clone()), raw.clone()] {
+                if let Ok(answer) = serde_json::from_str::<BasicTokenResponse>(&body) {
+                    let tokens = token_set(&answer, Some(&old));
+                    // A server that says when the token expires is believed, whatever
+                    // the number: never "it never expires" because the number is huge.
+                    prop_assert_eq!(tokens.expires_at.is_some(), answer.expires_in().is_some(), "{}", body);
+                }
+                if let Ok(refusal) = serde_json::from_str::<BasicErrorResponse>(&body) {
+                    let error = RequestTokenError::<std::io::Error, _>::ServerResponse(refusal);
+                    let _ = token_error("the token endpoint", error, Some("work")).to_string();
+                }
+            }
+        }
     }
 }
