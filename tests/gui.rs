@@ -330,9 +330,15 @@ fn editing_a_profile_keeps_what_the_form_does_not_change_and_removing_asks_first
     let mut gui = gui(&home);
     wait_until(&mut gui, "the profiles", |g| from_shows(g, "— work"));
     click(&mut gui, "Profiles");
+    click(&mut gui, "Add account");
     click(&mut gui, "Edit work");
-    // The form opens with the focus in its first field, not back at the window.
+    // The form opens with the focus in its first field, not back at the window, and
+    // takes the place of Add account: one form at a time.
     assert!(gui.get_by_label("Name").is_focused());
+    assert!(
+        gui.query_by_label("Your name").is_none(),
+        "Add account is closed by Edit"
+    );
     assert_eq!(
         gui.get_by_label("Pinned certificate").value().as_deref(),
         Some(PIN)

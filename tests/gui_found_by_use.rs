@@ -242,6 +242,30 @@ fn a_narrow_window_keeps_every_field_and_button_within_reach() {
 }
 
 #[test]
+fn a_short_window_with_many_files_keeps_the_buttons_on_screen() {
+    let home = Home::new();
+    let (width, height) = (640.0, 420.0);
+    let mut gui = gui_with(&home, Start::Compose, egui::vec2(width, height));
+    wait_until(&mut gui, "the profiles", |g| from_shows(g, "— local"));
+    click(&mut gui, "Cc/Bcc");
+    click(&mut gui, "Formatted (HTML)");
+    for n in 0..8 {
+        let name = format!("a-long-report-name-{n}.pdf");
+        drop_file(&mut gui, home.file(&name, b"%PDF-1.4 pages"));
+        wait_until(&mut gui, "the attachment", |g| {
+            has_label(g, &format!("{name} ("))
+        });
+    }
+    for label in ["Message", "Attach files…", "Save draft", "Send", "Discard"] {
+        let rect = gui.get_by_label(label).rect();
+        assert!(
+            rect.max.y <= height && rect.min.y >= 0.0,
+            "{label} is at {rect:?}, outside the {width}×{height} window"
+        );
+    }
+}
+
+#[test]
 fn a_broken_mailto_link_opens_the_window_and_says_what_is_wrong_with_it() {
     let home = Home::new();
     let why = mailroom::message::mailto::parse("mailto:ana@example.org?subject=%zz")

@@ -13,7 +13,7 @@
 use eframe::egui::{self, RichText, Ui};
 
 use super::profile_form::ProfileForm;
-use super::widgets::{error_color, labelled_field};
+use super::widgets::{error_color, field_label, labelled_field};
 use crate::detect::{self, Candidate, Detection, Method};
 use crate::profile::Security;
 use crate::profile::secret::Password;
@@ -165,7 +165,7 @@ pub fn account_setup_ui(
             labelled_field(ui, "Email address", &mut setup.email, "ana@example.org");
             ui.end_row();
             if setup.found().is_some_and(|f| f.method == Method::Password) {
-                let label = super::widgets::field_label(ui, "Password");
+                let label = field_label(ui, "Password");
                 ui.add(
                     egui::TextEdit::singleline(&mut setup.password)
                         .password(true)
@@ -324,7 +324,7 @@ fn oauth2_ui(ui: &mut Ui, setup: &AccountSetup, best: &Candidate) -> Option<Setu
     let Some(profile) = setup.profile() else {
         ui.label(
             RichText::new(format!(
-                "{} signs in with OAuth2, and Mailroom does not know its sign-in page: add it with                  `mailroom profile add … --oauth2-issuer URL`.",
+                "{} signs in with OAuth2, and Mailroom does not know its sign-in page: add it with `mailroom profile add … --oauth2-issuer URL`.",
                 best.host
             ))
             .color(error_color(ui)),

@@ -405,7 +405,11 @@ impl MailroomApp {
                 self.profiles.form = None;
                 self.profiles.setup = None;
                 self.profiles.note = Some(format!("Saved \"{id}\". {}", note.unwrap_or_default()));
-                self.profiles.focus_saved = Some(id);
+                // Its Edit button takes the focus the form had, if the form is still
+                // on screen; a save answered on another view moves no focus later.
+                if self.view == View::Profiles {
+                    self.profiles.focus_saved = Some(id);
+                }
             }
             Event::KeyringUnavailable { reason, .. } => {
                 self.profiles.keyring_problem = Some(reason)

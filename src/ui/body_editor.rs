@@ -119,6 +119,8 @@ impl BodyEditor {
                     .id_salt("body-scroll")
                     .max_height(inner.y)
                     .max_width(inner.x)
+                    // Not egui's default floor of 64: a short window's body is smaller.
+                    .min_scrolled_height(inner.y)
                     .auto_shrink([false, false])
                     .show(ui, |ui| {
                         ui.vertical(|ui| self.show_parts(ui, id, body, hint, inner.y))

@@ -14,10 +14,10 @@ use std::time::{Duration, Instant};
 use eframe::egui::{self, Key, KeyboardShortcut, Modifiers, RichText, Ui};
 
 use super::compose_attachments::{AttachmentsState, attachments_ui, dropped_files};
-use super::compose_body::{BodyState, body_ui, insert_into_body, toolbar};
+use super::compose_body::{BodyState, MIN_BODY_HEIGHT, body_ui, insert_into_body, toolbar};
 use super::compose_headers::{HeadersState, headers_ui};
 use super::send_later::SendLater;
-use super::widgets::{field_error, local_time, section};
+use super::widgets::{field_error, field_label, list_option, local_time, section};
 use crate::message::{BodyFormat, Draft, Importance};
 use crate::profile::Profiles;
 use crate::store::drafts::DraftRecord;
@@ -26,9 +26,6 @@ use crate::worker::Command;
 
 /// How long after the last change the draft is saved by itself.
 pub const AUTOSAVE_AFTER: Duration = Duration::from_secs(2);
-
-/// The body never gets smaller than this, however tall attachments and buttons are.
-const MIN_BODY_HEIGHT: f32 = 120.0;
 
 pub const SEND: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key::Enter);
 pub const SAVE: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key::S);
@@ -241,8 +238,11 @@ pub fn compose_ui(
     });
     if (height - bottom_height).abs() > 0.5 {
         ui.data_mut(|d| d.insert_temp(bottom_id, height));
+        // The pass is drawn again at once; the repaint covers a pass egui will not
+        // discard (it caps discards per frame), so the body catches up on the next one.
         ui.ctx()
             .request_discard("the compose view's buttons changed height");
+        ui.ctx().request_repaint();
     }
     if let Some(command) =
         state
@@ -277,7 +277,7 @@ fn format_row_ui(ui: &mut Ui, state: &mut ComposeState) {
 }
 
 fn importance_ui(ui: &mut Ui, state: &mut ComposeState) {
-    let label = super::widgets::field_label(ui, "Importance");
+    let label = field_label(ui, "Importance");
     let names = [
         (Importance::Low, "Low"),
         (Importance::Normal, "Normal"),
@@ -292,9 +292,7 @@ fn importance_ui(ui: &mut Ui, state: &mut ComposeState) {
         .show_ui(ui, |ui| {
             super::widgets::name_list(ui, "Importance");
             for (importance, name) in names {
-                if super::widgets::option(ui, &mut state.draft.importance, importance, name)
-                    .changed()
-                {
+                if list_option(ui, &mut state.draft.importance, importance, name).changed() {
                     state.mark_changed();
                 }
             }

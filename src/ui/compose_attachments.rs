@@ -5,10 +5,13 @@
 use std::collections::HashMap;
 use std::path::PathBuf;
 
-use eframe::egui::{RichText, Ui};
+use eframe::egui::{self, RichText, Ui};
 
-use super::widgets::{field_error, human_size};
+use super::widgets::{field_error, human_size, named_button};
 use crate::message::{Attachment, AttachmentSource};
+
+/// Longer lists of files scroll: under three rows show, the cut one saying there is more.
+const ATTACHMENTS_MAX_HEIGHT: f32 = 60.0;
 
 /// What the attachments keep between frames.
 #[derive(Debug, Default)]
@@ -85,8 +88,9 @@ impl AttachmentsState {
     }
 }
 
-/// The attachments row. `formatted`: pictures can be shown in the message;
-/// `size_limit`: the profile server's SIZE, when known.
+/// The attachments: Attach files… with the total beside it, then a row per file (a
+/// long list scrolls within a few rows). `formatted`: pictures can be shown in the
+/// message; `size_limit`: the profile server's SIZE, when known.
 pub fn attachments_ui(
     ui: &mut Ui,
     attachments: &mut Vec<Attachment>,
@@ -100,51 +104,25 @@ pub fn attachments_ui(
             .button("Attach files…")
             .on_hover_text("Choose files, or drop them on the window")
             .clicked();
-        let mut remove = None;
-        for (index, a) in attachments.iter().enumerate() {
-            let size = match &a.source {
-                AttachmentSource::File(path) => state.sizes.get(path).map(|s| human_size(*s)),
-                AttachmentSource::Bytes(bytes) => Some(human_size(bytes.len() as u64)),
-            };
-            let kind = if a.is_inline() { "inline " } else { "" };
-            ui.group(|ui| {
-                ui.label(format!(
-                    "{kind}{} ({})",
-                    a.file_name,
-                    size.unwrap_or_else(|| "…".into())
-                ));
-                if formatted
-                    && a.is_image()
-                    && !a.is_inline()
-                    && ui
-                        .small_button(format!("Show {} in the message", a.file_name))
-                        .clicked()
-                {
-                    response.show_inline = Some(index);
-                }
-                if ui.small_button(format!("Remove {}", a.file_name)).clicked() {
-                    remove = Some(index);
-                }
-            });
+        if !attachments.is_empty() {
+            total_ui(ui, state.total_size(attachments), size_limit);
         }
+    });
+    if !attachments.is_empty() {
+        // Many files scroll within a few rows rather than push the buttons off the window.
+        let remove = egui::ScrollArea::vertical()
+            .id_salt("attachments")
+            .max_height(ATTACHMENTS_MAX_HEIGHT)
+            .auto_shrink([false, true])
+            .show(ui, |ui| {
+                file_rows(ui, attachments, formatted, state, &mut response)
+            })
+            .inner;
         if let Some(index) = remove {
             attachments.remove(index);
             response.changed = true;
         }
-        if !attachments.is_empty() {
-            let total = state.total_size(attachments);
-            let limit = size_limit.map_or(String::new(), |l| {
-                format!(" of the server's {}", human_size(l))
-            });
-            let text = format!("Total {}{limit}", human_size(total));
-            let over = size_limit.is_some_and(|l| total * 4 / 3 > l);
-            if over {
-                field_error(ui, &format!("{text}: too big once encoded"));
-            } else {
-                ui.label(RichText::new(text).weak());
-            }
-        }
-    });
+    }
     if let Some(problem) = &state.problem {
         field_error(ui, problem);
     }
@@ -157,6 +135,66 @@ pub fn attachments_ui(
         );
     }
     response
+}
+
+/// "Total 2 MB of the server's 35 MB", an error when it will not fit once encoded.
+fn total_ui(ui: &mut Ui, total: u64, size_limit: Option<u64>) {
+    let limit = size_limit.map_or(String::new(), |l| {
+        format!(" of the server's {}", human_size(l))
+    });
+    let text = format!("Total {}{limit}", human_size(total));
+    let over = size_limit.is_some_and(|l| total * 4 / 3 > l);
+    if over {
+        field_error(ui, &format!("{text}: too big once encoded"));
+    } else {
+        ui.label(RichText::new(text).weak());
+    }
+}
+
+/// A row per file: Remove, Show in the message (a picture in a formatted
+/// message), and its name and size. Returns the file whose Remove was clicked.
+fn file_rows(
+    ui: &mut Ui,
+    attachments: &[Attachment],
+    formatted: bool,
+    state: &AttachmentsState,
+    response: &mut AttachmentsResponse,
+) -> Option<usize> {
+    let mut remove = None;
+    for (index, a) in attachments.iter().enumerate() {
+        let size = match &a.source {
+            AttachmentSource::File(path) => state.sizes.get(path).map(|s| human_size(*s)),
+            AttachmentSource::Bytes(bytes) => Some(human_size(bytes.len() as u64)),
+        };
+        let kind = if a.is_inline() { "inline " } else { "" };
+        // The buttons first, so that a long name is cut rather than pushing them off.
+        ui.horizontal(|ui| {
+            if named_button(ui, "Remove", &format!("Remove {}", a.file_name)).clicked() {
+                remove = Some(index);
+            }
+            if formatted
+                && a.is_image()
+                && !a.is_inline()
+                && named_button(
+                    ui,
+                    "Show in the message",
+                    &format!("Show {} in the message", a.file_name),
+                )
+                .clicked()
+            {
+                response.show_inline = Some(index);
+            }
+            ui.add(
+                egui::Label::new(format!(
+                    "{kind}{} ({})",
+                    a.file_name,
+                    size.unwrap_or_else(|| "…".into())
+                ))
+                .truncate(),
+            );
+        });
+    }
+    remove
 }
 
 /// Files dropped on the window from the file manager, for the worker to check.

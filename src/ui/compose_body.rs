@@ -10,12 +10,16 @@ use egui_commonmark::{CommonMarkCache, CommonMarkViewer};
 use super::body_editor::BodyEditor;
 use super::formatting::{self, Format};
 use super::preview::Preview;
-use super::widgets::named_button;
+use super::widgets::{field_label, named_button};
 use crate::message::BodyFormat;
 use crate::message::mime::html_to_text;
 
 const BOLD: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key::B);
 const ITALIC: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key::I);
+
+/// The body is never shorter than this (about three lines): in a short window the
+/// message gives way so that the buttons under it stay on screen.
+pub const MIN_BODY_HEIGHT: f32 = 48.0;
 
 /// What the body keeps between frames.
 #[derive(Default)]
@@ -108,9 +112,9 @@ pub fn body_ui(
     format: &mut BodyFormat,
     state: &mut BodyState,
 ) -> egui::Response {
-    let label = super::widgets::field_label(ui, "Message");
+    let label = field_label(ui, "Message");
     let id = body_id();
-    let height = ui.available_height().max(120.0);
+    let height = ui.available_height().max(MIN_BODY_HEIGHT);
     let preview = format.is_html();
     let inner = ui.horizontal_top(|ui| {
         let width = if preview {
@@ -164,6 +168,9 @@ fn preview_ui(ui: &mut Ui, body: &str, format: BodyFormat, state: &mut BodyState
             egui::ScrollArea::vertical()
                 .id_salt("preview-scroll")
                 .max_height(height - 16.0)
+                // egui's default floor (64) would make a short window's body row taller
+                // than the height it was given.
+                .min_scrolled_height((height - 16.0).max(0.0))
                 .show(ui, |ui| {
                     ui.vertical(|ui| {
                         ui.label(RichText::new("Preview: what the recipient sees").weak());

@@ -15,7 +15,9 @@ use std::collections::HashMap;
 
 use eframe::egui::{self, Response, RichText, Ui};
 
-use super::widgets::{expose_choice, field_error, labelled_field, mark_invalid, name_list, option};
+use super::widgets::{
+    expose_choice, field_error, field_label, labelled_field, list_option, mark_invalid, name_list,
+};
 use crate::message::address::invalid_addresses;
 use crate::message::{Draft, Field};
 use crate::profile::{Profiles, Server};
@@ -152,7 +154,7 @@ fn from_row(
     can_hide: bool,
     profiles: Option<&Profiles>,
 ) -> (bool, bool) {
-    let label = super::widgets::field_label(ui, "From");
+    let label = field_label(ui, "From");
     let Some(profiles) = profiles else {
         ui.spinner();
         return (false, false);
@@ -176,7 +178,7 @@ fn from_row(
                 let mut chosen = current.map(|c| c.id.as_str());
                 for p in &profiles.list {
                     let text = format!("{} — {}", p.from, p.id);
-                    if option(ui, &mut chosen, Some(p.id.as_str()), text).clicked() {
+                    if list_option(ui, &mut chosen, Some(p.id.as_str()), text).clicked() {
                         *profile = Some(p.id.clone());
                         changed = true;
                     }
@@ -214,7 +216,7 @@ fn address_row(
     field: Field,
 ) -> bool {
     let hint = "Name <address@example.org>, …";
-    let label = super::widgets::field_label(ui, name);
+    let label = field_label(ui, name);
     ui.vertical(|ui| {
         let response = ui
             .add(

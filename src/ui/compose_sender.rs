@@ -12,6 +12,7 @@
 
 use eframe::egui::{self, RichText, Ui};
 
+use super::widgets::field_label;
 use crate::message::Draft;
 
 /// The rows, in the caller's two-column grid; true when the draft changed.
@@ -19,7 +20,7 @@ pub fn sender_rows(ui: &mut Ui, draft: &mut Draft, profile_from: Option<&str>) -
     let mut changed = false;
     let own_from = draft.from.trim();
     if !own_from.is_empty() && Some(own_from) != profile_from.map(str::trim) {
-        let label = super::widgets::field_label(ui, "Sends as");
+        let label = field_label(ui, "Sends as");
         ui.horizontal_wrapped(|ui| {
             changed |= ui
                 .add(egui::TextEdit::singleline(&mut draft.from).desired_width(280.0))
@@ -34,7 +35,7 @@ pub fn sender_rows(ui: &mut Ui, draft: &mut Draft, profile_from: Option<&str>) -
         ui.end_row();
     }
     if !draft.reply_to.is_empty() {
-        let label = super::widgets::field_label(ui, "Reply-To");
+        let label = field_label(ui, "Reply-To");
         changed |= ui
             .add(egui::TextEdit::singleline(&mut draft.reply_to).desired_width(f32::INFINITY))
             .labelled_by(label.id)

@@ -4,7 +4,7 @@
 use eframe::egui::{self, Key, RichText, Ui, accesskit::Role};
 use egui_extras::{Column, TableBuilder};
 
-use super::widgets::{expose_selectable, local_time};
+use super::widgets::{expose_selectable, field_label, local_time};
 use crate::store::drafts::DraftSummary;
 use crate::worker::Command;
 
@@ -28,7 +28,7 @@ pub enum DraftsAction {
 pub fn drafts_ui(ui: &mut Ui, state: &mut DraftsState) -> Vec<DraftsAction> {
     let mut actions = Vec::new();
     ui.horizontal(|ui| {
-        let label = super::widgets::field_label(ui, "Search drafts");
+        let label = field_label(ui, "Search drafts");
         let search = ui
             .add(
                 egui::TextEdit::singleline(&mut state.search)

@@ -6,7 +6,9 @@
 
 use eframe::egui::{self, RichText, Ui};
 
-use super::widgets::{error_color, expose_choice, labelled_field, name_list, option};
+use super::widgets::{
+    error_color, expose_choice, field_label, labelled_field, list_option, name_list,
+};
 use crate::profile::secret::Password;
 use crate::profile::{Auth, ImapSettings, Profile, Security, SentCopy, Server, SmtpServer, imap};
 use crate::worker::Command;
@@ -285,7 +287,7 @@ fn fields_ui(ui: &mut Ui, form: &mut ProfileForm) {
     ui.end_row();
     labelled_field(ui, "Server", &mut form.host, "smtp.example.org");
     ui.end_row();
-    let label = super::widgets::field_label(ui, "Security");
+    let label = field_label(ui, "Security");
     let combo = egui::ComboBox::from_id_salt("security")
         .selected_text(form.security.describe())
         .show_ui(ui, |ui| {
@@ -296,7 +298,7 @@ fn fields_ui(ui: &mut Ui, form: &mut ProfileForm) {
                     Security::Tls => "TLS (465)",
                     Security::Plain => "None — unencrypted (25)",
                 };
-                if option(ui, &mut form.security, security, name).changed() {
+                if list_option(ui, &mut form.security, security, name).changed() {
                     form.port = security.default_port().to_string();
                 }
             }
@@ -314,7 +316,7 @@ fn fields_ui(ui: &mut Ui, form: &mut ProfileForm) {
         "me@example.org (empty: no login)",
     );
     ui.end_row();
-    let label = super::widgets::field_label(ui, "Password");
+    let label = field_label(ui, "Password");
     let hint = if form.editing.is_some() {
         "leave empty to keep the stored one"
     } else {
@@ -361,7 +363,7 @@ fn imap_fields_ui(ui: &mut Ui, form: &mut ProfileForm) {
         "imap.example.org (empty: sent messages stay on this computer)",
     );
     ui.end_row();
-    let label = super::widgets::field_label(ui, "IMAP security");
+    let label = field_label(ui, "IMAP security");
     let combo = egui::ComboBox::from_id_salt("imap-security")
         .selected_text(form.imap_security.describe())
         .show_ui(ui, |ui| {
@@ -370,7 +372,7 @@ fn imap_fields_ui(ui: &mut Ui, form: &mut ProfileForm) {
                 (Security::Tls, "TLS (993)"),
                 (Security::Starttls, "STARTTLS (143)"),
             ] {
-                if option(ui, &mut form.imap_security, security, name).changed() {
+                if list_option(ui, &mut form.imap_security, security, name).changed() {
                     form.imap_port = imap::default_port(security).to_string();
                 }
             }
@@ -381,13 +383,13 @@ fn imap_fields_ui(ui: &mut Ui, form: &mut ProfileForm) {
     ui.end_row();
     labelled_field(ui, "IMAP port", &mut form.imap_port, "993");
     ui.end_row();
-    let label = super::widgets::field_label(ui, "Copy in Sent");
+    let label = field_label(ui, "Copy in Sent");
     let combo = egui::ComboBox::from_id_salt("sent-copy")
         .selected_text(form.sent_copy.describe())
         .show_ui(ui, |ui| {
             name_list(ui, "Copy in Sent");
             for copy in [SentCopy::Upload, SentCopy::Provider, SentCopy::Off] {
-                option(ui, &mut form.sent_copy, copy, copy.describe());
+                list_option(ui, &mut form.sent_copy, copy, copy.describe());
             }
         })
         .response

@@ -5,8 +5,9 @@
 use eframe::egui::{self, RichText, Ui};
 
 use super::account_setup::{AccountSetup, SetupAction, account_setup_ui};
+use super::focus::focus_field;
 use super::profile_form::{FormAction, ProfileForm, form_ui};
-use super::widgets::{banner, error_color, focus_field, section};
+use super::widgets::{banner, error_color, section};
 use crate::profile::{Profiles, Server};
 use crate::worker::Command;
 
@@ -69,6 +70,8 @@ pub fn profiles_ui(ui: &mut Ui, state: &mut ProfilesState) -> Vec<Command> {
             state.open_form(ui.ctx(), ProfileForm::default());
         }
     });
+    // Opened after the list is drawn: the list is borrowed from the state.
+    let mut edit_form = None;
     if let Some(profiles) = &state.profiles {
         for profile in &profiles.list {
             // Each row numbers its own controls: a Remove question in one row does not
@@ -88,14 +91,10 @@ pub fn profiles_ui(ui: &mut Ui, state: &mut ProfilesState) -> Vec<Command> {
                     if matches!(profile.server, Server::Smtp(_)) {
                         let edit = ui.button(format!("Edit {}", profile.id));
                         if state.focus_saved.as_deref() == Some(profile.id.as_str()) {
-                            state.focus_saved = None;
                             edit.request_focus();
                         }
                         if edit.clicked() {
-                            // Not `open_form`: the list is borrowed from the state.
-                            state.form = Some(ProfileForm::edit(profile));
-                            state.test = None;
-                            focus_field(ui.ctx(), "Name");
+                            edit_form = Some(ProfileForm::edit(profile));
                         }
                     }
                     remove_ui(ui, &profile.id, &mut state.confirm_remove, &mut commands);
@@ -104,6 +103,13 @@ pub fn profiles_ui(ui: &mut Ui, state: &mut ProfilesState) -> Vec<Command> {
         }
     } else {
         ui.spinner();
+    }
+    // Asked once: a saved profile without an Edit button takes no focus later.
+    if state.profiles.is_some() {
+        state.focus_saved = None;
+    }
+    if let Some(form) = edit_form {
+        state.open_form(ui.ctx(), form);
     }
     if let Some(note) = &state.note {
         super::widgets::status_line(ui, note);

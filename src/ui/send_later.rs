@@ -6,6 +6,7 @@ use eframe::egui::{self, Key, RichText, Ui};
 use jiff::civil::{Date, Time, Weekday};
 use jiff::{Timestamp, Zoned};
 
+use super::widgets::field_label;
 use crate::message::Draft;
 use crate::worker::Command;
 
@@ -60,7 +61,7 @@ impl SendLater {
             ui.horizontal(|ui| {
                 ui.label("On");
                 day_ui(ui, self.date.get_or_insert(now.date()), now.date());
-                let label = super::widgets::field_label(ui, "at");
+                let label = field_label(ui, "at");
                 ui.add(egui::DragValue::new(&mut self.hour).range(0..=23).custom_formatter(|v, _| format!("{v:02}"))).labelled_by(label.id);
                 ui.label(":");
                 ui.add(egui::DragValue::new(&mut self.minute).range(0..=59).custom_formatter(|v, _| format!("{v:02}")));

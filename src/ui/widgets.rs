@@ -14,23 +14,8 @@ pub fn labelled_field(ui: &mut Ui, label: &str, text: &mut String, hint: &str) -
                 .desired_width(f32::INFINITY),
         )
         .labelled_by(label.id);
-    let asked = ui.data(|d| d.get_temp::<&'static str>(focus_field_id()));
-    if asked == Some(name) {
-        ui.data_mut(|d| d.remove_temp::<&'static str>(focus_field_id()));
-        field.request_focus();
-    }
+    super::focus::focus_if_asked(&field, name);
     field
-}
-
-/// Asks that the [`labelled_field`] named `label` take the keyboard focus when it is
-/// next drawn: a form that opens puts the person in its first field (a screen reader
-/// reads it), not back at the top of the window.
-pub fn focus_field(ctx: &egui::Context, label: &'static str) {
-    ctx.data_mut(|d| d.insert_temp(focus_field_id(), label));
-}
-
-fn focus_field_id() -> egui::Id {
-    egui::Id::unique("focus-field")
 }
 
 /// The words before a field, which name it. Not selectable: a selectable label senses
@@ -51,9 +36,10 @@ pub fn named_button(ui: &mut Ui, text: &str, name: &str) -> Response {
 /// A part of a view whose controls keep their ids when what is above it changes. egui
 /// numbers controls by position, so when Cc and Bcc appear, every later control took
 /// the id of another, and a screen reader that caches nodes by id read a label as a
-/// button; a section starts its own numbering from its `name`.
+/// button; a section starts its own numbering from its `name`, under its parent's id
+/// (two views may have a part of the same name).
 pub fn section<R>(ui: &mut Ui, name: &str, add: impl FnOnce(&mut Ui) -> R) -> R {
-    let id = egui::Id::unique(("section", name));
+    let id = ui.scope_id().with(("section", name));
     ui.scope_builder(egui::UiBuilder::new().scope_id(id), add)
         .inner
 }
@@ -89,7 +75,7 @@ pub fn tab<V: PartialEq>(
 /// One choice in an open combo box's list: a list item, selected or not (egui's
 /// selectable label is a toggle button, "pressed"). Picking it sets `current` and marks
 /// the response changed.
-pub fn option<V: PartialEq>(
+pub fn list_option<V: PartialEq>(
     ui: &mut Ui,
     current: &mut V,
     value: V,
