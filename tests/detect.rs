@@ -354,6 +354,30 @@ fn a_domain_hosted_elsewhere_is_recognised_by_its_mx_hosts_base_domain() {
 }
 
 #[test]
+fn a_domain_whose_mx_is_microsoft_365s_gets_the_built_in_microsoft_365_settings() {
+    // m365customer.test's MX is m365customer-test.mail.protection.outlook.com, a suffix
+    // the built-in Microsoft 365 file lists: no web request is needed.
+    let found = detect("ana@m365customer.test");
+    assert_eq!(found.source(), "mx", "{}", found.shown());
+    let smtp = found.first();
+    assert_eq!(
+        smtp.at(),
+        ("smtp.office365.com", 587, "starttls"),
+        "{}",
+        found.shown()
+    );
+    assert_eq!(smtp.auth, "oauth2");
+    assert_eq!(smtp.username, "ana@m365customer.test");
+    assert!(
+        !bed()
+            .ispdb_requests()
+            .iter()
+            .any(|r| r.path.contains("outlook.com")),
+        "the built-in file answered before the ISP database"
+    );
+}
+
+#[test]
 fn an_mx_host_under_a_two_level_suffix_like_co_uk_keeps_three_labels() {
     // ukcustomer.test's MX is mx.mail.example-isp.co.uk: example-isp.co.uk is asked.
     let found = detect("ana@ukcustomer.test");

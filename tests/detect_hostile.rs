@@ -231,6 +231,61 @@ fn a_plain_text_server_is_found_with_an_unencrypted_note() {
 }
 
 #[test]
+fn profile_add_saves_nothing_for_an_unencrypted_server_or_when_nothing_is_found() {
+    let home = support::Home::with_env(detect_env(&[]));
+    let add = |email: &str, id: &str| {
+        home.run_with_stdin(
+            &["profile", "add", id, "--email", email, "--password-stdin"],
+            "secret\n",
+        )
+        .expect_code(2)
+    };
+    let plain = add("ana@plaintext.test", "plain");
+    assert!(
+        plain
+            .stderr
+            .contains("smtp.plaintext.test:25, is UNENCRYPTED")
+            && plain.stderr.contains("--security plain"),
+        "{}",
+        plain.stderr
+    );
+    let nothing = add("ana@nothing.test", "nothing");
+    assert!(
+        nothing
+            .stderr
+            .contains("found no mail server for nothing.test"),
+        "{}",
+        nothing.stderr
+    );
+    let list = home.run(&["profile", "list", "--json"]).ok().stdout;
+    assert!(
+        !list.contains("\"plain\"") && !list.contains("\"nothing\""),
+        "a refused account was saved: {list}"
+    );
+}
+
+#[test]
+fn an_isp_database_that_is_down_does_not_hold_up_the_later_steps() {
+    // Nothing listens on port 1: the connection is refused at once.
+    let (run, took) = detect_in(
+        detect_env(&[("MAILROOM_AUTOCONFIG_ISPDB", "https://127.0.0.1:1/v1.1/")]),
+        &["ana@slow.test", "--json"],
+    );
+    let found = Found::of(run.ok());
+    assert_eq!(found.source(), "srv", "{}", found.shown());
+    assert_eq!(
+        found.first().at(),
+        ("smtp.slow.test", 465, "tls"),
+        "{}",
+        found.shown()
+    );
+    assert!(
+        took < Duration::from_secs(6),
+        "took {took:?}: a refused connection is an answer"
+    );
+}
+
+#[test]
 fn an_isp_database_slower_than_the_deadline_does_not_hold_up_the_later_steps() {
     // The ISPDB answers slow.test after 30 s; SRV has an answer at once.
     let (run, took) = detect_in(

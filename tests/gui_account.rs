@@ -228,4 +228,9 @@ fn window_part_of_adding_an_account() {
     wait_until(&mut gui, "the saved account", |g| {
         has_label(g, "Saved \"ana@gui-e2e.test\"")
     });
+    // Once an account exists, compose stops offering to add one.
+    click(&mut gui, "Compose");
+    wait_until(&mut gui, "the first-run prompt gone", |g| {
+        g.query_by_label("Add your email account").is_none()
+    });
 }

@@ -134,11 +134,20 @@ fn mx(c: &Context) -> Result<Config, String> {
 fn srv(c: &Context) -> Result<Config, String> {
     let domain = &c.email.domain;
     let mut smtp = Vec::new();
+    let mut failures = Vec::new();
     for (service, security) in [
         ("_submissions._tcp", Security::Tls),
         ("_submission._tcp", Security::Starttls),
     ] {
-        for target in c.dns.srv(&format!("{service}.{domain}"))? {
+        // One record's lookup failing does not hide the other's answer.
+        let targets = match c.dns.srv(&format!("{service}.{domain}")) {
+            Ok(targets) => targets,
+            Err(why) => {
+                failures.push(why);
+                continue;
+            }
+        };
+        for target in targets {
             smtp.push(Candidate {
                 host: target.host,
                 port: target.port,
@@ -150,6 +159,9 @@ fn srv(c: &Context) -> Result<Config, String> {
         }
     }
     if smtp.is_empty() {
+        if !failures.is_empty() {
+            return Err(failures.join("; "));
+        }
         return Err("no _submissions or _submission record (or only \".\": not offered)".into());
     }
     Ok(Config {

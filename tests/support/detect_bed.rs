@@ -406,6 +406,8 @@ fn dnsmasq_conf(bed: &Bed) -> String {
 # MX: the MX host's base domain is asked (hostedmail.test; example-isp.co.uk)
 mx-host=mxcustomer.test,mx1.mail.protection.hostedmail.test,10
 mx-host=ukcustomer.test,mx.mail.example-isp.co.uk,10
+# Microsoft 365's MX names: the built-in file that lists mail.protection.outlook.com
+mx-host=m365customer.test,m365customer-test.mail.protection.outlook.com,10
 # SRV (RFC 6186/8314): implicit TLS and STARTTLS; srvdot.test has no implicit TLS (target .)
 srv-host=_submission._tcp.srv.test,submit.srv.test,587,0,1
 srv-host=_submissions._tcp.srv.test,submit.srv.test,465,0,1
