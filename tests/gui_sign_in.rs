@@ -106,7 +106,7 @@ fn window_part_of_signing_in() {
     );
     click(&mut gui, "Sign in again");
     wait_until(&mut gui, "the sign-in", |g| {
-        has_label(g, "Signed in (OAuth2)")
+        has_label(g, &format!("Signed in as {OAUTH_USER}"))
     });
     assert!(
         gui.query_by_label("Sign in again").is_none(),

@@ -385,6 +385,46 @@ fn signing_out_forgets_the_tokens_and_send_then_asks_to_sign_in() {
 }
 
 #[test]
+fn a_client_secret_given_with_the_client_id_reaches_the_token_endpoint() {
+    // A provider whose desktop clients have a secret (Google): without it the code
+    // exchange is refused; with it, signing in works.
+    let w = World::new();
+    w.bed.config(&Config {
+        client_secret: Some(Some("desktop-secret".into())),
+        ..Default::default()
+    });
+    w.add_profile(w.bed.submission, w.bed.issuer());
+    let refused = w.login(Browser::Follow);
+    assert_ne!(refused.code, 0, "{refused:?}");
+    assert!(refused.stderr.contains("invalid_client"), "{refused:?}");
+    assert_eq!(w.tokens(), None);
+
+    w.run(&["profile", "remove", ID]).ok();
+    w.add_profile_with(
+        w.bed.submission,
+        w.bed.issuer(),
+        &["--oauth2-client-secret", "desktop-secret"],
+    );
+    w.sign_in();
+    let shown = w.run(&["profile", "list"]).ok().stdout;
+    assert!(!shown.contains("desktop-secret"), "{shown}");
+}
+
+#[test]
+fn removing_a_signed_in_profile_forgets_its_tokens_so_a_new_one_of_that_name_starts_signed_out() {
+    let w = World::new();
+    w.add_profile(w.bed.submission, w.bed.issuer());
+    w.sign_in();
+    assert!(w.tokens().is_some());
+    let run = w.run(&["profile", "remove", ID]).ok();
+    assert!(
+        run.stdout.contains("and its sign-in in the keyring"),
+        "{run:?}"
+    );
+    assert_eq!(w.tokens(), None, "the tokens outlived their profile");
+}
+
+#[test]
 fn a_device_code_sign_in_prints_the_code_and_address_and_waits_until_it_is_approved() {
     let w = World::new();
     w.add_profile(w.bed.submission, w.bed.issuer());
@@ -451,6 +491,29 @@ fn a_device_code_sign_in_prints_the_code_and_address_and_waits_until_it_is_appro
     w.send("Signed in with a device code").ok();
     let bytes = w.delivered("Signed in with a device code");
     assert!(w.sasl_line_of(&bytes).contains("sasl_method=OAUTHBEARER"));
+}
+
+#[test]
+fn a_device_code_nobody_approves_expires_with_a_clear_error_and_stores_nothing() {
+    let w = World::new();
+    w.bed.config(&Config {
+        device_expires_in: Some(3),
+        ..Default::default()
+    });
+    w.add_profile(w.bed.submission, w.bed.issuer());
+    let started = Instant::now();
+    let run = w.run(&["profile", "login", ID, "--device-code"]);
+    assert_ne!(run.code, 0, "{run:?}");
+    assert!(
+        run.stderr.to_lowercase().contains("expired"),
+        "the error says the code expired: {run:?}"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(30),
+        "it waited {:?} for a code that lasts 3 s",
+        started.elapsed()
+    );
+    assert_eq!(w.tokens(), None);
 }
 
 #[test]

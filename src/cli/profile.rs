@@ -105,6 +105,10 @@ pub struct AddArgs {
     /// This installation's OAuth2 client id (see README: registering Mailroom).
     #[arg(long, conflicts_with = "folder")]
     oauth2_client_id: Option<String>,
+    /// The client secret Google gives with a "Desktop app" client id (not the person's
+    /// secret: Google ships it in every copy of a desktop app). Needs --oauth2-client-id.
+    #[arg(long, conflicts_with = "folder", requires = "oauth2_client_id")]
+    oauth2_client_secret: Option<String>,
     /// An OAuth2 scope to ask for instead of the provider's (repeat for several).
     #[arg(long = "oauth2-scope", conflicts_with = "folder")]
     oauth2_scopes: Vec<String>,
@@ -146,7 +150,7 @@ pub fn run(dirs: &Dirs, command: ProfileCommand) -> Result<(), Error> {
             Ok(())
         }
         ProfileCommand::Test { id } => test(&Mailroom::new(dirs.clone()), profiles.get(&id)?, None),
-        ProfileCommand::Remove { id } => remove(&mut profiles, &id, &path),
+        ProfileCommand::Remove { id } => remove(dirs, &id),
         ProfileCommand::SetPassword { id, password_stdin } => {
             let profile = profiles.get(&id)?;
             let password = read_password(password_stdin, &format!("Password for {id}: "))?;
@@ -304,6 +308,7 @@ fn apply_oauth2_flags(profile: &mut Profile, args: &AddArgs) -> Result<(), Error
         provider,
         issuer: args.oauth2_issuer.clone(),
         client_id: args.oauth2_client_id.clone(),
+        client_secret: args.oauth2_client_secret.clone(),
         scopes: args.oauth2_scopes.clone(),
     }));
     Ok(())
@@ -403,16 +408,12 @@ fn test(
     Ok(())
 }
 
-fn remove(profiles: &mut Profiles, id: &str, path: &std::path::Path) -> Result<(), Error> {
-    let uses_keyring = matches!(&profiles.get(id)?.server,
-        Server::Smtp(s) if s.auth == Auth::Password && s.password_command.is_none());
-    let had_password = uses_keyring && secret::delete(id)?;
-    profiles.remove(id)?;
-    profiles.save(path)?;
-    let note = if had_password {
-        " and its password in the keyring"
-    } else {
-        ""
+fn remove(dirs: &Dirs, id: &str) -> Result<(), Error> {
+    let removed = Mailroom::new(dirs.clone()).remove_profile(id)?;
+    let note = match (removed.password, removed.sign_in) {
+        (true, _) => " and its password in the keyring",
+        (_, true) => " and its sign-in in the keyring",
+        _ => "",
     };
     say!("Removed \"{id}\"{note}.");
     Ok(())

@@ -56,6 +56,16 @@ fn http_client(
     })
 }
 
+/// The client for `endpoints`: its id, and its secret when the provider's desktop
+/// clients have one (sent in the token requests' Basic authorization).
+fn new_client(endpoints: &Endpoints) -> BasicClient {
+    let client = BasicClient::new(ClientId::new(endpoints.client_id.clone()));
+    match &endpoints.client_secret {
+        Some(secret) => client.set_client_secret(secret.clone()),
+        None => client,
+    }
+}
+
 /// Signs in through the browser: opens the authorization URL with `open_browser`,
 /// waits for the redirect until `deadline` (or `cancel`), checks `state`, and
 /// exchanges the code (with the PKCE verifier) for tokens.
@@ -68,7 +78,7 @@ pub fn sign_in_with_browser(
 ) -> Result<TokenSet, OAuthError> {
     let callback = Callback::bind()?;
     let redirect_uri = callback.redirect_uri();
-    let client = BasicClient::new(ClientId::new(endpoints.client_id.clone()))
+    let client = new_client(endpoints)
         .set_auth_uri(
             AuthUrl::new(endpoints.authorize.clone())
                 .map_err(|e| bad("the authorization endpoint", &endpoints.authorize, e))?,
@@ -147,7 +157,7 @@ pub fn sign_in_with_device_code(
             }),
         ));
     };
-    let client = BasicClient::new(ClientId::new(endpoints.client_id.clone()))
+    let client = new_client(endpoints)
         .set_token_uri(
             TokenUrl::new(endpoints.token.clone())
                 .map_err(|e| bad("the token endpoint", &endpoints.token, e))?,
@@ -192,7 +202,7 @@ pub fn refresh(
     refresh: &Password,
     profile: &str,
 ) -> Result<TokenSet, OAuthError> {
-    let client = BasicClient::new(ClientId::new(endpoints.client_id.clone())).set_token_uri(
+    let client = new_client(endpoints).set_token_uri(
         TokenUrl::new(endpoints.token.clone())
             .map_err(|e| bad("the token endpoint", &endpoints.token, e))?,
     );

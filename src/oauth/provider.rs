@@ -6,7 +6,10 @@
 //! The client id is the profile's `oauth2.client_id`, else the one a packager built in
 //! (`MAILROOM_OAUTH2_MICROSOFT_CLIENT_ID` / `MAILROOM_OAUTH2_GOOGLE_CLIENT_ID` at build
 //! time, the way distributions build Chromium with their own keys); Mailroom never ships
-//! another application's. Every endpoint must be `https`, except on a loopback address.
+//! another application's. A client secret, where the provider's desktop clients have one
+//! (Google), comes the same way: the profile's `oauth2.client_secret`, else
+//! `MAILROOM_OAUTH2_GOOGLE_CLIENT_SECRET` at build time. Every endpoint must be `https`,
+//! except on a loopback address.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -17,7 +20,7 @@ use super::OAuthError;
 use crate::profile::OAuth2;
 
 /// What signing in needs to know about a provider.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct Endpoints {
     /// For people: "Microsoft", "Google", or the issuer.
     pub name: String,
@@ -29,6 +32,9 @@ pub struct Endpoints {
     pub no_device_code: Option<String>,
     pub scopes: Vec<String>,
     pub client_id: String,
+    /// Sent with the client id to the token endpoint when there is one (its `Debug`
+    /// says "[redacted]").
+    pub client_secret: Option<oauth2::ClientSecret>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -77,6 +83,15 @@ fn built_in_client_id(provider: &str) -> Option<&'static str> {
     .filter(|id| !id.is_empty())
 }
 
+/// The client secret a packager built in with the client id for `provider`.
+fn built_in_client_secret(provider: &str) -> Option<&'static str> {
+    match provider {
+        "google" => option_env!("MAILROOM_OAUTH2_GOOGLE_CLIENT_SECRET"),
+        _ => None,
+    }
+    .filter(|secret| !secret.is_empty())
+}
+
 /// The endpoints, scopes and client id for a profile's `oauth2` settings; an issuer's
 /// discovery document is fetched (within `timeout`).
 pub fn endpoints(settings: &OAuth2, timeout: Duration) -> Result<Endpoints, OAuthError> {
@@ -85,6 +100,13 @@ pub fn endpoints(settings: &OAuth2, timeout: Duration) -> Result<Endpoints, OAut
         .clone()
         .filter(|id| !id.trim().is_empty())
         .or_else(|| built_in_client_id(&settings.provider).map(str::to_string));
+    // A built-in secret belongs to the built-in id only.
+    let client_secret = match &settings.client_id {
+        Some(_) => settings.client_secret.clone(),
+        None => built_in_client_secret(&settings.provider).map(str::to_string),
+    }
+    .filter(|secret| !secret.trim().is_empty())
+    .map(oauth2::ClientSecret::new);
     let mut endpoints = match (settings.provider.as_str(), &settings.issuer) {
         (_, Some(issuer)) => discover(issuer, timeout)?,
         (id, None) => {
@@ -99,12 +121,14 @@ pub fn endpoints(settings: &OAuth2, timeout: Duration) -> Result<Endpoints, OAut
                 no_device_code: provider.no_device_code,
                 scopes: provider.scopes,
                 client_id: String::new(),
+                client_secret: None,
             }
         }
     };
     endpoints.client_id = client_id.ok_or_else(|| OAuthError::NoClientId {
         provider: endpoints.name.clone(),
     })?;
+    endpoints.client_secret = client_secret;
     if !settings.scopes.is_empty() {
         endpoints.scopes.clone_from(&settings.scopes);
     }
@@ -157,6 +181,7 @@ fn discover(issuer: &str, timeout: Duration) -> Result<Endpoints, OAuthError> {
         no_device_code: None,
         scopes: vec!["openid".into(), "email".into(), "offline_access".into()],
         client_id: String::new(),
+        client_secret: None,
     })
 }
 
@@ -194,6 +219,7 @@ mod tests {
             provider: "microsoft".into(),
             issuer: None,
             client_id: Some("my-app".into()),
+            client_secret: None,
             scopes: vec![],
         };
         let found = endpoints(&settings, Duration::from_secs(1)).unwrap();
@@ -216,6 +242,7 @@ mod tests {
             provider: "google".into(),
             issuer: None,
             client_id: None,
+            client_secret: None,
             scopes: vec![],
         };
         if built_in_client_id("google").is_none() {

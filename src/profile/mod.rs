@@ -139,7 +139,7 @@ pub enum Auth {
 /// Whom a profile signs in with: a provider Mailroom knows (`microsoft`, `google`:
 /// `assets/oauth2-providers.toml`) or any OpenID Connect `issuer` (its endpoints found
 /// by discovery). Nothing secret is here: tokens live in the keyring.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OAuth2 {
     /// `microsoft`, `google`, or `oidc` (with `issuer`).
     pub provider: String,
@@ -148,9 +148,31 @@ pub struct OAuth2 {
     /// This installation's client id; default: the one built in for the provider.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client_id: Option<String>,
+    /// The client secret that comes with a desktop client id where the provider issues
+    /// one (Google's "Desktop app" clients need it at the token endpoint). It is not the
+    /// person's secret: Google documents it as not confidential for installed apps, where
+    /// it ships inside every copy. Default: the one built in with the client id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_secret: Option<String>,
     /// Scopes asked for instead of the provider's.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub scopes: Vec<String>,
+}
+
+/// Written out by hand: the client secret is shown as present or not, never as text.
+impl std::fmt::Debug for OAuth2 {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OAuth2")
+            .field("provider", &self.provider)
+            .field("issuer", &self.issuer)
+            .field("client_id", &self.client_id)
+            .field(
+                "client_secret",
+                &self.client_secret.as_ref().map(|_| "[redacted]"),
+            )
+            .field("scopes", &self.scopes)
+            .finish()
+    }
 }
 
 impl std::str::FromStr for Security {

@@ -4,7 +4,7 @@
 use super::Mailroom;
 use crate::error::Error;
 use crate::profile::secret::{self, Password, SecretError};
-use crate::profile::{Profile, Profiles, Server};
+use crate::profile::{Auth, Profile, Profiles, Server};
 use crate::transport::Transport;
 
 /// What a connection test found: the CLI's `profile test` and the window's Test
@@ -74,6 +74,17 @@ pub struct SavedProfile {
     /// No keyring answered: the password was not stored (the caller keeps it for the
     /// session, if it can).
     pub not_stored: Option<(Password, SecretError)>,
+}
+
+/// What removing a profile took with it.
+#[derive(Debug)]
+pub struct RemovedProfile {
+    /// The profiles left.
+    pub profiles: Profiles,
+    /// Its password was in the keyring, and is gone.
+    pub password: bool,
+    /// Its OAuth2 sign-in (tokens) was in the keyring, and is gone.
+    pub sign_in: bool,
 }
 
 impl Mailroom {
@@ -180,14 +191,26 @@ impl Mailroom {
         })
     }
 
-    /// Removes profile `id`, its stored password and its OAuth2 sign-in.
-    pub fn remove_profile(&self, id: &str) -> Result<Profiles, Error> {
+    /// Removes profile `id` with its stored password and its OAuth2 sign-in: the
+    /// keyring is cleared first, so a keyring that cannot be reached leaves the profile
+    /// (and nothing orphaned) for another try. The CLI and the window both remove
+    /// through here.
+    pub fn remove_profile(&self, id: &str) -> Result<RemovedProfile, Error> {
         let mut profiles = self.profiles()?;
+        let (password, sign_in) = match &profiles.get(id)?.server {
+            Server::Smtp(s) if s.auth == Auth::Password && s.password_command.is_none() => {
+                (secret::delete(id)?, false)
+            }
+            Server::Smtp(s) if s.auth == Auth::OAuth2 => (false, crate::oauth::tokens::forget(id)?),
+            _ => (false, false),
+        };
         profiles.remove(id)?;
         profiles.save(&self.dirs.profiles_file())?;
-        let _ = secret::delete(id);
-        let _ = crate::oauth::tokens::forget(id);
-        Ok(profiles)
+        Ok(RemovedProfile {
+            profiles,
+            password,
+            sign_in,
+        })
     }
 }
 

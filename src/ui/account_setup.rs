@@ -124,6 +124,7 @@ impl AccountSetup {
                 provider: crate::oauth::provider::for_host(&found.host)?,
                 issuer: None,
                 client_id: None,
+                client_secret: None,
                 scopes: Vec::new(),
             }));
         }

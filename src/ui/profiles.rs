@@ -85,7 +85,7 @@ pub fn profiles_ui(ui: &mut Ui, state: &mut ProfilesState) -> Vec<Command> {
                     }
                     ui.label(&profile.from);
                     ui.label(RichText::new(profile.summary()).weak());
-                    if let Some(state) = state.sign_ins.describe(&profile.id) {
+                    if let Some(state) = state.sign_ins.describe(profile) {
                         ui.label(state);
                     }
                     if matches!(profile.server, Server::Smtp(_)) {

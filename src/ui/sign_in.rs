@@ -7,7 +7,7 @@ use eframe::egui::{RichText, Ui};
 
 use super::widgets::error_color;
 use crate::outbox::{Entry, State};
-use crate::profile::Profiles;
+use crate::profile::{Profile, Profiles, Server};
 use crate::worker::{Command, SignInState};
 
 /// What the window knows of its OAuth2 sign-ins.
@@ -21,11 +21,19 @@ pub struct SignIns {
 }
 
 impl SignIns {
-    /// `Signed in`, `Not signed in`, or `None` for a profile that uses no OAuth2.
-    pub fn describe(&self, profile: &str) -> Option<String> {
-        let state = self.states.iter().find(|s| s.profile == profile)?;
+    /// "Signed in as ADDRESS", "Not signed in", or `None` for a profile that uses no
+    /// OAuth2.
+    pub fn describe(&self, profile: &Profile) -> Option<String> {
+        let state = self.states.iter().find(|s| s.profile == profile.id)?;
+        let account = match &profile.server {
+            Server::Smtp(s) => s.username.as_deref(),
+            Server::Folder { .. } => None,
+        };
         Some(if state.signed_in {
-            "Signed in (OAuth2)".to_string()
+            match account {
+                Some(account) => format!("Signed in as {account}"),
+                None => "Signed in (OAuth2)".to_string(),
+            }
         } else {
             "Not signed in".to_string()
         })

@@ -293,8 +293,10 @@ impl CommandThread {
                 let _ = self.poke.send(());
             }
             Command::DismissOutbox(id) => {
-                m.outbox.dismiss(&m.sent, &id)?;
+                m.dismiss_uncertain(&id)?;
                 self.list_outbox()?;
+                // The outbox thread files its copy: no network on this thread.
+                let _ = self.poke.send(());
             }
             Command::RetryCopies => {
                 // The outbox thread files them: no network on this thread.
@@ -308,9 +310,9 @@ impl CommandThread {
                 replaces,
             } => self.save_profile(profile, password, replaces)?,
             Command::RemoveProfile(id) => {
-                let profiles = m.remove_profile(&id)?;
+                let removed = m.remove_profile(&id)?;
                 self.passwords.forget(&id);
-                self.emit.emit(Event::Profiles(profiles));
+                self.emit.emit(Event::Profiles(removed.profiles));
             }
             Command::TestProfile { profile, password } => {
                 let typed = password.or_else(|| self.passwords.get(&profile.id));

@@ -26,7 +26,8 @@
 //   POST /testbed/mint    {user?, ttl?, scope?}  -> {access_token, expires_at}; ttl<0 = already expired
 //   POST /testbed/expire  {token} | {all:true}   -> marks access token(s) expired now
 //   POST /testbed/config  {access_ttl, rotate_refresh, deny_next_authorize, next_token_error,
-//                          device_expires_in (600), device_interval (1)}
+//                          device_expires_in (600), device_interval (1), client_secret (none: a
+//                          public client; set: /token wants it, in Basic auth or the form)}
 //   POST /testbed/device/approve {user_code | device_code, user?} -> {approved, user}
 //   POST /testbed/device/deny    {user_code | device_code}        -> {denied}
 //   GET  /testbed/state   -> config + counters + last introspections
@@ -44,7 +45,7 @@ const access = new Map();   // access token -> {user, client_id, scope, exp, rev
 const refresh = new Map();  // refresh token -> {user, client_id, scope, revoked}
 const devices = new Map();  // device_code -> {user_code, client_id, scope, expires_at, interval, last_poll, status, user}
 const config = { access_ttl: null, rotate_refresh: false, deny_next_authorize: false, next_token_error: null,
-  device_expires_in: 600, device_interval: 1 };
+  device_expires_in: 600, device_interval: 1, client_secret: null };
 const stats = { authorize: 0, token: 0, introspect: 0, introspect_active: 0, userinfo: 0, revoke: 0,
   devicecode: 0, device_polls: 0 };
 const DEVICE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
@@ -56,6 +57,11 @@ const clientIdOf = (req, body) => {
   const h = req.headers.authorization ?? '';
   if (h.startsWith('Basic ')) return Buffer.from(h.slice(6), 'base64').toString().split(':')[0];
   return body?.client_id;
+};
+const clientSecretOf = (req, body) => {
+  const h = req.headers.authorization ?? '';
+  if (h.startsWith('Basic ')) return Buffer.from(h.slice(6), 'base64').toString().split(':').slice(1).join(':');
+  return body?.client_secret;
 };
 const tokenState = (tok) => {
   const a = access.get(tok);
@@ -132,6 +138,9 @@ svc.addRoute('POST', '/token', async (req, res) => {
     return reject(e, 'forced by /testbed/config', e === 'temporarily_unavailable' ? 503 : 400);
   }
   const cid = clientIdOf(req, body);
+  if (config.client_secret && clientSecretOf(req, body) !== config.client_secret) {
+    return reject('invalid_client', 'client authentication failed', 401);
+  }
   const fwd = { ...body };
   if (body.grant_type === 'authorization_code') {
     const rec = codes.get(body.code);
@@ -352,7 +361,7 @@ svc.addRoute('POST', '/testbed/config', (req, res) => {
     if (v === undefined) continue;
     if (k === 'access_ttl') config[k] = v === null || v === '' ? null : Number(v);
     else if (k === 'device_expires_in' || k === 'device_interval') config[k] = Number(v);
-    else if (k === 'next_token_error') config[k] = v || null;
+    else if (k === 'next_token_error' || k === 'client_secret') config[k] = v || null;
     else config[k] = v === true || v === 'true' || v === '1' || v === 1;
   }
   send(res, 200, config);

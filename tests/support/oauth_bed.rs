@@ -200,6 +200,9 @@ pub struct Config {
     pub device_expires_in: Option<u64>,
     /// `interval` of the device codes issued next (seconds).
     pub device_interval: Option<u64>,
+    /// `/token` wants this client secret (a confidential or Google-style desktop client);
+    /// `Some(None)`: a public client again.
+    pub client_secret: Option<Option<String>>,
 }
 
 impl Config {
@@ -212,6 +215,7 @@ impl Config {
             next_token_error: Some(None),
             device_expires_in: Some(600),
             device_interval: Some(1),
+            client_secret: Some(None),
         }
     }
 
@@ -234,6 +238,9 @@ impl Config {
         }
         if let Some(n) = self.device_interval {
             form.push(("device_interval", n.to_string()));
+        }
+        if let Some(secret) = &self.client_secret {
+            form.push(("client_secret", secret.clone().unwrap_or_default()));
         }
         form
     }

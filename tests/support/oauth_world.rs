@@ -190,9 +190,14 @@ impl World {
     /// `profile add work …` on `port` of localhost (STARTTLS, the bed's CA), signing in at
     /// `issuer`.
     pub fn add_profile(&self, port: u16, issuer: &str) {
+        self.add_profile_with(port, issuer, &[]);
+    }
+
+    /// [`Self::add_profile`] with `extra` flags.
+    pub fn add_profile_with(&self, port: u16, issuer: &str, extra: &[&str]) {
         let ca = self.bed.ca_file();
         let port = port.to_string();
-        self.run(&[
+        let mut args = vec![
             "profile",
             "add",
             ID,
@@ -214,8 +219,9 @@ impl World {
             CLIENT_ID,
             "--oauth2-scope",
             "mail",
-        ])
-        .ok();
+        ];
+        args.extend_from_slice(extra);
+        self.run(&args).ok();
     }
 
     pub fn login(&self, browser: Browser) -> Run {
