@@ -138,7 +138,7 @@ pub fn run(mailroom: &Mailroom, command: OutboxCommand) -> Result<(), Error> {
             outcome(&mailroom.run_outbox_once()?)?;
         }
         OutboxCommand::Dismiss { id } => {
-            let sent_id = outbox.dismiss(&mailroom.sent, &mailroom.outbox_id(&id)?)?;
+            let sent_id = mailroom.dismiss_uncertain(&mailroom.outbox_id(&id)?)?;
             say!("Moved to sent as {sent_id}.");
         }
         OutboxCommand::RetryCopies => {

@@ -330,14 +330,18 @@ impl Outbox {
         Ok(entry)
     }
 
-    /// The person says an uncertain message did go out: it moves to `sent/`.
+    /// The person says an uncertain message did go out: it is finished as a sent one
+    /// is — kept in `sent/`, and `after_sent` told (its copy queued for the server's
+    /// Sent folder) — before it leaves the outbox.
     pub fn dismiss(
         &self,
         sent: &crate::store::sent::SentStore,
+        after_sent: &dyn AfterSent,
         id: &str,
     ) -> Result<String, StoreError> {
         let (_lock, entry) = self.claim_for(id, "dismissed", &[State::Uncertain])?;
         sent.keep_once(&entry.id, &self.message_path(id), entry.sent_at())?;
+        after_sent.sent(&entry)?;
         self.remove(&entry.id)?;
         Ok(entry.id)
     }

@@ -270,6 +270,48 @@ fn silence_after_the_upload_is_uncertain_and_never_resent() {
     assert_eq!(script.sent_bytes.borrow().len(), 1);
 }
 
+/// Records the entries it is told were sent, as the server-copy filer queues them.
+#[derive(Default)]
+struct RecordingAfterSent(Mutex<Vec<String>>);
+
+impl AfterSent for RecordingAfterSent {
+    fn sent(&self, entry: &Entry) -> Result<(), StoreError> {
+        self.0.lock().unwrap().push(entry.id.clone());
+        Ok(())
+    }
+    fn pass(&self) -> CopiesReport {
+        CopiesReport::default()
+    }
+}
+
+#[test]
+fn an_uncertain_message_the_person_says_went_out_is_finished_like_a_sent_one() {
+    let f = Fixture::new();
+    let clock = TestClock(Mutex::new(now()));
+    let entry = f.schedule("a@example.org", "work", now());
+    let silent = SendError::Network {
+        server: "s".into(),
+        stage: Stage::Message,
+        detail: "timed out".into(),
+        timed_out: true,
+    };
+    let script = leak(Script {
+        results: RefCell::new(vec![Err(silent)]),
+        ..Script::default()
+    });
+    assert_eq!(run(&f, script, &clock).uncertain, vec![entry.id.clone()]);
+    let sent = SentStore::new(f.home.path());
+    let after_sent = RecordingAfterSent::default();
+    let sent_id = f.outbox.dismiss(&sent, &after_sent, &entry.id).unwrap();
+    assert_eq!(
+        *after_sent.0.lock().unwrap(),
+        vec![entry.id.clone()],
+        "its copy is queued for the server's Sent folder, as a sent message's is"
+    );
+    assert!(f.outbox.list(&f.drafts).unwrap().entries.is_empty());
+    assert_eq!(sent_id, entry.id);
+}
+
 #[test]
 fn a_sender_that_died_leaves_uncertain_or_finished_entries() {
     let f = Fixture::new();

@@ -56,6 +56,15 @@ impl Mailroom {
         outcome(id, &filing.file_due(Some(id)))
     }
 
+    /// The person says uncertain message `id` did go out: it moves to `sent/`, and its
+    /// copy is queued for the server's Sent folder (the outbox runner files it) as any
+    /// sent message's is. Returns its id in `sent/`.
+    pub fn dismiss_uncertain(&self, id: &str) -> Result<String, crate::error::Error> {
+        let profiles = self.profiles()?;
+        let filing = self.filing(&profiles, self.clock.as_ref());
+        Ok(self.outbox.dismiss(&self.sent, &filing, id)?)
+    }
+
     /// Files every copy still to be filed now, those refused for good included.
     pub fn retry_copies(&self) -> Result<(usize, CopiesReport), crate::error::Error> {
         let again = self.server_copies.retry_now(self.now())?;
