@@ -186,7 +186,8 @@ impl Error {
                 | StoreError::UnknownEntry(_)
                 | StoreError::UnknownSent(_)
                 | StoreError::UnknownVersion { .. }
-                | StoreError::WrongState { .. },
+                | StoreError::WrongState { .. }
+                | StoreError::Attachment(_),
             ) => Class::BadInput,
             Error::Store(StoreError::Busy(_) | StoreError::BusyWith(_)) => Class::Temporary,
             Error::Unsent {
@@ -261,6 +262,18 @@ pub fn display_chain(e: &dyn std::error::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_file_that_cannot_be_attached_to_a_saved_draft_is_bad_input_not_the_machine() {
+        let gone = Error::Store(StoreError::Attachment(
+            crate::message::DraftError::AttachmentIsFolder {
+                path: "/tmp".into(),
+            },
+        ));
+        assert_eq!(gone.class(), Class::BadInput);
+        assert!(!gone.is_transient(), "trying again attaches nothing");
+        assert_eq!(gone.exit_kind() as u8, 2);
+    }
 
     #[test]
     fn retrying_and_the_exit_code_follow_one_class() {

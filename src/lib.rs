@@ -22,8 +22,9 @@
 //! | [`instance`] | one window per home: a second start hands its request (a `mailto:` link, a draft, an `.eml`) to the running window over a Unix socket | a thread of the window |
 //! | [`desktop`] | `desktop install`: the menu entry, icons, metainfo and the `mailto:` handler for one user | caller's thread |
 //! | [`scheduler`] | `outbox install`: systemd timer, crontab, launchd, Task Scheduler | caller's thread |
-//! | [`when`], [`clock`], [`settings`], [`paths`], [`programs`] | times people type, the one clock, `settings.toml`, where files live | — |
-//! | [`error`] | the top-level [`error::Error`] and its one [`error::Class`]: retrying, exit codes and wording follow from it | — |
+//! | [`https`] | what account detection's and OAuth2's HTTPS clients trust: the system's roots, or `SSL_CERT_FILE`'s | caller's thread |
+//! | [`when`], [`clock`], [`settings`], [`paths`], [`programs`] | times people type, the one clock, `settings.toml`, where files live, running the desktop's programs | — |
+//! | [`error`] | the top-level [`error::Error`] and its one [`error::Class`]: retrying and exit codes follow from it | — |
 //!
 //! The core knows nothing of egui or clap. Nothing secret is written to disk, logged or
 //! shown in `Debug` output.

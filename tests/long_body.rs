@@ -5,15 +5,15 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests fail by panicking
 
+mod support;
+
 use eframe::egui::{self, Key, Modifiers};
 use egui::accesskit::Role;
-use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT, Queryable};
 use mailroom::message::Draft;
-use mailroom::paths::Dirs;
-use mailroom::ui::{MailroomApp, Start};
-
-type Gui = Harness<'static, Option<MailroomApp>>;
+use mailroom::ui::Start;
+use support::Home;
+use support::gui::{Gui, gui_with};
 
 /// 4,000 numbered lines, about 230 KB: far more than the editor takes whole.
 fn long_body() -> String {
@@ -23,25 +23,14 @@ fn long_body() -> String {
 }
 
 /// The app opened on a new message with `body`, in a 1000×760 window, the body focused.
-fn compose(home: &std::path::Path, body: String) -> Gui {
-    let dirs = Dirs::under(home);
+fn compose(home: &Home, body: String) -> Gui {
     let start = Start::Mailto(Box::new(Draft {
         to: "ana@example.org".into(),
         subject: "A long one".into(),
         body,
         ..Draft::default()
     }));
-    let mut gui = Harness::builder()
-        .with_size(egui::vec2(1000.0, 760.0))
-        .build_ui_state(
-            move |ui, app: &mut Option<MailroomApp>| {
-                app.get_or_insert_with(|| {
-                    MailroomApp::start(ui.ctx(), dirs.clone(), start.clone())
-                })
-                .show(ui);
-            },
-            None,
-        );
+    let mut gui = gui_with(home, start, egui::vec2(1000.0, 760.0));
     gui.run();
     gui.get_by_label("Message").focus();
     gui.run();
@@ -87,9 +76,9 @@ fn type_text(gui: &mut Gui, text: &str) {
 
 #[test]
 fn the_ends_and_select_all_reach_the_whole_long_body() {
-    let home = tempfile::tempdir().unwrap();
+    let home = Home::new();
     let original = long_body();
-    let mut gui = compose(home.path(), original.clone());
+    let mut gui = compose(&home, original.clone());
 
     press(&mut gui, Modifiers::COMMAND, Key::End);
     type_text(&mut gui, "Yours, Ana");
@@ -129,8 +118,8 @@ fn the_ends_and_select_all_reach_the_whole_long_body() {
 
 #[test]
 fn a_click_into_text_below_the_window_edits_the_line_drawn_there() {
-    let home = tempfile::tempdir().unwrap();
-    let mut gui = compose(home.path(), long_body());
+    let home = Home::new();
+    let mut gui = compose(&home, long_body());
     press(&mut gui, Modifiers::COMMAND, Key::Home);
     let line = click_outside_the_window_and_type(&mut gui, -20_000.0, "§");
     assert!(line > 800, "well below the first window: line {line}");
@@ -138,8 +127,8 @@ fn a_click_into_text_below_the_window_edits_the_line_drawn_there() {
 
 #[test]
 fn a_click_into_text_above_the_window_edits_the_line_drawn_there() {
-    let home = tempfile::tempdir().unwrap();
-    let mut gui = compose(home.path(), long_body());
+    let home = Home::new();
+    let mut gui = compose(&home, long_body());
     press(&mut gui, Modifiers::COMMAND, Key::End);
     let line = click_outside_the_window_and_type(&mut gui, 20_000.0, "§");
     assert!(line < 3200, "well above the last window: line {line}");

@@ -21,7 +21,7 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
 use super::{StoreError, ids, lock, quarantine, read_json, write_atomic, write_json};
-use crate::message::{Attachment, AttachmentSource, Draft};
+use crate::message::{Attachment, AttachmentSource, Draft, DraftError};
 
 #[path = "drafts_trash.rs"]
 mod trash;
@@ -455,11 +455,8 @@ fn keep_copies(files: &Path, mut draft: Draft) -> Result<Draft, StoreError> {
         let bytes = match &attachment.source {
             AttachmentSource::Bytes(bytes) => bytes.clone(),
             AttachmentSource::File(path) => {
-                crate::message::check_attachment_file(path).map_err(|e| StoreError::Read {
-                    path: path.clone(),
-                    source: std::io::Error::new(std::io::ErrorKind::InvalidInput, e.to_string()),
-                })?;
-                std::fs::read(path).map_err(|source| StoreError::Read {
+                crate::message::check_attachment_file(path)?;
+                std::fs::read(path).map_err(|source| DraftError::UnreadableAttachment {
                     path: path.clone(),
                     source,
                 })?

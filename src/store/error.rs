@@ -28,6 +28,10 @@ pub enum StoreError {
         state: String,
         action: &'static str,
     },
+    /// A file the person attached cannot be attached (gone, unreadable, not a file):
+    /// their input, not the store's fault.
+    #[error(transparent)]
+    Attachment(#[from] crate::message::DraftError),
     #[error("could not read {path}: {source}")]
     Read {
         path: PathBuf,
