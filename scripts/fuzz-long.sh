@@ -3,11 +3,16 @@
 # (default 600), two at a time (the machine has 2 cores), with as many cases as fit.
 # Prints, per target, how many cases ran and whether anything failed; the logs are in
 # target/fuzz/. A target that reaches the time limit without a failure "survived".
-#   scripts/fuzz-long.sh [SECONDS] [TARGET-NAME-PART]
+#   scripts/fuzz-long.sh [SECONDS] [TARGET-NAME-PART[,PART...]]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-600}
-only=${2:-}
+IFS=',' read -r -a only <<<"${2:-}"
+wanted() { # $1 = a target's name: is it one of the parts asked for (all when none)?
+  [ ${#only[@]} -eq 0 ] && return 0
+  local part; for part in "${only[@]}"; do [[ $1 == *"$part"* ]] && return 0; done
+  return 1
+}
 mkdir -p target/fuzz
 # The test binaries themselves (run directly, so `timeout` ends exactly them).
 built=$(cargo test --no-run --test properties --lib 2>&1 | grep -o 'Executable .*(target/[^)]*)')
@@ -36,9 +41,9 @@ run() { # $1 = the test binary, $2 = the target, $3 = its test path
 }
 
 jobs=()
-for t in "${integration[@]}"; do [[ $t == *"$only"* ]] && jobs+=("$properties_bin|$t|$t"); done
+for t in "${integration[@]}"; do wanted "$t" && jobs+=("$properties_bin|$t|$t"); done
 for t in "${library[@]}"; do
-  [[ $t == *"$only"* ]] || continue
+  wanted "$t" || continue
   module=$([[ $t == properties_any_token* ]] && echo oauth::flow || echo oauth::callback)
   jobs+=("$library_bin|$t|$module::properties::$t")
 done

@@ -10,8 +10,16 @@ use eframe::egui::{self, RichText, Ui};
 use super::widgets::{field_error, human_size, named_button};
 use crate::message::{Attachment, AttachmentSource};
 
-/// Longer lists of files scroll: under three rows show, the cut one saying there is more.
-const ATTACHMENTS_MAX_HEIGHT: f32 = 60.0;
+/// What the compose view needs besides the files at the least: headers, the smallest
+/// body, the buttons. The files get the window's height beyond it, and scroll past it.
+const COMPOSE_WITHOUT_FILES: f32 = 360.0;
+
+/// The files' rows never get less than this: under three rows, the cut one saying that
+/// the list scrolls.
+const FILES_MIN_HEIGHT: f32 = 60.0;
+
+/// At most this much of a tall window goes to the files (about eight rows).
+const FILES_MAX_HEIGHT: f32 = 190.0;
 
 /// What the attachments keep between frames.
 #[derive(Debug, Default)]
@@ -110,9 +118,12 @@ pub fn attachments_ui(
     });
     if !attachments.is_empty() {
         // Many files scroll within a few rows rather than push the buttons off the window.
+        let window = ui.ctx().content_rect().height();
+        let rows_height =
+            (window - COMPOSE_WITHOUT_FILES).clamp(FILES_MIN_HEIGHT, FILES_MAX_HEIGHT);
         let remove = egui::ScrollArea::vertical()
             .id_salt("attachments")
-            .max_height(ATTACHMENTS_MAX_HEIGHT)
+            .max_height(rows_height)
             .auto_shrink([false, true])
             .show(ui, |ui| {
                 file_rows(ui, attachments, formatted, state, &mut response)
