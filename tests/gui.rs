@@ -325,6 +325,10 @@ fn editing_a_profile_keeps_what_the_form_does_not_change_and_removing_asks_first
         "pass show mail/work",
         "--timeout-secs",
         "15",
+        "--imap-host",
+        "imap.example.org",
+        "--imap-user",
+        "mailbox-7@example.org",
     ])
     .ok();
     let mut gui = gui(&home);
@@ -343,6 +347,11 @@ fn editing_a_profile_keeps_what_the_form_does_not_change_and_removing_asks_first
         gui.get_by_label("Pinned certificate").value().as_deref(),
         Some(PIN)
     );
+    assert_eq!(
+        gui.get_by_label("IMAP username").value().as_deref(),
+        Some("mailbox-7@example.org"),
+        "an IMAP login unlike the server's is shown, so it can be changed"
+    );
     replace_text(&mut gui, "Name", "office");
     click(&mut gui, "Save profile");
     wait_until(&mut gui, "the renamed profile", |g| {
@@ -357,6 +366,7 @@ fn editing_a_profile_keeps_what_the_form_does_not_change_and_removing_asks_first
         "pass show mail/work",
         "timeout_secs = 15",
         "smtp.example.org",
+        "mailbox-7@example.org",
     ] {
         assert!(saved.contains(kept), "{kept} is kept: {saved}");
     }

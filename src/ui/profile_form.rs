@@ -33,6 +33,8 @@ pub struct ProfileForm {
     pub imap_host: String,
     pub imap_port: String,
     pub imap_security: Security,
+    /// Empty: the server's username.
+    pub imap_username: String,
     pub sent_copy: SentCopy,
     pub server_drafts: bool,
     /// Why the last Save failed (the worker's words).
@@ -56,11 +58,12 @@ impl std::fmt::Debug for ProfileForm {
 impl ProfileForm {
     /// What the connection test depends on: a change to any of it makes the last
     /// result stale (the Security switched from STARTTLS to TLS, a new password).
-    fn connection(&self) -> [&str; 10] {
+    fn connection(&self) -> [&str; 11] {
         [
             &self.imap_host,
             &self.imap_port,
             self.imap_security.describe(),
+            &self.imap_username,
             &self.host,
             &self.port,
             self.security.describe(),
@@ -89,6 +92,7 @@ impl Default for ProfileForm {
             imap_host: String::new(),
             imap_port: imap::default_port(Security::Tls).to_string(),
             imap_security: Security::Tls,
+            imap_username: String::new(),
             sent_copy: SentCopy::Upload,
             server_drafts: false,
             save_problem: None,
@@ -129,12 +133,13 @@ impl ProfileForm {
         self.imap_host.clone_from(&imap.host);
         self.imap_port = imap.port.to_string();
         self.imap_security = imap.security;
+        self.imap_username = imap.username.clone().unwrap_or_default();
         self.sent_copy = imap.sent_copy;
         self.server_drafts = imap.server_drafts;
     }
 
-    /// The IMAP settings the form describes (the username and Sent folder an edited
-    /// profile had are kept: `mailroom profile edit` changes those).
+    /// The IMAP settings the form describes (the Sent folder and pinned certificate an
+    /// edited profile had are kept: `mailroom profile edit` changes those).
     fn to_imap(&self, old: Option<&ImapSettings>) -> Result<Option<ImapSettings>, String> {
         let host = self.imap_host.trim();
         if host.is_empty() {
@@ -153,6 +158,7 @@ impl ProfileForm {
         imap.host = host.to_string();
         imap.port = port;
         imap.security = self.imap_security;
+        imap.username = Some(self.imap_username.trim().to_string()).filter(|u| !u.is_empty());
         imap.sent_copy = self.sent_copy;
         imap.server_drafts = self.server_drafts;
         Ok(Some(imap))
@@ -382,6 +388,13 @@ fn imap_fields_ui(ui: &mut Ui, form: &mut ProfileForm) {
     expose_choice(&combo, form.imap_security.describe());
     ui.end_row();
     labelled_field(ui, "IMAP port", &mut form.imap_port, "993");
+    ui.end_row();
+    labelled_field(
+        ui,
+        "IMAP username",
+        &mut form.imap_username,
+        "optional: empty means the server's username",
+    );
     ui.end_row();
     let label = field_label(ui, "Copy in Sent");
     let combo = egui::ComboBox::from_id_salt("sent-copy")
