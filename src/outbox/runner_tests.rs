@@ -249,21 +249,26 @@ fn a_permanent_failure_is_kept_with_the_servers_words() {
     assert_eq!(f.drafts.load(&draft_id).unwrap().draft.to, "a@example.org");
 }
 
-#[test]
-fn silence_after_the_upload_is_uncertain_and_never_resent() {
-    let f = Fixture::new();
-    let clock = TestClock(Mutex::new(now()));
-    let entry = f.schedule("a@example.org", "work", now());
+/// A server that takes the whole message and then says nothing.
+fn silent_after_the_upload() -> &'static Script {
     let silent = SendError::Network {
         server: "s".into(),
         stage: Stage::Message,
         detail: "timed out".into(),
         timed_out: true,
     };
-    let script = leak(Script {
+    leak(Script {
         results: RefCell::new(vec![Err(silent)]),
         ..Script::default()
-    });
+    })
+}
+
+#[test]
+fn silence_after_the_upload_is_uncertain_and_never_resent() {
+    let f = Fixture::new();
+    let clock = TestClock(Mutex::new(now()));
+    let entry = f.schedule("a@example.org", "work", now());
+    let script = silent_after_the_upload();
     assert_eq!(run(&f, script, &clock).uncertain, vec![entry.id.clone()]);
     clock.advance(SignedDuration::from_hours(1));
     assert_eq!(run(&f, script, &clock), RunReport::default());
@@ -289,16 +294,7 @@ fn an_uncertain_message_the_person_says_went_out_is_finished_like_a_sent_one() {
     let f = Fixture::new();
     let clock = TestClock(Mutex::new(now()));
     let entry = f.schedule("a@example.org", "work", now());
-    let silent = SendError::Network {
-        server: "s".into(),
-        stage: Stage::Message,
-        detail: "timed out".into(),
-        timed_out: true,
-    };
-    let script = leak(Script {
-        results: RefCell::new(vec![Err(silent)]),
-        ..Script::default()
-    });
+    let script = silent_after_the_upload();
     assert_eq!(run(&f, script, &clock).uncertain, vec![entry.id.clone()]);
     let sent = SentStore::new(f.home.path());
     let after_sent = RecordingAfterSent::default();

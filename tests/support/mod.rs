@@ -13,6 +13,7 @@ pub mod faulty;
 pub mod gui;
 pub mod keyring;
 pub mod oauth_bed;
+pub mod oauth_bed_config;
 pub mod oauth_world;
 pub mod postfix;
 
