@@ -234,3 +234,40 @@ fn window_part_of_adding_an_account() {
         g.query_by_label("Add your email account").is_none()
     });
 }
+
+#[test]
+fn an_address_nothing_is_found_for_says_so_and_manual_setup_keeps_what_was_typed() {
+    // The window's process must use the detection bed's DNS, ISP database and CA, so it
+    // runs in a child process of this test binary with that environment.
+    let env = support::detect_bed::bed().env();
+    let home = Home::with_env(env.clone());
+    support::gui::window_part("window_part_of_nothing_found", env, &home);
+    let list = home.run(&["profile", "list", "--json"]).ok().stdout;
+    assert!(!list.contains("nothing.test"), "nothing was saved: {list}");
+}
+
+/// The window part of the test above; it runs only in that test's child process.
+#[test]
+#[ignore = "run by an_address_nothing_is_found_for_says_so_and_manual_setup_keeps_what_was_typed"]
+fn window_part_of_nothing_found() {
+    let mut gui = support::gui::window_part_home();
+    wait_until(&mut gui, "the local profile", |g| from_shows(g, "— local"));
+    click(&mut gui, "Add your email account");
+    type_into(&mut gui, "Your name", "Ana Lima");
+    type_into(&mut gui, "Email address", "ana@nothing.test");
+    click(&mut gui, "Find settings");
+    wait_until(&mut gui, "the answer", |g| {
+        has_label(g, "found no mail server for nothing.test")
+    });
+    assert!(has_label(
+        &gui,
+        "Use Manual setup to give the server yourself."
+    ));
+    assert!(
+        gui.query_by_label("Sign in and save").is_none(),
+        "nothing to save"
+    );
+    click(&mut gui, "Manual setup");
+    assert_eq!(value_of(&gui, "Username"), "ana@nothing.test");
+    assert_eq!(value_of(&gui, "Server"), "", "no server is made up");
+}
