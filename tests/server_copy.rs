@@ -216,12 +216,25 @@ fn the_connection_test_finds_the_sent_folder_by_special_use() {
         )),
         "{run:?}"
     );
+    // A folder named in the profile must be there.
     home.run(&["profile", "edit", "work", "--sent-folder", "Archive/Sent"])
+        .ok();
+    // (The SMTP part passed: `profile test` reports the IMAP part's problem, as the
+    // pinned-certificate test below shows too.)
+    let run = home.run(&["profile", "test", "work"]).ok();
+    assert!(
+        run.stdout.contains(&format!(
+            "IMAP: localhost:{} has no folder \"Archive/Sent\" (the Sent folder set in the profile); its folders:",
+            bed.imaps
+        )) && run.stdout.contains("Sent Items"),
+        "{run:?}"
+    );
+    home.run(&["profile", "edit", "work", "--sent-folder", "Sent Items"])
         .ok();
     let run = home.run(&["profile", "test", "work"]).ok();
     assert!(
         run.stdout
-            .contains("Sent folder \"Archive/Sent\" (set in the profile)"),
+            .contains("Sent folder \"Sent Items\" (set in the profile)"),
         "{run:?}"
     );
     let wrong = home.run(&["profile", "edit", "work", "--imap-security", "plain"]);

@@ -5,9 +5,29 @@
 use super::wire::Message;
 use super::{Folder, Folders, FoundBy, ImapError, SENT_NAMES, Session};
 
+/// What LIST answered: each folder's attributes and name.
+type Listing = Vec<(Vec<String>, String)>;
+
 impl Session {
     /// The `\Sent` and `\Drafts` folders.
     pub fn special_folders(&mut self) -> Result<Folders, ImapError> {
+        let (lists, special_use) = self.list_all()?;
+        Ok(pick_folders(&lists, special_use))
+    }
+
+    /// The names of the folders a message can be filed in (not `\Noselect`), as the
+    /// server spells them.
+    pub fn folder_names(&mut self) -> Result<Vec<String>, ImapError> {
+        let (lists, _) = self.list_all()?;
+        Ok(lists
+            .into_iter()
+            .filter(|(attrs, _)| !attrs.iter().any(|a| a.eq_ignore_ascii_case("\\Noselect")))
+            .map(|(_, name)| name)
+            .collect())
+    }
+
+    /// Every folder's attributes and name, and whether the server has SPECIAL-USE.
+    fn list_all(&mut self) -> Result<(Listing, bool), ImapError> {
         let special_use = self.has("SPECIAL-USE");
         let line: &[u8] = if special_use && self.has("LIST-EXTENDED") {
             b"LIST \"\" \"*\" RETURN (SPECIAL-USE)"
@@ -23,7 +43,7 @@ impl Session {
                 _ => None,
             })
             .collect();
-        Ok(pick_folders(&lists, special_use))
+        Ok((lists, special_use))
     }
 }
 

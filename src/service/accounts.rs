@@ -119,11 +119,26 @@ impl Mailroom {
         })
     }
 
-    /// Connects to the profile's IMAP server, logs in and finds the Sent folder.
+    /// Connects to the profile's IMAP server, logs in and finds the Sent folder; one named
+    /// in the profile must exist there (a copy filed into a folder that is not there would
+    /// be refused at every message).
     fn test_imap(&self, profile: &Profile, typed: Option<&Password>) -> Result<String, String> {
-        let (session, folder) =
+        let (mut session, folder) =
             crate::server_copy::open(&self.dirs, profile, typed).map_err(|e| e.to_string())?;
         let server = session.server().to_string();
+        let named = matches!(&profile.server,
+            Server::Smtp(s) if s.imap.as_ref().is_some_and(|i| i.sent_folder.is_some()));
+        if named {
+            let names = session.folder_names().map_err(|e| e.to_string())?;
+            if !names.contains(&folder.name) {
+                session.logout();
+                return Err(format!(
+                    "{server} has no folder \"{}\" (the Sent folder set in the profile); its folders: {}",
+                    folder.name,
+                    names.join(", ")
+                ));
+            }
+        }
         session.logout();
         let pinned = crate::server_copy::connect_pinned(profile);
         Ok(format!(
