@@ -128,10 +128,11 @@ impl Mailroom {
         let server = session.server().to_string();
         let named = matches!(&profile.server,
             Server::Smtp(s) if s.imap.as_ref().is_some_and(|i| i.sent_folder.is_some()));
-        if named {
-            let names = session.folder_names().map_err(|e| e.to_string())?;
+        let listed = named.then(|| session.folder_names());
+        session.logout();
+        if let Some(names) = listed {
+            let names = names.map_err(|e| e.to_string())?;
             if !names.contains(&folder.name) {
-                session.logout();
                 return Err(format!(
                     "{server} has no folder \"{}\" (the Sent folder set in the profile); its folders: {}",
                     folder.name,
@@ -139,7 +140,6 @@ impl Mailroom {
                 ));
             }
         }
-        session.logout();
         let pinned = crate::server_copy::connect_pinned(profile);
         Ok(format!(
             "IMAP {server} (encrypted, certificate {}), logged in, Sent folder \"{}\" ({})",

@@ -85,14 +85,16 @@ impl AttachmentsState {
         changed
     }
 
+    /// An attachment's size; `None` while the worker has not measured its file yet.
+    fn size(&self, attachment: &Attachment) -> Option<u64> {
+        match &attachment.source {
+            AttachmentSource::File(path) => self.sizes.get(path).copied(),
+            AttachmentSource::Bytes(bytes) => Some(bytes.len() as u64),
+        }
+    }
+
     fn total_size(&self, attachments: &[Attachment]) -> u64 {
-        attachments
-            .iter()
-            .map(|a| match &a.source {
-                AttachmentSource::File(path) => self.sizes.get(path).copied().unwrap_or(0),
-                AttachmentSource::Bytes(bytes) => bytes.len() as u64,
-            })
-            .sum()
+        attachments.iter().filter_map(|a| self.size(a)).sum()
     }
 }
 
@@ -173,10 +175,7 @@ fn file_rows(
 ) -> Option<usize> {
     let mut remove = None;
     for (index, a) in attachments.iter().enumerate() {
-        let size = match &a.source {
-            AttachmentSource::File(path) => state.sizes.get(path).map(|s| human_size(*s)),
-            AttachmentSource::Bytes(bytes) => Some(human_size(bytes.len() as u64)),
-        };
+        let size = state.size(a).map(human_size);
         let kind = if a.is_inline() { "inline " } else { "" };
         // The buttons first, so that a long name is cut rather than pushing them off.
         ui.horizontal(|ui| {

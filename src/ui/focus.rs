@@ -3,8 +3,9 @@
 //! egui drops the focus when the focused control goes away (an open list closed with
 //! Escape, a dialog closed, a form saved, a control no longer drawn) and when Escape is
 //! pressed in a text field; the focus then falls to the window, where a screen reader
-//! says nothing and Tab starts over from the top. Desktop toolkits give it back to where the person was: the combo
-//! box the list belonged to, the button that opened the dialog, the field itself.
+//! says nothing and Tab starts over from the top. Desktop toolkits give it back to where
+//! the person was: the combo box the list belonged to, the button that opened the
+//! dialog, the field itself.
 //! [`FocusKeeper`] does the same, once per frame after every view is drawn: when the
 //! focus has fallen to nothing without the pointer taking it (a click on empty space
 //! leaves nothing focused, as it does elsewhere), it goes to the most recently focused
@@ -16,7 +17,7 @@
 
 use std::collections::VecDeque;
 
-use eframe::egui::{self, Context, Id, Key, Response};
+use eframe::egui::{Context, Id, Key, Response};
 
 /// How many recently focused controls are remembered.
 const REMEMBERED: usize = 8;
@@ -74,15 +75,15 @@ impl FocusKeeper {
     }
 }
 
-/// Asks that the [`labelled_field`](super::widgets::labelled_field) named `label` take the keyboard focus when it is
-/// next drawn: a form that opens puts the person in its first field (a screen reader
-/// reads it), not back at the top of the window.
-pub fn focus_field(ctx: &egui::Context, label: &'static str) {
+/// Asks that the [`labelled_field`](super::widgets::labelled_field) named `label` take
+/// the keyboard focus when it is next drawn: a form that opens puts the person in its
+/// first field (a screen reader reads it), not back at the top of the window.
+pub fn focus_field(ctx: &Context, label: &'static str) {
     ctx.data_mut(|d| d.insert_temp(focus_field_id(), label));
 }
 
-fn focus_field_id() -> egui::Id {
-    egui::Id::unique("focus-field")
+fn focus_field_id() -> Id {
+    Id::unique("focus-field")
 }
 
 /// Gives `field` the focus when [`focus_field`] asked for it by its label `name`.
