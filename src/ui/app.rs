@@ -1,7 +1,8 @@
-//! The window: a tab per view, the worker's events applied each frame, toasts, and the
-//! autosave tick. [`MailroomApp::show`] is the whole UI, so tests drive it with
+//! The window: a tab per view, the worker's events applied each frame (`events.rs`),
+//! toasts, and the autosave tick. [`MailroomApp::show`] is the whole UI, so tests drive it with
 //! egui_kittest exactly as eframe does.
 
+mod events;
 mod handover;
 
 use std::collections::HashMap;
@@ -16,11 +17,10 @@ use super::drafts::{DraftsAction, DraftsState, drafts_ui};
 use super::focus::FocusKeeper;
 use super::outbox::{OutboxState, outbox_ui};
 use super::profiles::{ProfilesState, profiles_ui};
-use super::toast::{Toast, ToastAction, Toasts};
-use super::widgets::local_time;
+use super::toast::{ToastAction, Toasts};
 use crate::paths::Dirs;
 use crate::store::drafts::DraftRecord;
-use crate::worker::{self, Command, Event, Topic, WorkerHandle};
+use crate::worker::{self, Command, Event, WorkerHandle};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum View {
@@ -42,8 +42,6 @@ pub struct MailroomApp {
     size_limits: HashMap<String, u64>,
     /// The last failure not shown in a view of its own.
     pub problem: Option<String>,
-    /// Each outbox entry's profile, kept after it left the outbox (for "sent" notices).
-    entry_profiles: HashMap<String, String>,
     /// Whether the first load (profiles, drafts, outbox, scheduler status) was asked for.
     refreshed: bool,
     /// Requests from a second start, once [`Self::listen`] was called.
@@ -121,7 +119,6 @@ impl MailroomApp {
             toasts: Toasts::default(),
             size_limits: HashMap::new(),
             problem,
-            entry_profiles: HashMap::new(),
             refreshed: false,
             handovers: None,
             focus: FocusKeeper::default(),
@@ -300,153 +297,6 @@ impl MailroomApp {
         }
     }
 
-    fn apply(&mut self, event: Event) {
-        match event {
-            Event::Profiles(profiles) => self.profiles.profiles = Some(profiles),
-            Event::Drafts(list) => self.drafts.list = list,
-            Event::MailtoHandler(handler) => self.profiles.mailto_handler = handler,
-            Event::DraftOpened(record) => self.open_in_compose(record, None),
-            Event::Reopen {
-                record,
-                scheduled_for,
-            } => self.open_in_compose(record, scheduled_for),
-            Event::DraftSaved {
-                id, at, explicit, ..
-            } => {
-                if id == self.compose.draft_id {
-                    self.compose.saved_at = Some(local_time(at));
-                    self.compose.save_pending = false;
-                    self.compose.problem = None;
-                }
-                if explicit {
-                    self.toasts.info("Draft saved");
-                }
-            }
-            Event::DraftDeleted {
-                record,
-                reopen_on_undo,
-            } => self.toasts.push(Toast {
-                text: format!("Deleted \"{}\"", record.draft.subject),
-                until: crate::clock::now() + worker::UNDO_DELETE,
-                action: Some((
-                    "Undo".into(),
-                    ToastAction::UndoDelete {
-                        draft_id: record.id,
-                        reopen: reopen_on_undo,
-                    },
-                )),
-                countdown: false,
-            }),
-            Event::Outbox(entries) => {
-                for entry in &entries {
-                    self.entry_profiles
-                        .insert(entry.id.clone(), entry.profile.clone());
-                }
-                self.outbox.entries = entries;
-            }
-            Event::Uploading {
-                entry_id,
-                sent,
-                total,
-            } => self.outbox.uploading = Some((entry_id, sent, total)),
-            Event::UploadsEnded => self.outbox.uploading = None,
-            Event::Sent(list) => self.outbox.sent = list,
-            Event::ServerCopies(copies) => self.outbox.copies = copies,
-            Event::Scheduled {
-                entry,
-                draft_id,
-                undo_until,
-            } => {
-                if draft_id == self.compose.draft_id {
-                    self.compose = ComposeState::next_message(self.compose.profile.clone());
-                }
-                match undo_until {
-                    Some(until) => self.toasts.push(Toast {
-                        text: "Sending in".into(),
-                        until,
-                        action: Some(("Undo".into(), ToastAction::UndoSend { entry_id: entry.id })),
-                        countdown: true,
-                    }),
-                    None => self
-                        .toasts
-                        .info(format!("Scheduled for {}", local_time(entry.send_at))),
-                }
-            }
-            Event::OutboxRan(report) => {
-                if !report.sent.is_empty() {
-                    self.toasts.info(self.sent_notice(&report.sent));
-                }
-                if !report.failed.is_empty() || !report.uncertain.is_empty() {
-                    self.toasts
-                        .info("A message needs your attention: see the Outbox");
-                }
-            }
-            Event::TestResult { profile_id, result } => {
-                if let Some(limit) = result.as_ref().ok().and_then(|t| t.size_limit) {
-                    self.size_limits.insert(profile_id, limit);
-                }
-                self.profiles.test = Some(Some(result.map(|t| t.summary())));
-            }
-            Event::SignIns(states) => self.profiles.sign_ins.states = states,
-            Event::SignInFinished { profile, result } => {
-                self.profiles.sign_ins.running = None;
-                match result {
-                    Ok(()) => self.toasts.info(format!("Signed in to \"{profile}\"")),
-                    Err(why) => self.profiles.sign_ins.problem = Some(why),
-                }
-            }
-            Event::AccountDetected { request, result } => {
-                if let Some(setup) = &mut self.profiles.setup {
-                    setup.detected(request, result);
-                }
-            }
-            Event::ProfileSaved { id, note, profiles } => {
-                self.profiles.profiles = Some(profiles);
-                self.profiles.form = None;
-                self.profiles.setup = None;
-                self.profiles.note = Some(format!("Saved \"{id}\". {}", note.unwrap_or_default()));
-                // Its Edit button takes the focus the form had, if the form is still
-                // on screen; a save answered on another view moves no focus later.
-                if self.view == View::Profiles {
-                    self.profiles.focus_saved = Some(id);
-                }
-            }
-            Event::KeyringUnavailable { reason, .. } => {
-                self.profiles.keyring_problem = Some(reason)
-            }
-            Event::SchedulerStatus {
-                text,
-                runs_unattended,
-            } => {
-                self.compose.send_later.scheduler_installed = Some(runs_unattended);
-                self.outbox.scheduler = Some(text);
-            }
-            Event::FilesPicked(paths) => self.worker.send(Command::InspectFiles(paths)),
-            Event::NoFilesPicked => self.compose.attachments.no_file_dialog = true,
-            Event::FilesInspected(files) => self.compose.add_files(files),
-            Event::Problem {
-                topic,
-                what,
-                message,
-            } => {
-                let text = format!("{what}: {message}");
-                if topic == Topic::Compose {
-                    self.compose.save_pending = false;
-                }
-                // Shown where the person is looking: in the compose view, in the profile
-                // form, or (a draft sent from the Drafts view) in the window's banner.
-                match (topic, self.view, self.profiles.form.as_mut()) {
-                    (Topic::Compose, View::Compose, _) => self.compose.problem = Some(text),
-                    (Topic::ProfileForm, _, Some(form)) => form.save_problem = Some(text),
-                    (Topic::ProfileForm, _, None) if self.profiles.setup.is_some() => {
-                        self.profiles.test = Some(Some(Err(text)))
-                    }
-                    _ => self.problem = Some(text),
-                }
-            }
-        }
-    }
-
     /// Shows `record` in compose; what was being written there is saved first.
     fn open_in_compose(&mut self, record: DraftRecord, scheduled_for: Option<jiff::Timestamp>) {
         if record.id != self.compose.draft_id {
@@ -458,28 +308,6 @@ impl MailroomApp {
         let files = self.compose.unmeasured_files();
         if !files.is_empty() {
             self.worker.send(Command::InspectFiles(files));
-        }
-    }
-
-    /// "Message sent", or, for a profile that only writes files, where they went.
-    fn sent_notice(&self, sent: &[String]) -> String {
-        let folders: Vec<String> = sent
-            .iter()
-            .filter_map(|id| {
-                let profile = self.entry_profiles.get(id)?;
-                let profiles = self.profiles.profiles.as_ref()?;
-                match &profiles.get(profile).ok()?.server {
-                    crate::profile::Server::Folder { path } => Some(path.display().to_string()),
-                    crate::profile::Server::Smtp(_) => None,
-                }
-            })
-            .collect();
-        match (sent.len(), folders.first()) {
-            (1, Some(folder)) => format!(
-                "Written to {folder} as an .eml file (not sent: the profile delivers nowhere)"
-            ),
-            (1, None) => "Message sent".to_string(),
-            (n, _) => format!("{n} messages sent"),
         }
     }
 

@@ -22,7 +22,7 @@ use crate::message::{BodyFormat, Draft, Importance};
 use crate::profile::Profiles;
 use crate::store::drafts::DraftRecord;
 use crate::store::ids;
-use crate::worker::Command;
+use crate::worker::{Command, Event};
 
 /// How long after the last change the draft is saved by itself.
 pub const AUTOSAVE_AFTER: Duration = Duration::from_secs(2);
@@ -142,6 +142,38 @@ impl ComposeState {
         {
             self.mark_changed();
         }
+    }
+}
+
+impl ComposeState {
+    /// Applies what the worker says of the message being written; any other event is
+    /// not this view's.
+    pub fn apply(&mut self, event: Event) {
+        match event {
+            Event::DraftSaved { id, at, .. } if id == self.draft_id => {
+                self.saved_at = Some(local_time(at));
+                self.save_pending = false;
+                self.problem = None;
+            }
+            // It went to the outbox: compose starts the next message.
+            Event::Scheduled { draft_id, .. } if draft_id == self.draft_id => {
+                *self = Self::next_message(self.profile.take());
+            }
+            Event::NoFilesPicked => self.attachments.no_file_dialog = true,
+            Event::FilesInspected(files) => self.add_files(files),
+            _ => {}
+        }
+    }
+
+    /// A save or send of this message failed: shown here when `shown`, else given back
+    /// (for the window's banner: a draft sent from the Drafts view).
+    pub fn show_problem(&mut self, text: String, shown: bool) -> Option<String> {
+        self.save_pending = false;
+        if shown {
+            self.problem = Some(text);
+            return None;
+        }
+        Some(text)
     }
 }
 

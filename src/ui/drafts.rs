@@ -6,7 +6,7 @@ use egui_extras::{Column, TableBuilder};
 
 use super::widgets::{expose_selectable, field_label, local_time};
 use crate::store::drafts::DraftSummary;
-use crate::worker::Command;
+use crate::worker::{Command, Event};
 
 #[derive(Debug, Default)]
 pub struct DraftsState {
@@ -16,6 +16,15 @@ pub struct DraftsState {
     /// A row had the keyboard focus last frame (the arrows and Enter are the list's then,
     /// not a focused button's).
     row_focused: bool,
+}
+
+impl DraftsState {
+    /// Applies what the worker says of the drafts; any other event is not this view's.
+    pub fn apply(&mut self, event: Event) {
+        if let Event::Drafts(list) = event {
+            self.list = list;
+        }
+    }
 }
 
 /// What the drafts view asks for.

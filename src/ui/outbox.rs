@@ -4,6 +4,7 @@
 //! server's Sent folder when that is still to be filed ("Copy to Sent pending", or the
 //! server's words when it refused it; **File copies now**).
 
+use std::collections::HashMap;
 use std::time::Duration;
 
 use eframe::egui::{self, RichText, Ui};
@@ -12,7 +13,7 @@ use super::widgets::{countdown, error_color, human_size, local_time, named_butto
 use crate::outbox::{Entry, State};
 use crate::server_copy::PendingCopy;
 use crate::store::sent::SentSummary;
-use crate::worker::{AfterCancel, Command};
+use crate::worker::{AfterCancel, Command, Event};
 
 #[derive(Debug, Default)]
 pub struct OutboxState {
@@ -23,6 +24,37 @@ pub struct OutboxState {
     pub scheduler: Option<String>,
     /// The big message going out now: its entry id, bytes sent, bytes in all.
     pub uploading: Option<(String, usize, usize)>,
+    /// Each entry's profile, kept after it left the outbox (for "sent" notices).
+    profiles_of_entries: HashMap<String, String>,
+}
+
+impl OutboxState {
+    /// Applies what the worker says of the outbox; any other event is not this view's.
+    pub fn apply(&mut self, event: Event) {
+        match event {
+            Event::Outbox(entries) => {
+                for entry in &entries {
+                    self.profiles_of_entries
+                        .insert(entry.id.clone(), entry.profile.clone());
+                }
+                self.entries = entries;
+            }
+            Event::Uploading {
+                entry_id,
+                sent,
+                total,
+            } => self.uploading = Some((entry_id, sent, total)),
+            Event::UploadsEnded => self.uploading = None,
+            Event::Sent(list) => self.sent = list,
+            Event::ServerCopies(copies) => self.copies = copies,
+            _ => {}
+        }
+    }
+
+    /// The profile an entry was sent with, once it was listed.
+    pub fn profile_of(&self, entry_id: &str) -> Option<&str> {
+        self.profiles_of_entries.get(entry_id).map(String::as_str)
+    }
 }
 
 /// The sent copies listed (the newest); the rest are in `sent/` for any mail program.

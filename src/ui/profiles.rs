@@ -9,7 +9,8 @@ use super::focus::focus_field;
 use super::profile_form::{FormAction, ProfileForm, form_ui};
 use super::widgets::{banner, error_color, section};
 use crate::profile::{Profiles, Server};
-use crate::worker::Command;
+use crate::service::ConnectionTest;
+use crate::worker::{Command, Event};
 
 impl ProfilesState {
     /// Opens Add account (closing the expert form), the focus in its first field.
@@ -18,6 +19,58 @@ impl ProfilesState {
         self.form = None;
         self.test = None;
         focus_field(ctx, "Your name");
+    }
+
+    /// Applies what the worker says of the profiles; any other event is not this
+    /// view's. `shown`: the view is on screen (a save answered while another view is
+    /// shown moves no focus later).
+    pub fn apply(&mut self, event: Event, shown: bool) {
+        match event {
+            Event::Profiles(profiles) => self.profiles = Some(profiles),
+            Event::MailtoHandler(handler) => self.mailto_handler = handler,
+            Event::SignIns(states) => self.sign_ins.states = states,
+            Event::SignInFinished { result, .. } => {
+                self.sign_ins.running = None;
+                if let Err(why) = result {
+                    self.sign_ins.problem = Some(why);
+                }
+            }
+            Event::AccountDetected { request, result } => {
+                if let Some(setup) = &mut self.setup {
+                    setup.detected(request, result);
+                }
+            }
+            Event::ProfileSaved { id, note, profiles } => {
+                self.profiles = Some(profiles);
+                self.form = None;
+                self.setup = None;
+                self.note = Some(format!("Saved \"{id}\". {}", note.unwrap_or_default()));
+                // Its Edit button takes the focus the form had.
+                if shown {
+                    self.focus_saved = Some(id);
+                }
+            }
+            Event::KeyringUnavailable { reason, .. } => self.keyring_problem = Some(reason),
+            _ => {}
+        }
+    }
+
+    /// Shows how Test connection went.
+    pub fn tested(&mut self, result: Result<ConnectionTest, String>) {
+        self.test = Some(Some(result.map(|t| t.summary())));
+    }
+
+    /// Shows a problem saving a profile in the form (or in Add account) it came from;
+    /// gives it back when neither is open.
+    pub fn show_problem(&mut self, text: String) -> Option<String> {
+        if let Some(form) = &mut self.form {
+            form.save_problem = Some(text);
+        } else if self.setup.is_some() {
+            self.test = Some(Some(Err(text)));
+        } else {
+            return Some(text);
+        }
+        None
     }
 
     /// Opens the expert form (closing Add account), the focus in its first field.

@@ -31,14 +31,21 @@ pub struct Toasts {
     list: Vec<(Toast, String)>,
 }
 
-impl Toasts {
-    pub fn info(&mut self, text: impl Into<String>) {
-        self.push(Toast {
+impl Toast {
+    /// A notice that goes by itself after a few seconds.
+    pub fn info(text: impl Into<String>) -> Self {
+        Toast {
             text: text.into(),
             until: crate::clock::now() + Duration::from_secs(6),
             action: None,
             countdown: false,
-        });
+        }
+    }
+}
+
+impl Toasts {
+    pub fn info(&mut self, text: impl Into<String>) {
+        self.push(Toast::info(text));
     }
 
     pub fn push(&mut self, toast: Toast) {

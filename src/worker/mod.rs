@@ -36,7 +36,7 @@ use crate::message::Draft;
 use crate::paths::Dirs;
 use crate::profile::Profile;
 use crate::profile::secret::Password;
-use crate::service::Mailroom;
+use crate::service::{Mailroom, WithoutKeyring};
 use crate::store::drafts::DraftRecord;
 
 /// How long a deleted draft waits in the trash: longer than its Undo toast shows
@@ -114,11 +114,12 @@ impl Emitter {
         (self.waker)();
     }
 
-    fn problem(&self, topic: Topic, what: &str, error: &dyn std::error::Error) {
+    fn problem(&self, topic: Topic, what: &str, error: &Error) {
         self.emit(Event::Problem {
             topic,
             what: what.to_string(),
             message: display_chain(error),
+            class: error.class(),
         });
     }
 }
@@ -410,8 +411,9 @@ impl CommandThread {
     fn list_drafts(&self) -> Result<(), Error> {
         let search = self.search.borrow().clone();
         let listing = self.mailroom.drafts.list(Some(&search))?;
-        for problem in &listing.quarantined {
-            self.emit.problem(Topic::Window, "Reading drafts", problem);
+        for problem in listing.quarantined {
+            self.emit
+                .problem(Topic::Window, "Reading drafts", &problem.into());
         }
         self.emit.emit(Event::Drafts(listing.drafts));
         Ok(())
@@ -433,11 +435,12 @@ impl CommandThread {
         replaces: Option<String>,
     ) -> Result<(), Error> {
         let id = profile.id.clone();
-        let saved = self
-            .mailroom
-            .save_profile(profile, password, replaces.as_deref(), |old| {
-                self.passwords.get(old)
-            })?;
+        let saved = self.mailroom.save_profile(
+            profile,
+            password,
+            replaces.as_deref(),
+            WithoutKeyring::KeepInSession(&|old| self.passwords.get(old)),
+        )?;
         let mut notes = Vec::new();
         if saved.became_default {
             notes.push("It is now the default profile.");

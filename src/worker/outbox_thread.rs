@@ -96,6 +96,8 @@ impl OutboxThread {
                     topic: Topic::Window,
                     what: "Sending from the outbox".into(),
                     message: problem.clone(),
+                    // Damaged entries, files that could not be finished: Mailroom's own.
+                    class: crate::error::Class::Environment,
                 });
             }
             shown_problems.clone_from(&report.problems);

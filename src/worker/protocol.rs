@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use jiff::Timestamp;
 
+use crate::error::Class;
 use crate::message::Draft;
 use crate::outbox::Entry;
 use crate::outbox::runner::RunReport;
@@ -201,11 +202,13 @@ pub enum Event {
     /// No native file dialog could be shown (no portal, no zenity), or it was cancelled.
     NoFilesPicked,
     FilesInspected(Vec<(PathBuf, Result<u64, String>)>),
-    /// Something failed: `what` names the action, `topic` the view it concerns.
+    /// Something failed: `what` names the action, `topic` the view it concerns, `class`
+    /// what kind of failure it is (the window says what to do about it).
     Problem {
         topic: Topic,
         what: String,
         message: String,
+        class: Class,
     },
 }
 
