@@ -13,7 +13,7 @@ use crate::error::Error;
 use crate::paths::Dirs;
 use crate::profile::secret;
 use crate::profile::{Auth, Profile, Profiles, Security, Server, SmtpServer};
-use crate::service::Mailroom;
+use crate::service::{Mailroom, WithoutKeyring};
 use crate::transport::smtp::normalize_fingerprint;
 
 #[derive(Debug, Subcommand)]
@@ -138,8 +138,8 @@ pub fn run(dirs: &Dirs, command: ProfileCommand) -> Result<(), Error> {
     let mut profiles = Profiles::load_or_init(dirs)?;
     let path = dirs.profiles_file();
     match command {
-        ProfileCommand::Add(args) => add(dirs, &mut profiles, *args, &path),
-        ProfileCommand::Edit(args) => profile_edit::edit(dirs, &mut profiles, *args),
+        ProfileCommand::Add(args) => add(dirs, &profiles, *args),
+        ProfileCommand::Edit(args) => profile_edit::edit(dirs, &profiles, *args),
         ProfileCommand::Detect { email, json } => profile_email::detect_command(&email, json),
         ProfileCommand::List { json: false } => {
             list(&profiles);
@@ -172,12 +172,7 @@ pub fn run(dirs: &Dirs, command: ProfileCommand) -> Result<(), Error> {
     }
 }
 
-fn add(
-    dirs: &Dirs,
-    profiles: &mut Profiles,
-    args: AddArgs,
-    path: &std::path::Path,
-) -> Result<(), Error> {
+fn add(dirs: &Dirs, profiles: &Profiles, args: AddArgs) -> Result<(), Error> {
     let (profile, origins) = match &args.email {
         Some(email) => {
             let (mut profile, origins) = profile_email::profile_for(&Given {
@@ -204,8 +199,8 @@ fn add(
     let signs_in = matches!(&profile.server, Server::Smtp(s) if s.auth == Auth::OAuth2);
     let needs_keyring = matches!(&profile.server,
         Server::Smtp(s) if s.auth == Auth::Password && s.password_command.is_none());
-    let default_before = profiles.default.clone();
-    profiles.add(profile.clone())?;
+    // A taken id or a bad From is said before the password is asked for.
+    profiles.clone().add(profile.clone())?;
     let password = if needs_keyring {
         Some(read_password(
             args.password_stdin,
@@ -214,23 +209,16 @@ fn add(
     } else {
         None
     };
+    let mailroom = Mailroom::new(dirs.clone());
     if let Some(origins) = origins {
         // A found server is shown, then tested, before anything is stored (an OAuth2
         // profile is tested once signed in: it has no token yet).
         print_origins(&origins);
         if !signs_in {
-            test(&Mailroom::new(dirs.clone()), &profile, password.as_ref())?;
+            test(&mailroom, &profile, password.as_ref())?;
         }
     }
-    if let Some(password) = &password {
-        secret::store(&profile.id, password)?;
-    }
-    if let Err(e) = profiles.save(path) {
-        if needs_keyring {
-            let _ = secret::delete(&profile.id);
-        }
-        return Err(e.into());
-    }
+    let saved = mailroom.save_profile(profile.clone(), password, None, WithoutKeyring::Refuse)?;
     say!("Added \"{}\": {}", profile.id, profile.summary());
     if signs_in {
         say!(
@@ -238,10 +226,10 @@ fn add(
             profile.id
         );
     }
-    if profiles.default != default_before {
+    if saved.profiles.default != profiles.default {
         say!(
             "It is now the default profile (`mailroom profile default {}` picks another).",
-            default_before.as_deref().unwrap_or("ID")
+            profiles.default.as_deref().unwrap_or("ID")
         );
     }
     if needs_keyring {

@@ -7,6 +7,7 @@ use super::profile_imap::{ImapArgs, bad};
 use crate::error::Error;
 use crate::paths::Dirs;
 use crate::profile::{Profiles, Server};
+use crate::service::{Mailroom, WithoutKeyring};
 
 #[derive(Debug, Args)]
 pub struct EditArgs {
@@ -18,15 +19,16 @@ pub struct EditArgs {
     imap: ImapArgs,
 }
 
-/// `profile edit ID …`: changes what the flags name, keeps the rest.
-pub fn edit(dirs: &Dirs, profiles: &mut Profiles, args: EditArgs) -> Result<(), Error> {
+/// `profile edit ID …`: changes what the flags name, keeps the rest (its place in the
+/// list, whether it is the default, its password).
+pub fn edit(dirs: &Dirs, profiles: &Profiles, args: EditArgs) -> Result<(), Error> {
     if args.from.is_none() && args.imap.is_empty() {
         return Err(bad(
             "profile edit",
             "nothing to change: give --from or an --imap-… flag (see --help)",
         ));
     }
-    let profile = profiles.get_mut(&args.id)?;
+    let mut profile = profiles.get(&args.id)?.clone();
     if let Some(from) = &args.from {
         crate::profile::store::validate_from(from)?;
         profile.from = from.clone();
@@ -44,7 +46,12 @@ pub fn edit(dirs: &Dirs, profiles: &mut Profiles, args: EditArgs) -> Result<(), 
         args.imap.apply(&args.id, smtp)?;
     }
     let summary = profile.summary();
-    profiles.save(&dirs.profiles_file())?;
+    Mailroom::new(dirs.clone()).save_profile(
+        profile,
+        None,
+        Some(&args.id),
+        WithoutKeyring::Refuse,
+    )?;
     say!("Changed \"{}\": {summary}", args.id);
     Ok(())
 }

@@ -113,6 +113,26 @@ impl Profiles {
         Ok(())
     }
 
+    /// Puts `profile` in the place of `old` (edited, perhaps renamed): it keeps its place
+    /// in the list, and stays the default if `old` was.
+    pub fn replace(&mut self, old: &str, profile: Profile) -> Result<(), ProfileError> {
+        validate_id(&profile.id)?;
+        validate_from(&profile.from)?;
+        if profile.id != old && self.list.iter().any(|p| p.id == profile.id) {
+            return Err(ProfileError::Exists(profile.id));
+        }
+        let index = self
+            .list
+            .iter()
+            .position(|p| p.id == old)
+            .ok_or_else(|| self.unknown(old))?;
+        if self.default.as_deref() == Some(old) {
+            self.default = Some(profile.id.clone());
+        }
+        self.list[index] = profile;
+        Ok(())
+    }
+
     /// Removes a profile; if it was the default, the first remaining one becomes it.
     pub fn remove(&mut self, id: &str) -> Result<Profile, ProfileError> {
         let index = self

@@ -69,11 +69,21 @@ impl ConnectionTest {
 #[derive(Debug)]
 pub struct SavedProfile {
     pub profiles: Profiles,
-    /// A new account took over from `local` as the default.
+    /// A new account took over from `local` as the default (the first one does).
     pub became_default: bool,
     /// No keyring answered: the password was not stored (the caller keeps it for the
     /// session, if it can).
     pub not_stored: Option<(Password, SecretError)>,
+}
+
+/// What [`Mailroom::save_profile`] does when no keyring answers.
+#[derive(Clone, Copy)]
+pub enum WithoutKeyring<'a> {
+    /// Saves nothing and fails: the command line has no session to keep a password in.
+    Refuse,
+    /// Saves the profile and hands the password back ([`SavedProfile::not_stored`]) for
+    /// the window to keep for the session; finds a renamed profile's password there.
+    KeepInSession(&'a dyn Fn(&str) -> Option<Password>),
 }
 
 /// What removing a profile took with it.
@@ -149,46 +159,58 @@ impl Mailroom {
         ))
     }
 
-    /// Adds `profile` (in place of `replaces`, when editing) with its password. A
-    /// renamed profile keeps its password unless a new one was typed: it is stored under
-    /// the new name, the profiles saved, and only then the old name forgotten (left alone
-    /// when it could not be read: better an orphan than a lost password).
+    /// Saves `profile` — new, or in the place of `replaces` (edited, perhaps renamed) —
+    /// with its password, if one is given, in the keyring. A renamed profile's password
+    /// (from the keyring, or from the session: `without_keyring`) and OAuth2 sign-in move
+    /// with it, and an edited default stays the default. When no keyring answers,
+    /// `without_keyring` says what happens; either way nothing is lost: a profile that
+    /// could not be written takes its new password out of the keyring again.
     pub fn save_profile(
         &self,
         profile: Profile,
         password: Option<Password>,
         replaces: Option<&str>,
-        in_session: impl Fn(&str) -> Option<Password>,
+        without_keyring: WithoutKeyring<'_>,
     ) -> Result<SavedProfile, Error> {
         let mut profiles = self.profiles()?;
         let default_before = profiles.default.clone();
-        if let Some(old) = replaces {
-            profiles.remove(old)?;
-        }
         let id = profile.id.clone();
-        profiles.add(profile)?;
-        // An edited (or renamed) default stays the default.
-        if replaces.is_some() && default_before.as_deref() == replaces {
-            profiles.set_default(&id)?;
+        match replaces {
+            Some(old) => profiles.replace(old, profile)?,
+            None => profiles.add(profile)?,
         }
-        let became_default = profiles.default.as_deref() == Some(id.as_str())
+        let became_default = replaces.is_none()
             && default_before.is_some()
-            && default_before.as_deref() != Some(id.as_str())
-            && default_before.as_deref() != replaces;
+            && profiles.default.as_deref() == Some(id.as_str());
         let renamed_from = replaces.filter(|old| *old != id);
         let password = password.or_else(|| {
             let old = renamed_from?;
-            secret::load(old).ok().flatten().or_else(|| in_session(old))
+            secret::load(old)
+                .ok()
+                .flatten()
+                .or_else(|| match without_keyring {
+                    WithoutKeyring::KeepInSession(kept) => kept(old),
+                    WithoutKeyring::Refuse => None,
+                })
         });
         let has_password = password.is_some();
         let mut not_stored = None;
         if let Some(password) = password
             && let Err(e) = secret::store(&id, &password)
         {
-            not_stored = Some((password, e));
+            match without_keyring {
+                WithoutKeyring::Refuse => return Err(e.into()),
+                WithoutKeyring::KeepInSession(_) => not_stored = Some((password, e)),
+            }
         }
-        profiles.save(&self.dirs.profiles_file())?;
-        // Forgotten under the old name only once it is stored under the new one.
+        if let Err(e) = profiles.save(&self.dirs.profiles_file()) {
+            if has_password && not_stored.is_none() && replaces.is_none() {
+                let _ = secret::delete(&id);
+            }
+            return Err(e.into());
+        }
+        // Forgotten under the old name only once it is stored under the new one (left
+        // alone when it could not be read: better an orphan than a lost password).
         if let Some(old) = renamed_from.filter(|_| has_password && not_stored.is_none()) {
             let _ = secret::delete(old);
         }
@@ -252,7 +274,7 @@ mod tests {
     fn an_edited_or_renamed_default_stays_the_default() {
         let home = tempfile::tempdir().unwrap();
         let m = Mailroom::new(Dirs::under(home.path()));
-        let none = |_: &str| None;
+        let none = WithoutKeyring::KeepInSession(&|_: &str| None);
         assert!(
             m.save_profile(smtp("work"), None, None, none)
                 .unwrap()
@@ -275,5 +297,25 @@ mod tests {
             !renamed.became_default,
             "it was the default already: nothing to say"
         );
+    }
+
+    #[test]
+    fn an_edited_or_renamed_profile_keeps_its_place_in_the_list() {
+        let home = tempfile::tempdir().unwrap();
+        let m = Mailroom::new(Dirs::under(home.path()));
+        let none = WithoutKeyring::KeepInSession(&|_: &str| None);
+        m.save_profile(smtp("work"), None, None, none).unwrap();
+        m.save_profile(smtp("home"), None, None, none).unwrap();
+        let ids = |saved: SavedProfile| -> Vec<String> {
+            saved.profiles.list.into_iter().map(|p| p.id).collect()
+        };
+        let edited = m
+            .save_profile(smtp("work"), None, Some("work"), none)
+            .unwrap();
+        assert_eq!(ids(edited), ["local", "work", "home"]);
+        let renamed = m
+            .save_profile(smtp("job"), None, Some("work"), none)
+            .unwrap();
+        assert_eq!(ids(renamed), ["local", "job", "home"]);
     }
 }
