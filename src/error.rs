@@ -37,11 +37,23 @@ pub enum Error {
     Detect(#[from] crate::detect::DetectError),
     #[error(transparent)]
     OAuth(#[from] crate::oauth::OAuthError),
+    /// Reading what the person gave (a file, standard input) failed: the I/O error says why.
     #[error("{what}: {source}")]
     Input {
         what: String,
         #[source]
         source: std::io::Error,
+    },
+    /// A value the person gave that is refused: a command-line value or field, a file
+    /// named that is not what it should be (a folder, too large, not a local file).
+    #[error("{what}: {why}")]
+    Argument { what: String, why: String },
+    /// A saved message (`.eml`) that could be read but is not an email message.
+    #[error("{path}: {source}")]
+    Eml {
+        path: String,
+        #[source]
+        source: crate::message::eml::NotAMessage,
     },
     #[error("{what}: {source}")]
     Output {
@@ -57,8 +69,18 @@ pub enum Error {
     When(#[from] WhenError),
     #[error(transparent)]
     Settings(#[from] SettingsError),
+    /// The OS scheduler could not be set up (no user session, `crontab` failing, …).
     #[error("{0}")]
     Scheduler(String),
+    /// A path a crontab line would hold has a line break (the program's folder or
+    /// `MAILROOM_HOME`, which the person chose): a crontab entry is one line.
+    #[error(
+        "{what} ({path:?}) holds a line break, which a crontab line cannot: use a folder without one"
+    )]
+    LineBreakInPath {
+        what: &'static str,
+        path: std::path::PathBuf,
+    },
     /// The desktop's program for a file could not be started.
     #[error("could not open {} with {program}: {source}", .path.display())]
     OpenFile {
@@ -76,6 +98,9 @@ pub enum Error {
     /// Installing the desktop entry, icons or the `mailto:` handler failed.
     #[error("{0}")]
     Desktop(String),
+    /// The window could not start (no graphics driver, the display refused it).
+    #[error("opening the window: {0}")]
+    Window(String),
     #[error("no display to open the window on ({0}): use `mailroom --help` for the command line")]
     NoDisplay(String),
     /// An id given to an outbox command that names something else.
@@ -169,6 +194,9 @@ impl Error {
             | Error::NoPassword { .. }
             | Error::NoUsername { .. }
             | Error::Input { .. }
+            | Error::Argument { .. }
+            | Error::Eml { .. }
+            | Error::LineBreakInPath { .. }
             | Error::Secret(SecretError::Command { .. })
             | Error::When(_)
             | Error::NotInOutbox { .. }
@@ -207,6 +235,7 @@ impl Error {
             | Error::OpenFile { .. }
             | Error::Desktop(_)
             | Error::Instance(_)
+            | Error::Window(_)
             | Error::NoDisplay(_) => Class::Environment,
         }
     }
@@ -262,6 +291,7 @@ pub fn display_chain(e: &dyn std::error::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::message::eml::NotAMessage;
 
     #[test]
     fn a_file_that_cannot_be_attached_to_a_saved_draft_is_bad_input_not_the_machine() {
@@ -293,5 +323,82 @@ mod tests {
         };
         assert!(!unknown.is_transient());
         assert_eq!(unknown.exit_kind() as u8, 2);
+
+        // What the person gave: a command-line value, a saved message that is not one, a
+        // folder a crontab line cannot hold. Trying again changes none of them.
+        let bad_input = [
+            Error::Argument {
+                what: "reschedule".into(),
+                why: "give --at or --in".into(),
+            },
+            Error::Eml {
+                path: "/tmp/Résumé.pdf".into(),
+                source: NotAMessage,
+            },
+            Error::LineBreakInPath {
+                what: "MAILROOM_HOME",
+                path: "/data/two\nlines".into(),
+            },
+        ];
+        for e in &bad_input {
+            assert_eq!(e.class(), Class::BadInput, "{e}");
+            assert!(!e.is_transient(), "{e}");
+            assert_eq!(e.exit_kind() as u8, 2, "{e}");
+        }
+        // The machine: the window could not start, crontab could not be run.
+        let machine = [
+            Error::Window("no graphics adapter".into()),
+            Error::Scheduler("could not run crontab: not found".into()),
+        ];
+        for e in &machine {
+            assert_eq!(e.class(), Class::Environment, "{e}");
+            assert_eq!(e.exit_kind() as u8, 1, "{e}");
+        }
+    }
+
+    /// The typed variants say exactly what the `std::io::Error`s they replace said.
+    #[test]
+    fn typed_variants_read_as_the_forged_io_errors_they_replace() {
+        use std::io::{Error as Io, ErrorKind};
+        let pairs = [
+            (
+                Error::Argument {
+                    what: "the password".into(),
+                    why: "it is empty".into(),
+                },
+                Error::Input {
+                    what: "the password".into(),
+                    source: Io::new(ErrorKind::InvalidInput, "it is empty"),
+                },
+            ),
+            (
+                Error::Eml {
+                    path: "/tmp/a.pdf".into(),
+                    source: NotAMessage,
+                },
+                Error::Input {
+                    what: "/tmp/a.pdf".into(),
+                    source: Io::new(ErrorKind::InvalidData, NotAMessage.to_string()),
+                },
+            ),
+            (
+                Error::Window("no graphics adapter".into()),
+                Error::Output {
+                    what: "opening the window".into(),
+                    source: Io::other("no graphics adapter"),
+                },
+            ),
+        ];
+        for (typed, forged) in &pairs {
+            assert_eq!(display_chain(typed), display_chain(forged));
+        }
+        assert_eq!(
+            display_chain(&pairs[0].0),
+            "the password: it is empty",
+            "one line, said once"
+        );
+        // The parse error stays typed, as the source.
+        let source = std::error::Error::source(&pairs[1].0);
+        assert!(source.is_some_and(|s| s.is::<NotAMessage>()));
     }
 }

@@ -75,9 +75,10 @@ pub fn systemd_timer() -> String {
 pub fn cron_line(exe: &Path, home: Option<&Path>) -> Result<String, Error> {
     for (what, path) in [("the mailroom program's path", Some(exe)), (HOME_ENV, home)] {
         if let Some(path) = path.filter(|p| p.to_string_lossy().contains(['\n', '\r'])) {
-            return Err(Error::Scheduler(format!(
-                "{what} ({path:?}) holds a line break, which a crontab line cannot: use a folder without one"
-            )));
+            return Err(Error::LineBreakInPath {
+                what,
+                path: path.to_path_buf(),
+            });
         }
     }
     let env = home.map_or(String::new(), |h| {
@@ -489,13 +490,13 @@ mod tests {
         );
         assert!(is_ours(&line, Some(home)));
         // A crontab line cannot hold a line break: refused, naming the variable.
-        let err = cron_line(exe, Some(Path::new("/data/two\nlines")))
-            .unwrap_err()
-            .to_string();
-        assert!(
-            err.contains("MAILROOM_HOME") && err.contains("line break"),
-            "{err}"
+        let err = cron_line(exe, Some(Path::new("/data/two\nlines"))).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "MAILROOM_HOME (\"/data/two\\nlines\") holds a line break, which a crontab line \
+             cannot: use a folder without one"
         );
+        assert_eq!(err.exit_kind() as u8, 2, "bad input");
 
         // systemd: % doubled (else a specifier), quotes and backslashes escaped, a line
         // break written as \n (C escapes are unquoted in unit files).

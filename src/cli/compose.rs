@@ -28,9 +28,9 @@ fn is_mailto(target: &str) -> bool {
 /// The absolute path of a saved message given as a path or a `file://` URI: the running
 /// window it may be handed to has another working folder.
 fn saved_message(target: &str) -> Result<PathBuf, Error> {
-    let not_a_file = |why: &str| Error::Input {
+    let not_a_file = |why: &str| Error::Argument {
         what: format!("opening \"{}\"", super::printable(target)),
-        source: std::io::Error::new(std::io::ErrorKind::InvalidInput, why.to_string()),
+        why: why.to_string(),
     };
     let path = if target.starts_with("file:") {
         url::Url::parse(target)
@@ -93,10 +93,7 @@ pub(super) fn open_window(mailroom: Mailroom, request: Request) -> Result<(), Er
         Request::Draft(id) => Start::Draft(id),
         Request::Eml(file) => Start::Eml(file),
     };
-    crate::ui::run(mailroom.dirs, start, listener).map_err(|e| Error::Output {
-        what: "opening the window".into(),
-        source: std::io::Error::other(e),
-    })
+    crate::ui::run(mailroom.dirs, start, listener).map_err(Error::Window)
 }
 
 /// What can be found wrong here is said here, not in a window: an unknown draft, a saved

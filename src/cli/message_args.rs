@@ -163,9 +163,9 @@ pub use crate::when::local;
 /// Checks where `--eml FILE` will write: its folder must exist (a typo is not a new
 /// folder) and an existing file is kept unless `--force`.
 pub fn check_eml_target(path: &std::path::Path, force: bool) -> Result<(), Error> {
-    let refuse = |why: String| Error::Input {
+    let refuse = |why: String| Error::Argument {
         what: format!("--eml {}", path.display()),
-        source: std::io::Error::new(std::io::ErrorKind::InvalidInput, why),
+        why,
     };
     let folder = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,

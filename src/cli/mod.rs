@@ -201,9 +201,9 @@ fn read_password(from_stdin: bool, prompt: &str) -> Result<Password, Error> {
         })?
     };
     if text.is_empty() {
-        return Err(Error::Input {
+        return Err(Error::Argument {
             what: "the password".into(),
-            source: std::io::Error::new(std::io::ErrorKind::InvalidInput, "it is empty"),
+            why: "it is empty".into(),
         });
     }
     Ok(Password::new(text))

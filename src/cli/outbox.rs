@@ -126,9 +126,9 @@ pub fn run(mailroom: &Mailroom, command: OutboxCommand) -> Result<(), Error> {
             say!("Cancelled; the message is back in the drafts as {draft_id}.");
         }
         OutboxCommand::Reschedule { id, when } => {
-            let at = when.resolve(now)?.ok_or_else(|| Error::Input {
+            let at = when.resolve(now)?.ok_or_else(|| Error::Argument {
                 what: "reschedule".into(),
-                source: std::io::Error::new(std::io::ErrorKind::InvalidInput, "give --at or --in"),
+                why: "give --at or --in".into(),
             })?;
             let entry = outbox.reschedule(&mailroom.outbox_id(&id)?, at)?;
             say!("{} now goes out {}.", entry.id, local(entry.send_at));

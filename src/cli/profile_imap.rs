@@ -128,8 +128,8 @@ impl ImapArgs {
 }
 
 pub(super) fn bad(flag: &str, why: &str) -> Error {
-    Error::Input {
+    Error::Argument {
         what: flag.to_string(),
-        source: std::io::Error::new(std::io::ErrorKind::InvalidInput, why.to_string()),
+        why: why.to_string(),
     }
 }

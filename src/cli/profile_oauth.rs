@@ -21,12 +21,9 @@ fn oauth2_of(profile: &Profile) -> Result<(&OAuth2, Option<&str>), Error> {
             Some(settings) => Ok((settings, s.username.as_deref())),
             None => Err(OAuthError::UnknownProvider(String::new()).into()),
         },
-        _ => Err(Error::Input {
+        _ => Err(Error::Argument {
             what: format!("profile \"{}\"", profile.id),
-            source: std::io::Error::new(
-                std::io::ErrorKind::InvalidInput,
-                "it signs in with a password, not OAuth2 (mailroom profile set-password)",
-            ),
+            why: "it signs in with a password, not OAuth2 (mailroom profile set-password)".into(),
         }),
     }
 }

@@ -5,7 +5,7 @@
 mod accounts;
 mod copies;
 
-pub use accounts::{ConnectionTest, SavedProfile};
+pub use accounts::{ConnectionTest, SavedProfile, WithoutKeyring};
 pub use copies::ServerCopy;
 
 use std::time::Duration;
@@ -56,9 +56,9 @@ pub const MAX_EML: u64 = 256 * 1024 * 1024;
 /// A saved message that can be opened: a regular file (not a FIFO or a device, which
 /// could block the reader for ever) of at most [`MAX_EML`] bytes.
 pub fn check_eml_file(file: &std::path::Path) -> Result<(), Error> {
-    let refuse = |why: String| Error::Input {
+    let refuse = |why: String| Error::Argument {
         what: format!("opening {}", file.display()),
-        source: std::io::Error::new(std::io::ErrorKind::InvalidInput, why),
+        why,
     };
     let meta = std::fs::metadata(file).map_err(|source| Error::Input {
         what: format!("opening {}", file.display()),
@@ -277,9 +277,9 @@ impl Mailroom {
                 what: format!("reading {}", file.display()),
                 source,
             })?;
-        let draft = crate::message::eml::import(&bytes).map_err(|e| Error::Input {
-            what: file.display().to_string(),
-            source: std::io::Error::new(std::io::ErrorKind::InvalidData, e.to_string()),
+        let draft = crate::message::eml::import(&bytes).map_err(|source| Error::Eml {
+            path: file.display().to_string(),
+            source,
         })?;
         self.create_draft(None, draft, now)
     }
