@@ -281,6 +281,32 @@ fn test_connection_shows_the_servers_answer_and_a_wrong_password() {
 }
 
 #[test]
+fn after_test_connection_compose_warns_of_a_message_over_the_servers_size() {
+    let home = postfix_home(0);
+    // 1.6 MB: under the test Postfix's 2 MiB, over it once base64 makes it 4/3 bigger.
+    let big = home.file("scan.pdf", &vec![b'x'; 1_600_000]);
+    let mut gui = gui(&home);
+    wait_until(&mut gui, "the profiles", |g| {
+        from_shows(g, "Me <me@example.org> — work")
+    });
+    drop_file(&mut gui, big);
+    wait_until(&mut gui, "the attachment", |g| has_label(g, "scan.pdf ("));
+    assert!(
+        !has_label(&gui, "of the server's"),
+        "no limit is known before the server was asked"
+    );
+
+    click(&mut gui, "Profiles");
+    click(&mut gui, "Edit work");
+    click(&mut gui, "Test connection");
+    wait_until(&mut gui, "the login", |g| has_label(g, "logged in: 235"));
+    click(&mut gui, "Compose");
+    wait_until(&mut gui, "the size warning", |g| {
+        has_label(g, "of the server's 2.0 MB: too big once encoded")
+    });
+}
+
+#[test]
 fn frames_keep_coming_while_a_dead_server_is_tested() {
     let silent = support::faulty::Faulty::start(&["--mode", "hang-greeting", "--hang-for", "30"]);
     let home = Home::new();
@@ -309,28 +335,21 @@ fn frames_keep_coming_while_a_dead_server_is_tested() {
 fn editing_a_profile_keeps_what_the_form_does_not_change_and_removing_asks_first() {
     const PIN: &str = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
     let home = Home::new();
-    home.run(&[
-        "profile",
-        "add",
+    home.example_profile(
         "work",
-        "--host",
-        "smtp.example.org",
-        "--user",
-        "me@example.org",
-        "--from",
-        "Me <me@example.org>",
-        "--pin-sha256",
-        PIN,
-        "--password-command",
-        "pass show mail/work",
-        "--timeout-secs",
-        "15",
-        "--imap-host",
-        "imap.example.org",
-        "--imap-user",
-        "mailbox-7@example.org",
-    ])
-    .ok();
+        &[
+            "--pin-sha256",
+            PIN,
+            "--password-command",
+            "pass show mail/work",
+            "--timeout-secs",
+            "15",
+            "--imap-host",
+            "imap.example.org",
+            "--imap-user",
+            "mailbox-7@example.org",
+        ],
+    );
     let mut gui = gui(&home);
     wait_until(&mut gui, "the profiles", |g| from_shows(g, "— work"));
     click(&mut gui, "Profiles");

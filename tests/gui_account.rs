@@ -39,24 +39,17 @@ fn compose_offers_to_add_an_account_while_only_the_local_profile_exists() {
 #[test]
 fn the_profile_form_says_where_sent_messages_and_drafts_are_kept() {
     let home = Home::new();
-    home.run(&[
-        "profile",
-        "add",
+    home.example_profile(
         "work",
-        "--host",
-        "smtp.example.org",
-        "--user",
-        "me@example.org",
-        "--from",
-        "Me <me@example.org>",
-        "--password-command",
-        "pass show mail/work",
-        "--imap-host",
-        "imap.example.org",
-        "--sent-folder",
-        "Archive/Sent",
-    ])
-    .ok();
+        &[
+            "--password-command",
+            "pass show mail/work",
+            "--imap-host",
+            "imap.example.org",
+            "--sent-folder",
+            "Archive/Sent",
+        ],
+    );
     let mut gui = gui(&home);
     wait_until(&mut gui, "the profiles", |g| from_shows(g, "— work"));
     click(&mut gui, "Profiles");

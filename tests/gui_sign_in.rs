@@ -8,11 +8,13 @@
 
 mod support;
 
+use std::time::Duration;
+
 use egui_kittest::kittest::Queryable;
-use support::Home;
 use support::gui::{click, has_label, wait_until};
 use support::keyring::{self, Provider};
 use support::oauth_bed::{CLIENT_ID, OAUTH_USER, oauth_bed, serial};
+use support::{Home, wait_for};
 
 /// A browser that opens the authorization URL and follows the provider's redirect back.
 const BROWSER: &str = "#!/usr/bin/env python3\n\
@@ -36,29 +38,25 @@ fn sign_in_again_in_the_window_goes_through_the_browser_and_the_profile_then_sen
     let mut env = keyring.env();
     env.push(("BROWSER".into(), browser.display().to_string()));
     let home = Home::with_env(env.clone());
-    let port = bed.submission.to_string();
-    home.run(&[
-        "profile",
-        "add",
+    home.smtp_profile(
         "work",
-        "--from",
-        OAUTH_USER,
-        "--host",
         "localhost",
-        "--port",
-        &port,
-        "--user",
-        OAUTH_USER,
-        "--ca-file",
-        bed.ca_file().to_str().unwrap(),
-        "--oauth2-issuer",
-        bed.issuer(),
-        "--oauth2-client-id",
-        CLIENT_ID,
-        "--oauth2-scope",
-        "mail",
-    ])
-    .ok();
+        bed.submission,
+        &[
+            "--from",
+            OAUTH_USER,
+            "--user",
+            OAUTH_USER,
+            "--ca-file",
+            bed.ca_file().to_str().unwrap(),
+            "--oauth2-issuer",
+            bed.issuer(),
+            "--oauth2-client-id",
+            CLIENT_ID,
+            "--oauth2-scope",
+            "mail",
+        ],
+    );
 
     // The window needs BROWSER and the keyring in its process's environment: it runs in
     // a child process of this test binary that has them.
@@ -76,19 +74,11 @@ fn sign_in_again_in_the_window_goes_through_the_browser_and_the_profile_then_sen
         "Sent with the token the window got.",
     ])
     .ok();
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-    let arrived = || {
+    wait_for("the message to arrive", Duration::from_secs(30), || {
         bed.messages(&bed.other_maildir())
             .iter()
             .any(|m| String::from_utf8_lossy(m).contains("Subject: Signed in in the window"))
-    };
-    while !arrived() {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the message did not arrive"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(100));
-    }
+    });
 }
 
 /// The window part of the test above; it runs only in that test's child process.

@@ -9,21 +9,8 @@ use support::Home;
 use support::keyring::{self, Provider};
 
 fn add_profile(home: &Home, id: &str, password: &str) -> support::Run {
-    home.run_with_stdin(
-        &[
-            "profile",
-            "add",
-            id,
-            "--host",
-            "smtp.example.org",
-            "--user",
-            "me@example.org",
-            "--from",
-            "Me <me@example.org>",
-            "--password-stdin",
-        ],
-        &format!("{password}\n"),
-    )
+    let args = support::example_profile_args(id, &["--password-stdin"]);
+    home.run_with_stdin(&support::as_strs(&args), &format!("{password}\n"))
 }
 
 #[test]

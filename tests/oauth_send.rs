@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 
 use support::oauth_bed::{CLIENT_ID, Config, OAUTH_USER};
 use support::oauth_world::*;
-use support::parse;
+use support::{parse, wait_for};
 
 #[test]
 fn a_profile_signed_in_through_the_browser_sends_with_oauthbearer_and_the_message_arrives_intact() {
@@ -454,23 +454,22 @@ fn a_device_code_sign_in_prints_the_code_and_address_and_waits_until_it_is_appro
     // The command polls while nobody has approved yet.
     let polls = || w.bed.state()["stats"]["device_polls"].as_u64().unwrap();
     let start = polls();
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while polls() < start + 2 {
-        assert!(Instant::now() < deadline, "the command does not poll");
+    wait_for("the command to poll", Duration::from_secs(20), || {
+        if polls() >= start + 2 {
+            return true;
+        }
         assert!(child.0.try_wait().unwrap().is_none(), "it gave up early");
-        std::thread::sleep(Duration::from_millis(200));
-    }
+        false
+    });
     let approved = w.bed.device_approve(&code);
     assert_eq!(approved.status, 200, "{approved:?}");
 
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let status = loop {
-        if let Some(status) = child.0.try_wait().unwrap() {
-            break status;
-        }
-        assert!(Instant::now() < deadline, "still polling after approval");
-        std::thread::sleep(Duration::from_millis(100));
-    };
+    let mut exited = None;
+    wait_for("the command to exit", Duration::from_secs(30), || {
+        exited = child.0.try_wait().unwrap();
+        exited.is_some()
+    });
+    let status = exited.expect("the command exited");
     let mut rest_out = String::new();
     stdout.read_to_string(&mut rest_out).unwrap();
     let mut err = String::new();

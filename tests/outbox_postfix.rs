@@ -6,10 +6,10 @@
 mod support;
 
 use std::process::{Child, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use support::postfix::postfix;
-use support::{Home, parse};
+use support::{Home, parse, wait_for};
 
 /// A running `outbox run --watch`, stopped when dropped (a failed test leaves none behind).
 struct Watcher(Child);
@@ -30,15 +30,6 @@ fn watch(home: &Home) -> Watcher {
             .spawn()
             .unwrap(),
     )
-}
-
-/// Waits (at most a minute) until `done` holds.
-fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while !done() {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(100));
-    }
 }
 
 #[test]
@@ -72,7 +63,9 @@ fn send_later_goes_out_with_no_window_open_exactly_once() {
     assert_eq!(msg.subject(), Some("Three seconds later"));
     assert!(msg.header_raw("Bcc").is_none());
     server.wait_for("later-bcc@example.org");
-    wait_until("the outbox to empty", || home.outbox().is_empty());
+    wait_for("the outbox to empty", Duration::from_secs(60), || {
+        home.outbox().is_empty()
+    });
     std::thread::sleep(Duration::from_secs(3)); // a few more passes of the runner
     drop(runner);
 
@@ -118,7 +111,9 @@ fn two_runners_at_once_send_each_of_100_messages_exactly_once() {
     assert_eq!(home.outbox().len(), 100);
 
     let (a, b) = (watch(&home), watch(&home));
-    wait_until("the outbox to empty", || home.outbox().is_empty());
+    wait_for("the outbox to empty", Duration::from_secs(60), || {
+        home.outbox().is_empty()
+    });
     drop((a, b));
 
     let server = postfix();

@@ -383,15 +383,11 @@ fn a_message_over_the_servers_size_fails_before_upload_naming_both_sizes() {
 fn the_plain_port_offers_no_login_and_says_so() {
     let home = Home::with_keyring();
     let server = postfix();
-    home.run_with_stdin(
+    home.smtp_profile_with_stdin(
+        "plain",
+        "127.0.0.1",
+        server.plain,
         &[
-            "profile",
-            "add",
-            "plain",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            &server.plain.to_string(),
             "--security",
             "plain",
             "--user",
@@ -401,8 +397,7 @@ fn the_plain_port_offers_no_login_and_says_so() {
             "--password-stdin",
         ],
         "testpass\n",
-    )
-    .ok();
+    );
     let run = home
         .run(&[
             "send",
@@ -426,24 +421,21 @@ fn the_plain_port_offers_no_login_and_says_so() {
 fn a_password_command_replaces_the_keyring() {
     let home = Home::new(); // no keyring reachable at all
     let server = postfix();
-    home.run(&[
-        "profile",
-        "add",
+    home.smtp_profile(
         "cmd",
-        "--host",
         "127.0.0.1",
-        "--port",
-        &server.submission.to_string(),
-        "--user",
-        postfix::USER,
-        "--from",
-        "me@example.org",
-        "--ca-file",
-        server.ca_file().to_str().unwrap(),
-        "--password-command",
-        "printf testpass",
-    ])
-    .ok();
+        server.submission,
+        &[
+            "--user",
+            postfix::USER,
+            "--from",
+            "me@example.org",
+            "--ca-file",
+            server.ca_file().to_str().unwrap(),
+            "--password-command",
+            "printf testpass",
+        ],
+    );
     home.run(&[
         "send",
         "--to",

@@ -24,17 +24,10 @@ use support::{Home, Run, free_port, parse};
 fn password_home(bed: &OAuthBed, imap_port: u16, extra: &[&str]) -> Home {
     let home = Home::with_keyring();
     let ca = bed.ca_file();
-    let (submission, imap) = (bed.submission.to_string(), imap_port.to_string());
+    let imap = imap_port.to_string();
     let mut args = vec![
-        "profile",
-        "add",
-        "work",
         "--from",
         PW_USER,
-        "--host",
-        "localhost",
-        "--port",
-        &submission,
         "--security",
         "starttls",
         "--user",
@@ -50,7 +43,7 @@ fn password_home(bed: &OAuthBed, imap_port: u16, extra: &[&str]) -> Home {
         "tls",
     ];
     args.extend_from_slice(extra);
-    home.run_with_stdin(&args, PW_PASS).ok();
+    home.smtp_profile_with_stdin("work", "localhost", bed.submission, &args, PW_PASS);
     home
 }
 

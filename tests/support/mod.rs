@@ -20,6 +20,7 @@ pub mod postfix;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
 
 /// The folder holding these scripts.
 pub fn support_dir() -> PathBuf {
@@ -165,11 +166,13 @@ impl Home {
 impl Home {
     /// `mailroom profile add ID --host HOST --port PORT --from "Me <me@example.org>"`
     /// and `extra`, run to success: the one spelling of adding a server profile.
+    #[track_caller]
     pub fn smtp_profile(&self, id: &str, host: &str, port: u16, extra: &[&str]) {
         self.smtp_profile_with_stdin(id, host, port, extra, "");
     }
 
     /// As [`Self::smtp_profile`], with `stdin` for `--password-stdin`.
+    #[track_caller]
     pub fn smtp_profile_with_stdin(
         &self,
         id: &str,
@@ -179,8 +182,13 @@ impl Home {
         stdin: &str,
     ) {
         let args = smtp_profile_args(id, host, port, extra);
-        let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        self.run_with_stdin(&args, stdin).ok();
+        self.run_with_stdin(&as_strs(&args), stdin).ok();
+    }
+
+    /// `mailroom profile add ID` with [`example_profile_args`], run to success.
+    #[track_caller]
+    pub fn example_profile(&self, id: &str, extra: &[&str]) {
+        self.run(&as_strs(&example_profile_args(id, extra))).ok();
     }
 
     /// Adds profile `id` on the test Postfix (STARTTLS + AUTH, test CA), the password
@@ -222,16 +230,52 @@ impl Home {
 /// The arguments of `mailroom profile add` for a server profile (see
 /// [`Home::smtp_profile`]); a later `--from` in `extra` wins.
 pub fn smtp_profile_args(id: &str, host: &str, port: u16, extra: &[&str]) -> Vec<String> {
-    let mut args: Vec<String> = ["profile", "add", id, "--host", host, "--port"]
+    profile_add_args(id, host, Some(port), extra)
+}
+
+/// `mailroom profile add ID --host smtp.example.org --from "Me <me@example.org>" --user
+/// me@example.org` and `extra`: a server profile nothing connects to, its port the usual
+/// one for its security (no `--port`).
+pub fn example_profile_args(id: &str, extra: &[&str]) -> Vec<String> {
+    let mut flags = vec!["--user", "me@example.org"];
+    flags.extend_from_slice(extra);
+    profile_add_args(id, "smtp.example.org", None, &flags)
+}
+
+/// `profile add ID --host HOST [--port PORT]`, then `--from "Me <me@example.org>"`
+/// unless `extra` has a `--from`, then `extra`.
+fn profile_add_args(id: &str, host: &str, port: Option<u16>, extra: &[&str]) -> Vec<String> {
+    let mut args: Vec<String> = ["profile", "add", id, "--host", host]
         .iter()
         .map(|s| s.to_string())
         .collect();
-    args.push(port.to_string());
+    if let Some(port) = port {
+        args.extend(["--port".to_string(), port.to_string()]);
+    }
     if !extra.contains(&"--from") {
         args.extend(["--from".to_string(), "Me <me@example.org>".to_string()]);
     }
     args.extend(extra.iter().map(|s| s.to_string()));
     args
+}
+
+/// Borrows built arguments (as [`smtp_profile_args`] returns them) for [`Home::run`].
+pub fn as_strs(args: &[String]) -> Vec<&str> {
+    args.iter().map(String::as_str).collect()
+}
+
+/// Polls `done` (every 100 ms) until it holds; panics naming `what` once `timeout` has
+/// passed. For the window's harness steps see `gui::wait_until`.
+#[track_caller]
+pub fn wait_for(what: &str, timeout: Duration, mut done: impl FnMut() -> bool) {
+    let deadline = Instant::now() + timeout;
+    while !done() {
+        assert!(
+            Instant::now() < deadline,
+            "timed out after {timeout:?} waiting for {what}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
 }
 
 /// Opens `maildir` with Python's `mailbox.Maildir` (the parser mutt-compatible tools

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use super::faulty::Faulty;
 use super::keyring::{self, Provider, Session};
 use super::oauth_bed::{CLIENT_ID, OAUTH_USER, OAuthBed, oauth_bed, serial};
-use super::{Home, Run, parse};
+use super::{Home, Run, as_strs, parse, smtp_profile_args};
 
 /// The profile every test signs in with.
 pub const ID: &str = "work";
@@ -196,17 +196,9 @@ impl World {
     /// [`Self::add_profile`] with `extra` flags.
     pub fn add_profile_with(&self, port: u16, issuer: &str, extra: &[&str]) {
         let ca = self.bed.ca_file();
-        let port = port.to_string();
-        let mut args = vec![
-            "profile",
-            "add",
-            ID,
+        let mut flags = vec![
             "--from",
             OAUTH_USER,
-            "--host",
-            "localhost",
-            "--port",
-            &port,
             "--security",
             "starttls",
             "--user",
@@ -220,8 +212,9 @@ impl World {
             "--oauth2-scope",
             "mail",
         ];
-        args.extend_from_slice(extra);
-        self.run(&args).ok();
+        flags.extend_from_slice(extra);
+        let args = smtp_profile_args(ID, "localhost", port, &flags);
+        self.run(&as_strs(&args)).ok();
     }
 
     pub fn login(&self, browser: Browser) -> Run {
