@@ -1,6 +1,11 @@
-//! The one place that asks the system for the time, so tests can move it: the core
-//! reads it through [`crate::service::Mailroom::clock`] (a test gives it a clock of its
-//! own), the window through [`now`].
+//! The one place that asks the system for the time. The core reads it through
+//! [`crate::service::Mailroom::clock`], which a test replaces with a clock of its own:
+//! drafts' times, the outbox's schedule, retries and the `Date` it restamps all move
+//! with it. What has no `Mailroom` to ask reads [`now`], the system's time, which tests
+//! cannot move: the window's countdowns and "modified" times, OAuth2 tokens' expiry
+//! (checked against the issuer's clock), and file names that only need to be unique
+//! and sorted (the folder transport's `.eml` files, quarantined files). Only entropy
+//! seeds (MIME boundaries, temporary file names) read the system time themselves.
 
 use jiff::Timestamp;
 

@@ -6,7 +6,7 @@
 //!
 //! | module | owns | runs on |
 //! |---|---|---|
-//! | [`ui`] (feature `gui`) | the window: one view a file; never does I/O | UI thread |
+//! | [`ui`] (feature `gui`) | the window: one view a file, each applying the worker's events that concern it; never does I/O | UI thread |
 //! | [`worker`] | the window's background: a command thread (which also notices changes made outside the window) and an outbox thread; `Command` in, `Event` out | its own threads |
 //! | [`cli`] | the `mailroom` commands (clap); each a thin call into the modules below | main thread |
 //! | [`service`] | [`service::Mailroom`]: build, send now, schedule, run the outbox, save and test accounts — what CLI and worker share | caller's thread |
@@ -24,7 +24,7 @@
 //! | [`scheduler`] | `outbox install`: systemd timer, crontab, launchd, Task Scheduler | caller's thread |
 //! | [`https`] | what account detection's and OAuth2's HTTPS clients trust: the system's roots, or `SSL_CERT_FILE`'s | caller's thread |
 //! | [`when`], [`clock`], [`settings`], [`paths`], [`programs`] | times people type, the one clock, `settings.toml`, where files live, running the desktop's programs | — |
-//! | [`error`] | the top-level [`error::Error`] and its one [`error::Class`]: retrying and exit codes follow from it | — |
+//! | [`error`] | the top-level [`error::Error`] (a variant for each source) and its one [`error::Class`]: retrying, exit codes and the window's advice follow from it | — |
 //!
 //! The core knows nothing of egui or clap. Nothing secret is written to disk, logged or
 //! shown in `Debug` output.

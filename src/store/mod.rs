@@ -42,7 +42,7 @@ pub(crate) fn quarantine(data_dir: &Path, damaged: &Path) -> PathBuf {
     let target = data_dir
         .join("quarantine")
         .join(kind)
-        .join(format!("{name}.{}", jiff::Timestamp::now().as_second()));
+        .join(format!("{name}.{}", crate::clock::now().as_second()));
     let moved = target
         .parent()
         .map(private::create_dir_all)

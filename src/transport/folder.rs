@@ -3,7 +3,6 @@
 //! any mail program.
 
 use std::path::PathBuf;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use lettre::address::Envelope;
 
@@ -19,14 +18,13 @@ impl FolderTransport {
         Self { folder }
     }
 
+    /// A name that sorts by when the message was written and is this process's own.
     fn file_name() -> String {
-        let now = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .unwrap_or_default();
+        let now = crate::clock::now();
         format!(
             "{}.{:09}.{}.eml",
-            now.as_secs(),
-            now.subsec_nanos(),
+            now.as_second(),
+            now.subsec_nanosecond(),
             std::process::id()
         )
     }
