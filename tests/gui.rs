@@ -307,6 +307,25 @@ fn after_test_connection_compose_warns_of_a_message_over_the_servers_size() {
 }
 
 #[test]
+fn after_a_send_compose_warns_of_a_message_over_the_servers_size() {
+    let home = postfix_home(0);
+    let big = home.file("scan.pdf", &vec![b'x'; 1_600_000]);
+    let mut gui = gui(&home);
+    wait_until(&mut gui, "the profiles", |g| {
+        from_shows(g, "Me <me@example.org> — work")
+    });
+    type_into(&mut gui, "To", "size-learned@example.org");
+    type_into(&mut gui, "Subject", "Small first");
+    click(&mut gui, "Send");
+    wait_until(&mut gui, "the sent toast", |g| has_label(g, "Message sent"));
+
+    drop_file(&mut gui, big);
+    wait_until(&mut gui, "the size warning", |g| {
+        has_label(g, "of the server's 2.0 MB: too big once encoded")
+    });
+}
+
+#[test]
 fn frames_keep_coming_while_a_dead_server_is_tested() {
     let silent = support::faulty::Faulty::start(&["--mode", "hang-greeting", "--hang-for", "30"]);
     let home = Home::new();

@@ -63,6 +63,9 @@ pub struct RunReport {
     pub next_due: Option<Timestamp>,
     /// The copies filed on IMAP servers this pass, and those still waiting.
     pub copies: CopiesReport,
+    /// The largest message each profile's server takes (SMTP `SIZE`), from the
+    /// connections of this pass: the window warns of a bigger one before it is sent.
+    pub size_limits: BTreeMap<String, u64>,
 }
 
 pub struct Runner<'a> {
@@ -105,6 +108,8 @@ struct Connection<'p> {
     transport: Option<Box<dyn Transport>>,
     /// Why it could not be opened: the rest of the group waits for the next pass.
     open_failed: Option<Failure>,
+    /// What the server said is the largest message it takes.
+    size_limit: Option<u64>,
 }
 
 impl Connection<'_> {
@@ -250,6 +255,7 @@ impl Runner<'_> {
             profile: self.profiles.get(profile_id).map_err(|e| e.to_string()),
             transport: None,
             open_failed: None,
+            size_limit: None,
         };
         // Whether the last acceptance is on disk; nothing more goes out before it is.
         let mut last_recorded: Option<mpsc::Receiver<bool>> = None;
@@ -296,6 +302,9 @@ impl Runner<'_> {
             }
         }
         connection.drop_transport();
+        if let (Ok(profile), Some(limit)) = (&connection.profile, connection.size_limit) {
+            report.size_limits.insert(profile.id.clone(), limit);
+        }
         Ok(())
     }
 
@@ -348,7 +357,10 @@ impl Runner<'_> {
         }
         if connection.transport.is_none() {
             match self.connector.open(profile) {
-                Ok(opened) => connection.transport = Some(opened),
+                Ok(opened) => {
+                    connection.size_limit = opened.size_limit();
+                    connection.transport = Some(opened);
+                }
                 Err(e) => {
                     let failure = Failure::of(&e);
                     connection.open_failed = Some(failure.clone());

@@ -31,6 +31,8 @@ struct Script {
     sent_bytes: RefCell<Vec<Vec<u8>>>,
     /// Opening fails as a revoked OAuth2 sign-in does.
     sign_in_needed: RefCell<bool>,
+    /// The server's SIZE.
+    size_limit: Option<u64>,
 }
 
 struct ScriptedTransport<'a>(&'a Script);
@@ -50,6 +52,10 @@ impl Transport for ScriptedTransport<'_> {
         } else {
             results.remove(0)
         }
+    }
+
+    fn size_limit(&self) -> Option<u64> {
+        self.0.size_limit
     }
 }
 
@@ -193,6 +199,24 @@ fn messages_of_a_profile_whose_sign_in_was_revoked_wait_without_spending_retries
     assert_eq!(script.sent_bytes.borrow().len(), 3, "once each");
     assert!(f.outbox.list(&f.drafts).unwrap().entries.is_empty());
     assert!(run(&f, script, &clock).sent.is_empty(), "and never again");
+}
+
+#[test]
+fn a_pass_reports_the_size_each_profiles_server_takes() {
+    let f = Fixture::new();
+    let clock = TestClock(Mutex::new(now()));
+    f.schedule("a@example.org", "work", now());
+    let script = leak(Script {
+        size_limit: Some(2_097_152),
+        ..Script::default()
+    });
+    let report = run(&f, script, &clock);
+    assert_eq!(report.sent.len(), 1);
+    assert_eq!(report.size_limits.get("work"), Some(&2_097_152));
+    assert!(
+        run(&f, script, &clock).size_limits.is_empty(),
+        "nothing due: no connection, nothing learned"
+    );
 }
 
 #[test]

@@ -48,6 +48,11 @@ pub trait Transport {
         Ok(accepted)
     }
 
+    /// The largest message the server takes (SMTP `SIZE`), when it said.
+    fn size_limit(&self) -> Option<u64> {
+        None
+    }
+
     /// Ends the session politely (SMTP `QUIT`); errors are of no interest by then.
     fn close(&mut self) {}
 }

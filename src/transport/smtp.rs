@@ -338,6 +338,10 @@ impl SmtpSession {
 }
 
 impl Transport for SmtpSession {
+    fn size_limit(&self) -> Option<u64> {
+        self.greeting.size_limit.map(|limit| limit as u64)
+    }
+
     fn send(&mut self, envelope: &Envelope, message: &[u8]) -> Result<Accepted, SendError> {
         self.send_reporting(envelope, message, &mut |_| {})
     }

@@ -38,7 +38,8 @@ pub struct MailroomApp {
     pub outbox: OutboxState,
     pub profiles: ProfilesState,
     toasts: Toasts,
-    /// SIZE limits learned from servers this session, by profile.
+    /// SIZE limits learned from servers this session (Test connection, a send), by
+    /// profile.
     size_limits: HashMap<String, u64>,
     /// The last failure not shown in a view of its own.
     pub problem: Option<String>,

@@ -41,7 +41,7 @@ impl MailroomApp {
             } => self.open_in_compose(record, scheduled_for),
             Event::FilesPicked(paths) => self.worker.send(Command::InspectFiles(paths)),
             Event::TestResult { profile_id, result } => {
-                // Compose warns of a message over the server's SIZE from then on.
+                // Compose warns of a message over what the server takes from then on.
                 if let Some(limit) = result.as_ref().ok().and_then(|t| t.size_limit) {
                     self.size_limits.insert(profile_id, limit);
                 }
@@ -60,8 +60,9 @@ impl MailroomApp {
                 message,
                 class,
             } => self.show_problem(topic, problem_text(&what, &message, class)),
-            // A toast only.
-            Event::DraftDeleted { .. } | Event::OutboxRan(_) => {}
+            // Compose warns of a message over what the server takes from then on.
+            Event::OutboxRan(report) => self.size_limits.extend(report.size_limits),
+            Event::DraftDeleted { .. } => {} // a toast only
         }
     }
 
