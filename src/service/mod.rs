@@ -198,7 +198,18 @@ impl Mailroom {
         send_at: Timestamp,
         now: Timestamp,
     ) -> Result<Entry, Error> {
-        let (profile, message) = self.build(record.profile.as_deref(), &record.draft)?;
+        let built = self.build(record.profile.as_deref(), &record.draft)?;
+        self.schedule_built(record, built, send_at, now)
+    }
+
+    /// Puts `record`'s message, built, in the outbox.
+    fn schedule_built(
+        &self,
+        record: &DraftRecord,
+        (profile, message): (Profile, BuiltMessage),
+        send_at: Timestamp,
+        now: Timestamp,
+    ) -> Result<Entry, Error> {
         let schedule = Schedule {
             profile: &profile.id,
             message: &message,
@@ -218,11 +229,12 @@ impl Mailroom {
         send_at: Timestamp,
         now: Timestamp,
     ) -> Result<Entry, Error> {
-        self.build(profile, &draft)?; // refuse before a draft is made
+        // Built before the draft is made: a message that cannot be built makes none.
+        let built = self.build(profile, &draft)?;
         let record = self
             .drafts
             .create(profile.map(str::to_string), draft, now)?;
-        self.schedule_record(&record, send_at, now)
+        self.schedule_built(&record, built, send_at, now)
     }
 
     /// The outbox entry `id` names: an entry's own id, or the id of the draft it was
