@@ -164,8 +164,10 @@ impl Class {
     pub fn advice(self) -> &'static str {
         match self {
             Class::BadInput => "Fix what is named and try again.",
-            Class::Environment => "Something on this computer got in the way.",
-            Class::Temporary => "Mailroom tries again later by itself.",
+            Class::Environment => {
+                "Something on this computer got in the way (its files or keyring), not the server."
+            }
+            Class::Temporary => "It may work if you try again in a while.",
             Class::Permanent => "The server refused it; trying again will not help.",
             Class::SignIn => "Sign in again (Profiles); the messages wait until you have.",
         }
