@@ -5,7 +5,8 @@
 //! cannot move: the window's countdowns and "modified" times, OAuth2 tokens' expiry
 //! (checked against the issuer's clock), and file names that only need to be unique
 //! and sorted (the folder transport's `.eml` files, quarantined files). Only entropy
-//! seeds (MIME boundaries, temporary file names) read the system time themselves.
+//! seeds (MIME boundaries and Message-IDs, temporary file names) read the system time
+//! themselves.
 
 use jiff::Timestamp;
 

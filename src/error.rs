@@ -169,7 +169,7 @@ impl Class {
             }
             Class::Temporary => "It may work if you try again in a while.",
             Class::Permanent => "The server refused it; trying again will not help.",
-            Class::SignIn => "Sign in again (Profiles); the messages wait until you have.",
+            Class::SignIn => "Sign in again (Profiles); what needs it waits until you have.",
         }
     }
 }

@@ -191,9 +191,33 @@ pub fn hand_over(place: &Place, request: &Request) -> Result<Answer, InstanceErr
         serde_json::from_slice::<Option<Answer>>(&answer)
             .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))
     };
-    exchange(&mut stream)
-        .map_err(no_answer)?
-        .ok_or(InstanceError::Busy)
+    match exchange(&mut stream) {
+        Ok(Some(answer)) => Ok(answer),
+        Ok(None) => Err(InstanceError::Busy),
+        // A window answers every request it reads, unless it is closing: one started
+        // right after the window was closed finds its socket still there and no answer.
+        Err(_) if closed_within(place, CLOSING) => Err(InstanceError::Gone),
+        Err(e) => Err(no_answer(e)),
+    }
+}
+
+/// How long a window that took a request without answering may take to close.
+#[cfg(unix)]
+const CLOSING: Duration = Duration::from_secs(2);
+
+/// Whether the window lets go of its lock within `patience` (it is closing).
+#[cfg(unix)]
+fn closed_within(place: &Place, patience: Duration) -> bool {
+    let deadline = Instant::now() + patience;
+    loop {
+        if window_gone(place) {
+            return true;
+        }
+        if Instant::now() >= deadline {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
 }
 
 #[cfg(not(unix))]
@@ -433,6 +457,21 @@ mod tests {
         let answer = asked.join().unwrap(); // after PATIENCE, unanswered
         assert!(matches!(answer, Err(InstanceError::Busy)), "{answer:?}");
         assert!(handover.is_abandoned());
+    }
+
+    #[test]
+    fn a_window_closing_as_a_request_arrives_is_gone_so_this_start_becomes_the_window() {
+        // Started right after the window was closed (seen as "did not answer: Connection
+        // reset by peer" when starts follow each other quickly): the socket file is still
+        // there, the closing window takes the connection and ends without an answer.
+        let dir = tempfile::tempdir().unwrap();
+        let place = Place::in_folder(dir.path());
+        let (serving, handovers) = window(&place);
+        drop(handovers); // the window has closed; its listening thread ends at the next request
+        let answer = hand_over(&place, &Request::Show);
+        assert!(matches!(answer, Err(InstanceError::Gone)), "{answer:?}");
+        assert!(matches!(claim(&place).unwrap(), Claim::Window(_)));
+        drop(serving);
     }
 
     #[test]

@@ -304,6 +304,15 @@ fn after_test_connection_compose_warns_of_a_message_over_the_servers_size() {
     wait_until(&mut gui, "the size warning", |g| {
         has_label(g, "of the server's 2.0 MB: too big once encoded")
     });
+
+    // Saved again, the profile may name another server: its limit is learned anew.
+    click(&mut gui, "Profiles");
+    click(&mut gui, "Edit work");
+    click(&mut gui, "Save profile");
+    wait_until(&mut gui, "the save", |g| has_label(g, "Saved \"work\""));
+    click(&mut gui, "Compose");
+    assert!(has_label(&gui, "scan.pdf ("));
+    assert!(!has_label(&gui, "of the server's"));
 }
 
 #[test]

@@ -86,11 +86,6 @@ impl Profiles {
             .ok_or_else(|| self.unknown(id))
     }
 
-    pub fn get_mut(&mut self, id: &str) -> Result<&mut Profile, ProfileError> {
-        let unknown = self.unknown(id);
-        self.list.iter_mut().find(|p| p.id == id).ok_or(unknown)
-    }
-
     /// The named profile, or the default one when `id` is `None`.
     pub fn resolve(&self, id: Option<&str>) -> Result<&Profile, ProfileError> {
         match id.or(self.default.as_deref()) {

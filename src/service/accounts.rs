@@ -69,7 +69,8 @@ impl ConnectionTest {
 #[derive(Debug)]
 pub struct SavedProfile {
     pub profiles: Profiles,
-    /// A new account took over from `local` as the default (the first one does).
+    /// A new account took over as the default from `local` (which any account added
+    /// while `local` is the default does).
     pub became_default: bool,
     /// No keyring answered: the password was not stored (the caller keeps it for the
     /// session, if it can).
@@ -162,9 +163,10 @@ impl Mailroom {
     /// Saves `profile` — new, or in the place of `replaces` (edited, perhaps renamed) —
     /// with its password, if one is given, in the keyring. A renamed profile's password
     /// (from the keyring, or from the session: `without_keyring`) and OAuth2 sign-in move
-    /// with it, and an edited default stays the default. When no keyring answers,
-    /// `without_keyring` says what happens; either way nothing is lost: a profile that
-    /// could not be written takes its new password out of the keyring again.
+    /// with it; an edited profile keeps its place in the list, and an edited default
+    /// stays the default. When no keyring answers, `without_keyring` says what happens.
+    /// When the profiles cannot be written, the keyring gets back what it held under the
+    /// profile's name (an edit's old password, or nothing).
     pub fn save_profile(
         &self,
         profile: Profile,
@@ -194,6 +196,12 @@ impl Mailroom {
                 })
         });
         let has_password = password.is_some();
+        // What the keyring held under `id` before, put back if the profiles cannot be
+        // written (an edit's old password; nothing, for a new or renamed profile).
+        let held_before = match (has_password, replaces) {
+            (true, Some(_)) => secret::load(&id).ok().flatten(),
+            _ => None,
+        };
         let mut not_stored = None;
         if let Some(password) = password
             && let Err(e) = secret::store(&id, &password)
@@ -204,8 +212,15 @@ impl Mailroom {
             }
         }
         if let Err(e) = profiles.save(&self.dirs.profiles_file()) {
-            if has_password && not_stored.is_none() && replaces.is_none() {
-                let _ = secret::delete(&id);
+            if has_password && not_stored.is_none() {
+                match &held_before {
+                    Some(password) => {
+                        let _ = secret::store(&id, password);
+                    }
+                    None => {
+                        let _ = secret::delete(&id);
+                    }
+                }
             }
             return Err(e.into());
         }
@@ -317,5 +332,21 @@ mod tests {
             .save_profile(smtp("job"), None, Some("work"), none)
             .unwrap();
         assert_eq!(ids(renamed), ["local", "job", "home"]);
+    }
+
+    #[test]
+    fn editing_while_local_is_the_default_leaves_it_the_default() {
+        let home = tempfile::tempdir().unwrap();
+        let m = Mailroom::new(Dirs::under(home.path()));
+        let none = WithoutKeyring::KeepInSession(&|_: &str| None);
+        m.save_profile(smtp("work"), None, None, none).unwrap();
+        let mut profiles = m.profiles().unwrap();
+        profiles.set_default("local").unwrap();
+        profiles.save(&m.dirs.profiles_file()).unwrap();
+        let edited = m
+            .save_profile(smtp("work"), None, Some("work"), none)
+            .unwrap();
+        assert_eq!(edited.profiles.default.as_deref(), Some("local"));
+        assert!(!edited.became_default);
     }
 }

@@ -229,7 +229,8 @@ impl Mailroom {
         send_at: Timestamp,
         now: Timestamp,
     ) -> Result<Entry, Error> {
-        // Built before the draft is made: a message that cannot be built makes none.
+        // Built before the draft is made, from the files given (the draft keeps copies of
+        // the same bytes): a message that cannot be built makes no draft.
         let built = self.build(profile, &draft)?;
         let record = self
             .drafts

@@ -14,6 +14,10 @@ impl MailroomApp {
             self.toasts.push(toast);
         }
         let shown = self.view;
+        // An edited profile may name another server: its SIZE is learned again.
+        if let Event::ProfileSaved { id, .. } = &event {
+            self.size_limits.remove(id);
+        }
         match event {
             event @ Event::Drafts(_) => self.drafts.apply(event),
             event @ (Event::Outbox(_)
