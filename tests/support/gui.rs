@@ -52,19 +52,25 @@ fn harness(
     size: egui::Vec2,
     mut listener: Option<mailroom::instance::Listener>,
 ) -> Gui {
-    Harness::builder().with_size(size).build_ui_state(
-        move |ui, app: &mut Option<MailroomApp>| {
-            app.get_or_insert_with(|| {
-                let mut app = MailroomApp::start(ui.ctx(), dirs.clone(), start.clone());
-                if let Some(listener) = listener.take() {
-                    app.listen(ui.ctx(), listener).expect("listening");
-                }
-                app
-            })
-            .show(ui);
-        },
-        None,
-    )
+    // `run()` steps until nothing asks for another frame; the worker's events (the first
+    // load, the scheduler's status) each ask for one, and on a busy machine they come
+    // over more than kittest's default 4 frames.
+    Harness::builder()
+        .with_size(size)
+        .with_max_steps(16)
+        .build_ui_state(
+            move |ui, app: &mut Option<MailroomApp>| {
+                app.get_or_insert_with(|| {
+                    let mut app = MailroomApp::start(ui.ctx(), dirs.clone(), start.clone());
+                    if let Some(listener) = listener.take() {
+                        app.listen(ui.ctx(), listener).expect("listening");
+                    }
+                    app
+                })
+                .show(ui);
+            },
+            None,
+        )
 }
 
 /// The variable through which [`window_part`] names the home to its child process.
