@@ -200,7 +200,7 @@ fn add(dirs: &Dirs, profiles: &Profiles, args: AddArgs) -> Result<(), Error> {
     let needs_keyring = matches!(&profile.server,
         Server::Smtp(s) if s.auth == Auth::Password && s.password_command.is_none());
     // A taken id or a bad From is said before the password is asked for.
-    profiles.clone().add(profile.clone())?;
+    profiles.check_new(&profile)?;
     let password = if needs_keyring {
         Some(read_password(
             args.password_stdin,

@@ -96,15 +96,21 @@ impl Profiles {
 
     /// Adds a profile; the first real account replaces `local` as the default.
     pub fn add(&mut self, profile: Profile) -> Result<(), ProfileError> {
-        validate_id(&profile.id)?;
-        validate_from(&profile.from)?;
-        if self.list.iter().any(|p| p.id == profile.id) {
-            return Err(ProfileError::Exists(profile.id));
-        }
+        self.check_new(&profile)?;
         if matches!(self.default.as_deref(), None | Some(LOCAL_PROFILE)) {
             self.default = Some(profile.id.clone());
         }
         self.list.push(profile);
+        Ok(())
+    }
+
+    /// Whether `profile` could be added: a valid id no profile has, a valid From.
+    pub fn check_new(&self, profile: &Profile) -> Result<(), ProfileError> {
+        validate_id(&profile.id)?;
+        validate_from(&profile.from)?;
+        if self.list.iter().any(|p| p.id == profile.id) {
+            return Err(ProfileError::Exists(profile.id.clone()));
+        }
         Ok(())
     }
 
