@@ -141,3 +141,30 @@ fn a_locked_keyring_is_reported() {
             .contains("kr-locked")
     );
 }
+
+#[test]
+fn a_profile_that_cannot_be_saved_leaves_no_password_in_the_keyring() {
+    let home = Home::with_keyring();
+    let session = keyring::session();
+    // The profiles file exists (a first run writes it with `local`); only the add fails.
+    home.run(&["profile", "list"]).ok();
+    let config = home.path().join("config");
+    let before = std::fs::read_to_string(config.join("profiles.toml")).unwrap();
+    let run = {
+        let _frozen = support::Immutable::folder(&config);
+        add_profile(&home, "kr-unwritable", "s3cret-pw")
+    };
+    let run = run.expect_code(1);
+    assert!(
+        run.stderr.contains("profiles.toml") && run.stderr.contains("Operation not permitted"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(
+        session.lookup("kr-unwritable"),
+        None,
+        "stored, then taken back"
+    );
+    let after = std::fs::read_to_string(config.join("profiles.toml")).unwrap();
+    assert_eq!(before, after);
+}

@@ -335,3 +335,29 @@ pub fn free_port() -> u16 {
         .map(|a| a.port())
         .expect("a free port")
 }
+
+/// A folder nobody can write into, not even root (`chattr +i`), until dropped.
+pub struct Immutable(PathBuf);
+
+impl Immutable {
+    pub fn folder(path: &Path) -> Self {
+        let status = Command::new("chattr")
+            .arg("+i")
+            .arg(path)
+            .status()
+            .expect("run chattr (package e2fsprogs)");
+        assert!(
+            status.success(),
+            "chattr +i {} failed: this test needs root on a file system with the \
+             immutable attribute (ext4, xfs, btrfs)",
+            path.display()
+        );
+        Self(path.to_path_buf())
+    }
+}
+
+impl Drop for Immutable {
+    fn drop(&mut self) {
+        let _ = Command::new("chattr").arg("-i").arg(&self.0).status();
+    }
+}
