@@ -21,6 +21,8 @@ packages=(postfix sasl2-bin libsasl2-modules openssl dbus-daemon dbus-bin gnome-
           # the desktop and the .deb (tests/desktop.rs, tests/package.rs): the menu entry's
           # and metainfo's validators, xdg-open / xdg-mime, dpkg-shlibdeps, man
           desktop-file-utils appstream xdg-utils dpkg-dev man-db
+          # chattr: a folder even root cannot write, for saves that fail (support::Immutable)
+          e2fsprogs
           # the accessibility tests read the window over AT-SPI (tests/support/atspi-tree.py)
           python3-pyatspi at-spi2-core libglib2.0-bin)
 # Node.js runs the bed's OAuth2 server. A node + npm that came with the machine (not
